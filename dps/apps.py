@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DpsConfig(AppConfig):
+    name = "dps"
+    verbose_name = "Organisations, users and audit"

@@ -1,0 +1,27 @@
+from django.urls import reverse
+
+from dps.models import Role
+
+
+def navigation(request):
+    """Role-aware navigation: each user sees the doors their roles open."""
+    user = getattr(request, "user", None)
+    items = []
+    if user is not None and user.is_authenticated:
+        items.append(("Home", reverse("home")))
+        if user.has_role(Role.PROVIDER):
+            items.append(("Apply to join", reverse("providers:apply")))
+            items.append(("My applications", reverse("providers:my-applications")))
+        if user.has_role(Role.DPS_ADMIN):
+            items.append(("Admission rounds", reverse("providers:rounds")))
+        if user.is_staff:
+            items.append(("Back office", reverse("admin:index")))
+    current = request.path if request is not None else ""
+    return {
+        "nav_items": [
+            {"label": label, "url": url,
+             "active": current == url or (url != "/" and current.startswith(url))}
+            for label, url in items
+        ],
+        "service_name": "Placements DPS",
+    }

@@ -1,0 +1,114 @@
+"""The shared kernel: organisations, users and roles, and the audit trail."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class Role(models.TextChoices):
+    DPS_ADMIN = "dps_admin", "DPS administrator"
+    COMMISSIONER = "commissioner", "Commissioner"
+    BUDGET_HOLDER = "budget_holder", "Budget holder"
+    FINANCE = "finance", "Finance"
+    PROVIDER = "provider", "Provider"
+
+
+AUTHORITY_ROLES = frozenset(
+    {Role.DPS_ADMIN, Role.COMMISSIONER, Role.BUDGET_HOLDER, Role.FINANCE}
+)
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        AUTHORITY = "authority", "Authority"
+        PROVIDER = "provider", "Provider"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    is_lead = models.BooleanField(
+        default=False, help_text="The lead authority hosts the DPS; partners use it."
+    )
+    area = models.CharField(
+        max_length=100, blank=True,
+        help_text="Local authority area the organisation (or its service) sits in.",
+    )
+    postcode = models.CharField(max_length=10, blank=True)
+    companies_house_number = models.CharField(max_length=8, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "name"], name="organisation_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_authority(self):
+        return self.kind == self.Kind.AUTHORITY
+
+    @property
+    def is_provider(self):
+        return self.kind == self.Kind.PROVIDER
+
+
+class User(AbstractUser):
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    roles = models.JSONField(default=list, blank=True, help_text="Role codes held by the user.")
+    approval_limit = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True,
+        help_text="Largest award value a budget holder may approve.",
+    )
+
+    def has_role(self, *roles):
+        """True when the user holds any of `roles`; a superuser counts as a DPS administrator."""
+        if not self.is_authenticated or not self.is_active:
+            return False
+        if self.is_superuser and Role.DPS_ADMIN in roles:
+            return True
+        return any(role in self.roles for role in roles)
+
+    @property
+    def is_dps_admin(self):
+        return self.has_role(Role.DPS_ADMIN)
+
+    @property
+    def is_authority_user(self):
+        return self.is_superuser or bool(AUTHORITY_ROLES.intersection(self.roles))
+
+    @property
+    def is_provider_user(self):
+        return Role.PROVIDER in self.roles
+
+
+class AuditEntry(models.Model):
+    """One state change: who, when, which object, from what to what, and why."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    obj = GenericForeignKey("content_type", "object_id")
+    object_repr = models.CharField(max_length=200)
+    action = models.CharField(max_length=50)
+    from_state = models.CharField(max_length=30, blank=True)
+    to_state = models.CharField(max_length=30, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"

@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from dps.api import views as kernel
+from dps.health import healthz
+from providers.api import views as admission
+
+router = DefaultRouter()
+router.register("organisations", kernel.OrganisationViewSet, basename="organisation")
+router.register("users", kernel.UserViewSet, basename="user")
+router.register("audit", kernel.AuditEntryViewSet, basename="audit")
+router.register("dps", admission.DpsViewSet, basename="dps")
+router.register("lots", admission.LotViewSet, basename="lot")
+router.register("rounds", admission.RoundViewSet, basename="round")
+router.register("applications", admission.ApplicationViewSet, basename="application")
+router.register("memberships", admission.MembershipViewSet, basename="membership")
+
+api_v1 = [
+    path("auth/token/", kernel.TokenView.as_view(), name="api-token"),
+    path("providers/register/", kernel.ProviderRegisterView.as_view(),
+         name="api-provider-register"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("", include("dps.web_urls")),
+]
+
+handler400 = "dps.views.bad_request"
+handler403 = "dps.views.permission_denied"
+handler404 = "dps.views.page_not_found"
+handler500 = "dps.views.server_error"

@@ -1,0 +1,14 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from dps import views
+from dps.forms import SignInForm
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", auth_views.LoginView.as_view(
+        template_name="registration/sign_in.html", authentication_form=SignInForm,
+        redirect_authenticated_user=True), name="login"),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("providers/", include(("providers.urls", "providers"))),
+]

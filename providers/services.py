@@ -1,0 +1,570 @@
+"""Admission: rounds, applications, decisions and memberships.
+
+One function per business action: atomic, takes the acting user (`by`, None for the scheduler),
+checks the rules, moves the state and writes the audit row in the same transaction.
+"""
+
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from dps import audit
+from dps.errors import Conflict, InvalidTransition, RuleViolation
+from dps.workdays import add_working_days
+from providers.models import (
+    AdmissionRound,
+    Application,
+    ApplicationLot,
+    Debarment,
+    Dps,
+    Lot,
+    Membership,
+    Outcome,
+)
+
+
+def _local_today():
+    return timezone.localdate()
+
+
+def _transition(obj, name, *, by, reason="", data=None, action=None):
+    """Run the django-fsm transition `name`, or raise the 409 every wrong state gets."""
+    method = getattr(obj, name)
+    if not can_proceed(method):
+        raise InvalidTransition(
+            f"Cannot {name.replace('_', ' ')} a {obj._meta.verbose_name} that is "
+            f"{obj.status}."
+        )
+    before = obj.status
+    method()
+    label = action or f"{obj._meta.model_name}.{name}"
+    return lambda: audit.record(obj, label, by=by, from_state=before, to_state=obj.status,
+                                reason=reason, data=data)
+
+
+def _locked(model, pk):
+    return model.objects.select_for_update().get(pk=pk)
+
+
+# --- Arrangements ---------------------------------------------------------------------------
+
+RULE_SETTINGS = ("max_extension_months", "evaluation_working_days", "evaluation_max_working_days",
+                 "max_suspension_months", "min_response_days", "fixed_price_months")
+
+
+@transaction.atomic
+def create_dps(*, by, code, name, regime, starts_on, ends_on, lots, description="",
+               extension_options="", regulator="none", required_declarations=(),
+               lead_authority=None, **rule_settings):
+    """Set up an arrangement and its lots; rule settings default from the regime."""
+    if Dps.objects.filter(code=code).exists():
+        raise RuleViolation("A DPS with this code exists.", code="invalid",
+                            fields={"code": ["Already in use."]})
+    if ends_on <= starts_on:
+        raise RuleViolation("The term must end after it starts.", code="invalid",
+                            fields={"ends_on": ["Must be after starts_on."]})
+    codes = [lot["code"] for lot in lots]
+    if len(set(codes)) != len(codes):
+        raise RuleViolation("Each lot needs its own code.", code="invalid",
+                            fields={"lots": ["Lot codes must be unique."]})
+    dps = Dps(code=code, name=name, description=description, regime=regime,
+              starts_on=starts_on, ends_on=ends_on, extension_options=extension_options,
+              regulator=regulator, required_declarations=list(required_declarations),
+              lead_authority=lead_authority)
+    dps.apply_regime_defaults()
+    for field, value in rule_settings.items():
+        if field in RULE_SETTINGS and value is not None:
+            setattr(dps, field, value)
+    if dps.evaluation_max_working_days < dps.evaluation_working_days:
+        raise RuleViolation(
+            "The extension limit cannot be shorter than the standard evaluation period.",
+            code="invalid", fields={"evaluation_max_working_days": ["Too short."]})
+    dps.save()
+    Lot.objects.bulk_create(Lot(dps=dps, position=index, **lot) for index, lot in enumerate(lots))
+    audit.record(dps, "dps.created", by=by, data={"regime": regime, "lots": codes})
+    return dps
+
+
+# --- Rounds ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def create_round(*, by, dps: Dps, opens_at, closes_at):
+    if closes_at <= opens_at:
+        raise RuleViolation(
+            "A round must close after it opens.", code="invalid",
+            fields={"closes_at": ["Must be after opens_at."]},
+        )
+    if closes_at <= timezone.now():
+        raise RuleViolation(
+            "A round must close in the future.", code="invalid",
+            fields={"closes_at": ["Must be in the future."]},
+        )
+    overlapping = AdmissionRound.objects.filter(
+        dps=dps, status__in=[AdmissionRound.Status.SCHEDULED, AdmissionRound.Status.OPEN],
+        opens_at__lt=closes_at, closes_at__gt=opens_at,
+    )
+    if overlapping.exists():
+        raise RuleViolation(
+            "This round would overlap another scheduled or open round.", code="round_overlaps",
+            fields={"opens_at": ["Overlaps another round."]},
+        )
+    round_ = AdmissionRound.objects.create(
+        dps=dps, opens_at=opens_at, closes_at=closes_at, created_by=by
+    )
+    audit.record(round_, "round.created", by=by, to_state=round_.status)
+    if opens_at <= timezone.now():
+        _open(round_, by=by)
+    return round_
+
+
+def _open(round_, *, by):
+    write = _transition(round_, "open", by=by)
+    round_.opened_at = timezone.now()
+    round_.save(update_fields=["status", "opened_at"])
+    write()
+
+
+@transaction.atomic
+def open_round(round_: AdmissionRound, *, by):
+    round_ = _locked(AdmissionRound, round_.pk)
+    _open(round_, by=by)
+    return round_
+
+
+@transaction.atomic
+def close_round(round_: AdmissionRound, *, by):
+    """Close the round and start the evaluation clock for its submitted applications."""
+    round_ = AdmissionRound.objects.select_related("dps").select_for_update(of=("self",)).get(
+        pk=round_.pk
+    )
+    write = _transition(round_, "close", by=by)
+    round_.closed_at = timezone.now()
+    round_.save(update_fields=["status", "closed_at"])
+    due = add_working_days(timezone.localdate(round_.closed_at),
+                           round_.dps.evaluation_working_days)
+    count = round_.applications.filter(status=Application.Status.SUBMITTED).update(
+        evaluation_due=due
+    )
+    write()
+    if count == 0:
+        _complete(round_, by=by, reason="No applications to decide.")
+    return round_
+
+
+def _complete(round_, *, by, reason=""):
+    write = _transition(round_, "complete", by=by, reason=reason)
+    round_.completed_at = timezone.now()
+    round_.save(update_fields=["status", "completed_at"])
+    write()
+
+
+def _current_round_for(dps):
+    """The open round accepting applications now, else the next scheduled one."""
+    now = timezone.now()
+    open_round_ = (
+        AdmissionRound.objects.filter(
+            dps=dps, status=AdmissionRound.Status.OPEN, closes_at__gt=now
+        ).order_by("closes_at").first()
+    )
+    if open_round_:
+        return open_round_
+    return (
+        AdmissionRound.objects.filter(dps=dps, status=AdmissionRound.Status.SCHEDULED)
+        .order_by("opens_at").first()
+    )
+
+
+# --- Applications ---------------------------------------------------------------------------
+
+def _resolve_lots(dps, lots):
+    """[{"lot": code|Lot, "price_cap": Decimal}] → [(Lot, Decimal)], checked against the DPS."""
+    by_code = {lot.code: lot for lot in dps.lots.all()}
+    resolved, errors, seen = [], {}, set()
+    for index, item in enumerate(lots):
+        lot = item["lot"]
+        code = lot.code if isinstance(lot, Lot) else str(lot)
+        if code not in by_code:
+            errors[f"lots.{index}.lot"] = [f"{code!r} is not a lot of {dps.name}."]
+            continue
+        if code in seen:
+            errors[f"lots.{index}.lot"] = [f"Lot {code!r} is listed twice."]
+            continue
+        seen.add(code)
+        resolved.append((by_code[code], Decimal(item["price_cap"])))
+    if errors:
+        raise RuleViolation("Some lots are not valid.", code="invalid", fields=errors)
+    return resolved
+
+
+@transaction.atomic
+def create_application(*, by, provider, dps, lots=(), ofsted_urn="", cqc_location_id="",
+                       declarations=None, credit_check_date=None, credit_check_result="",
+                       financial_standing_notes=""):
+    resolved = _resolve_lots(dps, lots)
+    application = Application.objects.create(
+        dps=dps, provider=provider, ofsted_urn=ofsted_urn.strip().upper(),
+        cqc_location_id=cqc_location_id.strip(), declarations=declarations or {},
+        credit_check_date=credit_check_date, credit_check_result=credit_check_result,
+        financial_standing_notes=financial_standing_notes, created_by=by,
+    )
+    ApplicationLot.objects.bulk_create(
+        ApplicationLot(application=application, lot=lot, price_cap=cap) for lot, cap in resolved
+    )
+    audit.record(application, "application.created", by=by, to_state=application.status)
+    return application
+
+
+@transaction.atomic
+def update_application(application, *, by, lots=None, **changes):
+    application = _locked(Application, application.pk)
+    if application.status != Application.Status.DRAFT:
+        raise InvalidTransition("Only a draft application can be changed.")
+    for field, value in changes.items():
+        setattr(application, field, value)
+    application.ofsted_urn = application.ofsted_urn.strip().upper()
+    application.save()
+    if lots is not None:
+        resolved = _resolve_lots(application.dps, lots)
+        application.lots.all().delete()
+        ApplicationLot.objects.bulk_create(
+            ApplicationLot(application=application, lot=lot, price_cap=cap)
+            for lot, cap in resolved
+        )
+    audit.record(application, "application.updated", by=by, data={"fields": sorted(changes)})
+    return application
+
+
+def _submission_problems(application):
+    problems = {}
+    lots = list(application.lots.select_related("lot"))
+    if not lots:
+        problems["lots"] = ["Choose at least one lot."]
+    for index, item in enumerate(lots):
+        if item.price_cap <= 0:
+            problems[f"lots.{index}.price_cap"] = ["The price cap must be more than £0."]
+    missing = [
+        key for key in application.dps.declaration_keys
+        if application.declarations.get(key) is not True
+    ]
+    if missing:
+        problems["declarations"] = [f"Confirm every declaration: {', '.join(missing)}."]
+    if any(item.lot.requires_regulator_reference for item in lots):
+        if application.dps.regulator == "ofsted" and not application.ofsted_urn:
+            problems["ofsted_urn"] = ["Give your Ofsted URN for the lots you chose."]
+        if application.dps.regulator == "cqc" and not application.cqc_location_id:
+            problems["cqc_location_id"] = ["Give your CQC location ID for the lots you chose."]
+    return lots, problems
+
+
+@transaction.atomic
+def submit_application(application, *, by):
+    application = Application.objects.select_related("dps").select_for_update(
+        of=("self",)
+    ).get(pk=application.pk)
+    if application.status != Application.Status.DRAFT:
+        raise InvalidTransition(f"This application is already {application.status}.")
+    lots, problems = _submission_problems(application)
+    if problems:
+        raise RuleViolation(
+            "The application is not complete: see fields.", code="application_incomplete",
+            fields=problems,
+        )
+    lot_ids = [item.lot_id for item in lots]
+    held = Membership.objects.filter(
+        provider_id=application.provider_id, lot_id__in=lot_ids, status__in=Membership.LIVE
+    ).select_related("lot")
+    if held:
+        codes = ", ".join(sorted(m.lot.code for m in held))
+        raise RuleViolation(
+            f"You are already a member of: {codes}.", code="already_admitted",
+            fields={"lots": [f"Already admitted to {codes}."]},
+        )
+    pending = ApplicationLot.objects.filter(
+        application__provider_id=application.provider_id,
+        application__status=Application.Status.SUBMITTED, lot_id__in=lot_ids,
+    ).exclude(application=application)
+    if pending.exists():
+        raise Conflict(
+            "Another application of yours for these lots is waiting for a decision.",
+            code="application_pending",
+        )
+    round_ = _current_round_for(application.dps)
+    if round_ is None:
+        raise Conflict(
+            "No admission round is open or scheduled: try again when one is announced.",
+            code="no_round",
+        )
+    write = _transition(application, "submit", by=by, data={"round": round_.pk})
+    application.round = round_
+    application.submitted_at = timezone.now()
+    application.submitted_by = by
+    application.save(update_fields=["status", "round", "submitted_at", "submitted_by"])
+    write()
+    return application
+
+
+@transaction.atomic
+def withdraw_application(application, *, by, reason=""):
+    application = _locked(Application, application.pk)
+    write = _transition(application, "withdraw", by=by, reason=reason)
+    application.save(update_fields=["status"])
+    write()
+    return application
+
+
+@transaction.atomic
+def extend_evaluation(application, *, by, working_days, reason):
+    """Extend the decision deadline, up to the DPS's limit, with a recorded reason."""
+    application = Application.objects.select_related("dps", "round").select_for_update(
+        of=("self",)
+    ).get(pk=application.pk)
+    if application.status != Application.Status.SUBMITTED or application.round is None or \
+            application.round.status != AdmissionRound.Status.CLOSED:
+        raise InvalidTransition("Only an application in a closed round awaits a decision.")
+    if not reason.strip():
+        raise RuleViolation("Say why the decision needs longer.", code="invalid",
+                            fields={"reason": ["A reason is required."]})
+    limit = application.dps.evaluation_max_working_days
+    if working_days > limit:
+        raise RuleViolation(
+            f"The decision may be extended to at most {limit} working days after the round "
+            "closed.", code="extension_too_long",
+            fields={"working_days": [f"At most {limit}."]},
+        )
+    if working_days <= application.dps.evaluation_working_days:
+        raise RuleViolation(
+            "An extension must give more working days than the standard period.",
+            code="invalid", fields={"working_days": ["Must be more than the standard period."]},
+        )
+    before = application.evaluation_due
+    application.evaluation_due = add_working_days(
+        timezone.localdate(application.round.closed_at), working_days
+    )
+    application.evaluation_extension_reason = reason
+    application.save(update_fields=["evaluation_due", "evaluation_extension_reason"])
+    audit.record(
+        application, "application.evaluation_extended", by=by, reason=reason,
+        data={"from": str(before), "to": str(application.evaluation_due)},
+    )
+    return application
+
+
+def active_debarment(provider, on=None):
+    on = on or _local_today()
+    match = Q(organisation=provider)
+    if provider.companies_house_number:
+        match |= Q(companies_house_number__iexact=provider.companies_house_number)
+    return (
+        Debarment.objects.filter(match, starts_on__lte=on)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on)).first()
+    )
+
+
+@transaction.atomic
+def decide_application(application, *, by, decisions):
+    """Decide every lot of a submitted application; admitted lots become memberships."""
+    application = Application.objects.select_related("dps", "round", "provider").select_for_update(
+        of=("self",)
+    ).get(pk=application.pk)
+    if application.round is None or application.round.status != AdmissionRound.Status.CLOSED:
+        raise InvalidTransition("Applications are decided once their round has closed.")
+    if not can_proceed(application.decide):
+        raise InvalidTransition(f"This application is {application.status}, not submitted.")
+
+    items = {item.lot.code: item for item in application.lots.select_related("lot")}
+    given, problems = {}, {}
+    for index, decision in enumerate(decisions):
+        code = decision["lot"]
+        if code not in items:
+            problems[f"decisions.{index}.lot"] = [f"The application does not include {code!r}."]
+        elif code in given:
+            problems[f"decisions.{index}.lot"] = [f"{code!r} is decided twice."]
+        elif decision["outcome"] == Outcome.REJECTED and not decision.get("reason", "").strip():
+            problems[f"decisions.{index}.reason"] = ["Give the reason for a rejection."]
+        else:
+            given[code] = decision
+    missing = sorted(set(items) - set(given) - {d["lot"] for d in decisions})
+    if missing:
+        problems["decisions"] = [f"Decide every lot applied for; missing: {', '.join(missing)}."]
+    if problems:
+        raise RuleViolation("The decisions are not complete: see fields.",
+                            code="decisions_incomplete", fields=problems)
+
+    admitting = [code for code, d in given.items() if d["outcome"] == Outcome.ADMITTED]
+    if admitting:
+        debarment = active_debarment(application.provider)
+        if debarment:
+            raise RuleViolation(
+                f"{application.provider} is on the debarment list from "
+                f"{debarment.starts_on:%d %B %Y}: it cannot be admitted.",
+                code="provider_debarred",
+            )
+        held = Membership.objects.filter(
+            provider=application.provider, lot__in=[items[c].lot for c in admitting],
+            status__in=Membership.LIVE,
+        )
+        if held.exists():
+            raise Conflict("The provider already holds a live membership of one of these lots.",
+                           code="already_admitted")
+
+    now = timezone.now()
+    for code, decision in given.items():
+        item = items[code]
+        item.outcome = decision["outcome"]
+        item.reason = decision.get("reason", "")
+    ApplicationLot.objects.bulk_update(items.values(), ["outcome", "reason"])
+    write = _transition(
+        application, "decide", by=by,
+        data={code: d["outcome"] for code, d in sorted(given.items())},
+    )
+    application.decided_at = now
+    application.decided_by = by
+    application.save(update_fields=["status", "decided_at", "decided_by"])
+    write()
+
+    for code in admitting:
+        item = items[code]
+        membership = Membership.objects.create(
+            provider=application.provider, lot=item.lot, price_cap=item.price_cap,
+            application=application, admitted_at=now, status_reason=item.reason,
+        )
+        audit.record(membership, "membership.admitted", by=by, to_state=membership.status,
+                     reason=item.reason)
+
+    round_ = AdmissionRound.objects.select_for_update().get(pk=application.round_id)
+    if not round_.applications.filter(status=Application.Status.SUBMITTED).exists():
+        _complete(round_, by=by, reason="Every application decided.")
+    return application
+
+
+# --- Memberships ----------------------------------------------------------------------------
+
+def max_suspension_date(dps, today=None):
+    return (today or _local_today()) + relativedelta(months=dps.max_suspension_months)
+
+
+@transaction.atomic
+def suspend_membership(membership, *, by, until, reason):
+    membership = Membership.objects.select_related("lot__dps").select_for_update(
+        of=("self",)
+    ).get(pk=membership.pk)
+    if not can_proceed(membership.suspend):
+        raise InvalidTransition(f"Only an admitted membership can be suspended; this one is "
+                                f"{membership.status}.")
+    today = _local_today()
+    if until <= today:
+        raise RuleViolation("A suspension must end after today.", code="invalid",
+                            fields={"until": ["Must be after today."]})
+    latest = max_suspension_date(membership.lot.dps, today)
+    if until > latest:
+        raise RuleViolation(
+            f"A suspension may last at most {membership.lot.dps.max_suspension_months} months: "
+            f"until {latest:%d %B %Y} at the latest.",
+            code="suspension_too_long", fields={"until": [f"No later than {latest}."]},
+        )
+    if not reason.strip():
+        raise RuleViolation("Say why the provider is suspended.", code="invalid",
+                            fields={"reason": ["A reason is required."]})
+    write = _transition(membership, "suspend", by=by, reason=reason,
+                        data={"until": until.isoformat()})
+    membership.suspended_from = today
+    membership.suspended_until = until
+    membership.status_reason = reason
+    membership.save(update_fields=["status", "suspended_from", "suspended_until",
+                                   "status_reason"])
+    write()
+    return membership
+
+
+@transaction.atomic
+def reinstate_membership(membership, *, by, reason=""):
+    membership = _locked(Membership, membership.pk)
+    write = _transition(membership, "reinstate", by=by, reason=reason)
+    membership.suspended_from = None
+    membership.suspended_until = None
+    membership.status_reason = reason
+    membership.save(update_fields=["status", "suspended_from", "suspended_until",
+                                   "status_reason"])
+    write()
+    return membership
+
+
+@transaction.atomic
+def remove_membership(membership, *, by, reason):
+    membership = _locked(Membership, membership.pk)
+    if not can_proceed(membership.remove):
+        raise InvalidTransition("This membership has already been removed.")
+    if not reason.strip():
+        raise RuleViolation("Say why the provider is removed.", code="invalid",
+                            fields={"reason": ["A reason is required."]})
+    write = _transition(membership, "remove", by=by, reason=reason)
+    membership.removed_at = timezone.now()
+    membership.suspended_until = None
+    membership.status_reason = reason
+    membership.save(update_fields=["status", "removed_at", "suspended_until", "status_reason"])
+    write()
+    return membership
+
+
+# --- Time-driven work (the scheduler calls these; each is idempotent) -----------------------
+
+def _due(queryset):
+    # Each row is then moved by its own service call, which locks the row and re-checks the
+    # state: two workers on the same tick cannot both move it, and a second run finds nothing.
+    return list(queryset.values_list("pk", flat=True))
+
+
+def open_due_rounds(now=None):
+    now = now or timezone.now()
+    opened = 0
+    ids = _due(AdmissionRound.objects.filter(
+            status=AdmissionRound.Status.SCHEDULED, opens_at__lte=now))
+    for pk in ids:
+        try:
+            open_round(AdmissionRound(pk=pk), by=None)
+            opened += 1
+        except InvalidTransition:
+            pass  # another worker got there first
+    return opened
+
+
+def close_due_rounds(now=None):
+    now = now or timezone.now()
+    closed = 0
+    ids = _due(AdmissionRound.objects.filter(
+            status=AdmissionRound.Status.OPEN, closes_at__lte=now))
+    for pk in ids:
+        try:
+            close_round(AdmissionRound(pk=pk), by=None)
+            closed += 1
+        except InvalidTransition:
+            pass
+    return closed
+
+
+def lapse_suspensions(today=None):
+    """Suspensions end by themselves on their `until` date."""
+    today = today or _local_today()
+    ids = _due(Membership.objects.filter(
+            status=Membership.Status.SUSPENDED, suspended_until__lte=today))
+    lapsed = 0
+    for pk in ids:
+        try:
+            reinstate_membership(Membership(pk=pk), by=None, reason="Suspension lapsed.")
+            lapsed += 1
+        except InvalidTransition:
+            pass
+    return lapsed
+
+
+def days_left_to_decide(application, today=None):
+    if application.evaluation_due is None:
+        return None
+    from dps.workdays import working_days_between
+
+    return working_days_between(today or _local_today(), application.evaluation_due)
+

@@ -1,0 +1,111 @@
+"""Shared fixtures, and the rule that CI never skips: a missing service fails there."""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from tests import factories as f
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _postgres():
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return None
+    return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+
+
+def _redis():
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return "needs Redis: set REDIS_URL=redis://..."
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001
+        return f"Redis at {url} did not answer: {exc}"
+    return None
+
+
+def _browser():
+    if os.path.exists(CHROMIUM) or shutil.which("chromium"):
+        return None
+    return "needs Debian's chromium (apt-get install chromium)"
+
+
+REQUIREMENTS = {"postgres": _postgres, "redis": _redis, "browser": _browser}
+
+
+def pytest_runtest_setup(item):
+    for name, check in REQUIREMENTS.items():
+        if item.get_closest_marker(name) is None:
+            continue
+        problem = check()
+        if problem is None:
+            continue
+        if IN_CI:
+            pytest.fail(f"{problem} (CI=true: required, not skipped)", pytrace=False)
+        pytest.skip(problem)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Throttle counters live in the cache: each test starts with a clean slate.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def anon():
+    return APIClient()
+
+
+@pytest.fixture
+def api():
+    """api(user) → an APIClient signed in as that user."""
+
+    def make(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def dps_admin(db):
+    return f.DpsAdminFactory()
+
+
+@pytest.fixture
+def commissioner(db):
+    return f.CommissionerFactory()
+
+
+@pytest.fixture
+def provider_user(db):
+    return f.ProviderUserFactory()
+
+
+@pytest.fixture
+def other_provider_user(db):
+    return f.ProviderUserFactory()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }
