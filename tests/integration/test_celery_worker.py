@@ -1,0 +1,81 @@
+"""A real Celery worker and beat, against Redis and the test database, close a round on time."""
+
+import datetime
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from dps.models import AuditEntry
+from providers import services
+from providers.models import AdmissionRound
+from tests import factories as f
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _worker_env(tmp_path):
+    db = connection.settings_dict
+    env = os.environ.copy()
+    env.update(
+        DJANGO_SETTINGS_MODULE="dps.settings",
+        SECRET_KEY="celery-integration-test",
+        DEBUG="0",
+        DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:"
+                     f"{db['PORT'] or 5432}/{db['NAME']}",
+        REDIS_URL=os.environ["REDIS_URL"],
+        CELERY_TASK_ALWAYS_EAGER="0",
+        CELERY_QUEUE=f"test-{uuid.uuid4().hex[:8]}",  # no other worker takes these tasks
+        CELERY_BEAT_SCHEDULER="celery.beat:PersistentScheduler",
+        SCHEDULE_TICK_SECONDS="1",
+        VAR_DIR=str(tmp_path),
+    )
+    return env
+
+
+def test_worker_and_beat_close_a_round_on_time(tmp_path, dps_admin):
+    now = timezone.now()
+    round_ = services.create_round(
+        by=dps_admin, dps=f.childrens_dps(), opens_at=now - datetime.timedelta(minutes=5),
+        closes_at=now + datetime.timedelta(seconds=6),
+    )
+    application = f.SubmittedApplicationFactory(round=round_)
+    assert round_.status == AdmissionRound.Status.OPEN
+
+    env = _worker_env(tmp_path)
+    celery = [sys.executable, "-m", "celery", "-A", "dps"]
+    processes = [
+        subprocess.Popen([*celery, "worker", "-l", "info", "--concurrency", "1", "-Q",
+                          env["CELERY_QUEUE"], "--without-gossip", "--without-mingle"],
+                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT),
+        subprocess.Popen([*celery, "beat", "-l", "info", "-s", str(tmp_path / "schedule")],
+                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT),
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            round_.refresh_from_db()
+            if round_.status != AdmissionRound.Status.OPEN:
+                break
+            time.sleep(0.5)
+    finally:
+        for process in processes:
+            process.terminate()
+        logs = [process.communicate(timeout=20)[0].decode(errors="replace")
+                for process in processes]
+
+    assert round_.status == AdmissionRound.Status.CLOSED, logs[0][-3000:]
+    # On time: not before the deadline, and within a few scheduler ticks after it.
+    assert round_.closes_at <= round_.closed_at <= round_.closes_at + datetime.timedelta(seconds=15)
+    assert "providers.tasks.close_due_rounds" in logs[0]
+    application.refresh_from_db()
+    assert application.evaluation_due is not None
+    entry = AuditEntry.objects.get(action="admissionround.close", object_id=round_.pk)
+    assert entry.actor is None and (entry.from_state, entry.to_state) == ("open", "closed")
