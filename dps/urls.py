@@ -16,6 +16,7 @@ router.register("lots", admission.LotViewSet, basename="lot")
 router.register("rounds", admission.RoundViewSet, basename="round")
 router.register("applications", admission.ApplicationViewSet, basename="application")
 router.register("memberships", admission.MembershipViewSet, basename="membership")
+router.register("debarments", admission.DebarmentViewSet, basename="debarment")
 
 api_v1 = [
     path("auth/token/", kernel.TokenView.as_view(), name="api-token"),

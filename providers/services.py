@@ -568,3 +568,25 @@ def days_left_to_decide(application, today=None):
 
     return working_days_between(today or _local_today(), application.evaluation_due)
 
+
+
+# --- Debarment list -------------------------------------------------------------------------
+
+@transaction.atomic
+def add_debarment(*, by, name, starts_on, reason, organisation=None, companies_house_number="",
+                  ends_on=None):
+    if ends_on is not None and ends_on < starts_on:
+        raise RuleViolation("A debarment cannot end before it starts.", code="invalid",
+                            fields={"ends_on": ["Must be on or after starts_on."]})
+    if organisation is not None and not organisation.is_provider:
+        raise RuleViolation("Only providers can be debarred.", code="invalid",
+                            fields={"organisation": ["Must be a provider organisation."]})
+    if organisation is not None and not companies_house_number:
+        companies_house_number = organisation.companies_house_number
+    debarment = Debarment.objects.create(
+        organisation=organisation, name=name, companies_house_number=companies_house_number.upper(),
+        starts_on=starts_on, ends_on=ends_on, reason=reason, created_by=by,
+    )
+    audit.record(debarment, "debarment.added", by=by, reason=reason,
+                 data={"starts_on": str(starts_on), "ends_on": str(ends_on or "")})
+    return debarment

@@ -1,10 +1,12 @@
 from rest_framework import serializers
 
+from dps.models import Organisation
 from providers.models import (
     AdmissionRound,
     Application,
     ApplicationLot,
     CreditCheckResult,
+    Debarment,
     Dps,
     Lot,
     Membership,
@@ -188,3 +190,21 @@ class MembershipSerializer(serializers.ModelSerializer):
                   "admitted_at", "suspended_from", "suspended_until", "removed_at",
                   "status_reason"]
         read_only_fields = fields
+
+
+class DebarmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Debarment
+        fields = ["id", "organisation", "name", "companies_house_number", "starts_on", "ends_on",
+                  "reason", "created_at"]
+        read_only_fields = fields
+
+
+class DebarmentInputSerializer(serializers.Serializer):
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), required=False, allow_null=True, default=None)
+    name = serializers.CharField(max_length=200)
+    companies_house_number = serializers.CharField(max_length=8, allow_blank=True, default="")
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField()

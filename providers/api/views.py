@@ -10,7 +10,7 @@ from dps.errors import NotFound, RuleViolation
 from dps.models import Role
 from providers import selectors, services
 from providers.api import serializers as s
-from providers.models import AdmissionRound, Dps, Lot
+from providers.models import AdmissionRound, Application, Debarment, Dps, Lot, Membership
 
 ADMIN = roles(Role.DPS_ADMIN)
 PROVIDER = roles(Role.PROVIDER)
@@ -101,6 +101,8 @@ class RoundViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveMod
 class ApplicationViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                          viewsets.GenericViewSet):
     serializer_class = s.ApplicationSerializer
+    # For the schema generator only; get_queryset scopes the rows per caller.
+    queryset = Application.objects.none()
     permission_classes = [ActionRoles]
     action_roles = {
         "list": ANY_AUTHENTICATED, "retrieve": ANY_AUTHENTICATED,
@@ -177,6 +179,8 @@ class ApplicationViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retri
 class MembershipViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         viewsets.GenericViewSet):
     serializer_class = s.MembershipSerializer
+    # For the schema generator only; get_queryset scopes the rows per caller.
+    queryset = Membership.objects.none()
     permission_classes = [ActionRoles]
     action_roles = {"list": ANY_AUTHENTICATED, "retrieve": ANY_AUTHENTICATED,
                     "suspend": ADMIN, "reinstate": ADMIN, "remove": ADMIN}
@@ -236,3 +240,17 @@ class MembershipViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retrie
         return self.respond(services.remove_membership(membership, by=request.user, **data))
 
 
+class DebarmentViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                       viewsets.GenericViewSet):
+    """The debarment list the DPS administrator keeps: a listed provider cannot be admitted."""
+
+    serializer_class = s.DebarmentSerializer
+    queryset = Debarment.objects.order_by("-starts_on", "-id")
+    permission_classes = [ActionRoles]
+    action_roles = {"list": ADMIN, "retrieve": ADMIN, "create": ADMIN}
+
+    @extend_schema(request=s.DebarmentInputSerializer, responses={201: s.DebarmentSerializer})
+    def create(self, request):
+        data = self.validated(s.DebarmentInputSerializer)
+        debarment = services.add_debarment(by=request.user, **data)
+        return self.respond(debarment, status_code=status.HTTP_201_CREATED)

@@ -78,4 +78,5 @@ def test_worker_and_beat_close_a_round_on_time(tmp_path, dps_admin):
     application.refresh_from_db()
     assert application.evaluation_due is not None
     entry = AuditEntry.objects.get(action="admissionround.close", object_id=round_.pk)
-    assert entry.actor is None and (entry.from_state, entry.to_state) == ("open", "closed")
+    assert entry.actor is None
+    assert (entry.from_state, entry.to_state) == ("open", "closed")

@@ -127,9 +127,9 @@ class Command(BaseCommand):
         children.save(update_fields=["lead_authority"])
         today = timezone.localdate()
         for spec in (ADULTS_DPS, APPROVED_LIST):
-            services.create_dps(by=admin, lead_authority=lead, starts_on=today.replace(month=4, day=1),
-                                ends_on=today.replace(year=today.year + 7, month=3, day=31),
-                                **spec)
+            services.create_dps(
+                by=admin, lead_authority=lead, starts_on=today.replace(month=4, day=1),
+                ends_on=today.replace(year=today.year + 7, month=3, day=31), **spec)
 
         # A past round, decided: everyone but the last provider is admitted.
         now = timezone.now()
@@ -152,7 +152,7 @@ class Command(BaseCommand):
                 credit_check_date=today - datetime.timedelta(days=30), credit_check_result="pass")
             applications.append((user, services.submit_application(application, by=user)))
         services.close_round(past, by=admin)
-        for user, application in applications[:-2]:
+        for _user, application in applications[:-2]:
             services.decide_application(application, by=admin, decisions=[
                 {"lot": item.lot.code, "outcome": "admitted", "reason": "Meets the criteria."}
                 for item in application.lots.all()])
@@ -178,7 +178,7 @@ class Command(BaseCommand):
             f"{AdmissionRound.objects.count()} rounds, 3 DPS arrangements."))
 
     def _print_sign_ins(self):
-        self.stdout.write("\nDemo sign-ins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
         for user in User.objects.select_related("organisation").order_by("id"):
             roles = ", ".join(user.roles) or ("superuser" if user.is_superuser else "-")
             self.stdout.write(f"  {user.username:<22} {roles:<16} {user.organisation}")
