@@ -15,6 +15,7 @@ from django_fsm import can_proceed
 from dps import audit
 from dps.errors import Conflict, InvalidTransition, RuleViolation
 from dps.workdays import add_working_days
+from providers import tasks
 from providers.models import (
     AdmissionRound,
     Application,
@@ -44,6 +45,11 @@ def _transition(obj, name, *, by, reason="", data=None, action=None):
     label = action or f"{obj._meta.model_name}.{name}"
     return lambda: audit.record(obj, label, by=by, from_state=before, to_state=obj.status,
                                 reason=reason, data=data)
+
+
+def _after_commit(task, *args):
+    # Side effects only once the decision is safely stored, and by id, never by object.
+    transaction.on_commit(lambda: task.delay(*args))
 
 
 def _locked(model, pk):
@@ -438,6 +444,7 @@ def decide_application(application, *, by, decisions):
     round_ = AdmissionRound.objects.select_for_update().get(pk=application.round_id)
     if not round_.applications.filter(status=Application.Status.SUBMITTED).exists():
         _complete(round_, by=by, reason="Every application decided.")
+    _after_commit(tasks.send_decision_notice, application.pk)
     return application
 
 

@@ -18,3 +18,27 @@ def close_due_rounds():
 @shared_task(acks_late=True)
 def lapse_suspensions():
     return services.lapse_suspensions()
+
+
+@shared_task(acks_late=True)
+def send_decision_notice(application_id):
+    """Tell the provider's users the outcome per lot, with the reasons."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    from dps.models import User
+    from providers.models import Application
+
+    application = Application.objects.select_related("dps", "provider").get(pk=application_id)
+    recipients = list(
+        User.objects.filter(organisation=application.provider, is_active=True)
+        .exclude(email="").values_list("email", flat=True)
+    )
+    if not recipients:
+        return 0
+    context = {"application": application,
+               "lots": application.lots.select_related("lot").order_by("lot__position")}
+    body = render_to_string("providers/email/decision.txt", context)
+    return send_mail(f"Your application to join {application.dps.name}: decision", body,
+                     settings.DEFAULT_FROM_EMAIL, recipients)
