@@ -36,6 +36,11 @@ class Organisation(models.Model):
     )
     postcode = models.CharField(max_length=10, blank=True)
     companies_house_number = models.CharField(max_length=8, blank=True, db_index=True)
+    requires_resource_panel = models.BooleanField(
+        default=False,
+        help_text="An authority setting: referrals need a resource panel's approval before "
+                  "they can be published.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

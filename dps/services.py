@@ -17,10 +17,18 @@ def create_organisation(*, by, name, kind, is_lead=False, area="", postcode="",
             "An organisation of this kind with this name already exists.",
             code="invalid", fields={"name": ["An organisation with this name already exists."]},
         )
-    organisation = Organisation.objects.create(
-        name=name, kind=kind, is_lead=is_lead and kind == Organisation.Kind.AUTHORITY, area=area,
-        postcode=postcode.upper().strip(), companies_house_number=companies_house_number.upper(),
-    )
+    try:
+        with transaction.atomic():
+            organisation = Organisation.objects.create(
+                name=name, kind=kind, is_lead=is_lead and kind == Organisation.Kind.AUTHORITY,
+                area=area, postcode=postcode.upper().strip(),
+                companies_house_number=companies_house_number.upper(),
+            )
+    except IntegrityError as exc:  # a concurrent request took the name
+        raise RuleViolation(
+            "An organisation of this kind with this name already exists.",
+            code="invalid", fields={"name": ["An organisation with this name already exists."]},
+        ) from exc
     audit.record(organisation, "organisation.created", by=by, to_state=kind)
     return organisation
 
@@ -83,10 +91,16 @@ def create_user(*, by, username, password, email="", organisation=None, roles=()
 def register_provider(*, organisation_name, area, postcode, companies_house_number, username,
                       password, email):
     """Self-registration: a provider organisation and its first provider user."""
-    organisation = create_organisation(
-        by=None, name=organisation_name, kind=Organisation.Kind.PROVIDER, area=area,
-        postcode=postcode, companies_house_number=companies_house_number,
-    )
+    try:
+        organisation = create_organisation(
+            by=None, name=organisation_name, kind=Organisation.Kind.PROVIDER, area=area,
+            postcode=postcode, companies_house_number=companies_house_number,
+        )
+    except RuleViolation as exc:
+        # The registration form calls the name `organisation_name`: report it under that key.
+        if "name" in exc.fields:
+            exc.fields["organisation_name"] = exc.fields.pop("name")
+        raise
     user = create_user(
         by=None, username=username, password=password, email=email,
         organisation=organisation, roles=[Role.PROVIDER],

@@ -157,6 +157,8 @@ REST_FRAMEWORK = {
         "login": os.environ.get("LOGIN_THROTTLE_RATE", "20/minute"),
     },
     "COERCE_DECIMAL_TO_STRING": True,
+    # Behind a reverse proxy, throttles must key on the client's address, not the proxy's.
+    "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None,
     "DATE_FORMAT": "%Y-%m-%d",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -170,6 +172,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status` (and `outcome`): give each choice set its own stable name.
+    "ENUM_NAME_OVERRIDES": {
+        "RoundStatusEnum": "providers.models.AdmissionRound.Status",
+        "ApplicationStatusEnum": "providers.models.Application.Status",
+        "MembershipStatusEnum": "providers.models.Membership.Status",
+        "LotOutcomeEnum": "providers.models.Outcome",
+        "ReferralStatusEnum": "referrals.models.Referral.Status",
+        "CallOffStatusEnum": "calloffs.models.CallOff.Status",
+        "EoiStatusEnum": "calloffs.models.ExpressionOfInterest.Status",
+        "EoiOutcomeEnum": "calloffs.models.ExpressionOfInterest.Outcome",
+        "PlacementStatusEnum": "contracts.models.Placement.Status",
+        "PlacementRouteEnum": "contracts.models.Placement.Route",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -183,6 +198,7 @@ else:
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -203,6 +219,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "close-due-rounds": {
         "task": "providers.tasks.close_due_rounds",
+        "schedule": timedelta(seconds=SCHEDULE_TICK_SECONDS),
+    },
+    "close-due-calloffs": {
+        "task": "calloffs.tasks.close_due_calloffs",
         "schedule": timedelta(seconds=SCHEDULE_TICK_SECONDS),
     },
     "lapse-suspensions": {

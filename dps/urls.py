@@ -3,9 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from calloffs.api import views as calloffs
+from contracts.api import views as contracts
 from dps.api import views as kernel
 from dps.health import healthz
 from providers.api import views as admission
+from referrals.api import views as referrals
 
 router = DefaultRouter()
 router.register("organisations", kernel.OrganisationViewSet, basename="organisation")
@@ -17,6 +20,12 @@ router.register("rounds", admission.RoundViewSet, basename="round")
 router.register("applications", admission.ApplicationViewSet, basename="application")
 router.register("memberships", admission.MembershipViewSet, basename="membership")
 router.register("debarments", admission.DebarmentViewSet, basename="debarment")
+router.register("needs", referrals.NeedViewSet, basename="need")
+router.register("referrals", referrals.ReferralViewSet, basename="referral")
+router.register("opportunities", calloffs.OpportunityViewSet, basename="opportunity")
+router.register("eois", calloffs.EoiViewSet, basename="eoi")
+router.register("calloffs", calloffs.CallOffViewSet, basename="calloff")
+router.register("placements", contracts.PlacementViewSet, basename="placement")
 
 api_v1 = [
     path("auth/token/", kernel.TokenView.as_view(), name="api-token"),

@@ -1,7 +1,28 @@
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
+from django.template import loader
 
 from dps.models import Role
+
+
+def role_required(*roles):
+    """Page guard: signed out → the sign-in page; signed in without one of `roles` → 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not request.user.has_role(*roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 @login_required
@@ -28,4 +49,6 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "errors/500.html", status=500)
+    # No request context: context processors touch the session and database, which may be
+    # what failed.
+    return HttpResponseServerError(loader.get_template("errors/500.html").render())

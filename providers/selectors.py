@@ -34,3 +34,44 @@ def rounds_with_counts(dps):
 
 def memberships():
     return Membership.objects.select_related("provider", "lot", "lot__dps")
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+def active_dps_list():
+    return Dps.objects.filter(is_active=True).order_by("name")
+
+
+def round_accepting_applications(dps):
+    """The round a submission would join now: the open one, else the next scheduled one.
+
+    Read-only mirror of services._current_round_for, for telling applicants before they apply;
+    submit_application still decides.
+    """
+    from django.utils import timezone
+
+    open_round = AdmissionRound.objects.filter(
+        dps=dps, status=AdmissionRound.Status.OPEN, closes_at__gt=timezone.now()
+    ).order_by("closes_at").first()
+    if open_round:
+        return open_round
+    return AdmissionRound.objects.filter(
+        dps=dps, status=AdmissionRound.Status.SCHEDULED
+    ).order_by("opens_at").first()
+
+
+def provider_applications(organisation):
+    return applications_with_lots().filter(provider=organisation).order_by("-created_at", "-id")
+
+
+def provider_memberships(organisation):
+    return memberships().filter(provider=organisation).order_by(
+        "lot__dps__name", "lot__position", "-admitted_at"
+    )
+
+
+def round_applications(round_):
+    """A round's applications (drafts never join one), oldest submission first."""
+    return applications_with_lots().filter(round=round_).exclude(
+        status=Application.Status.DRAFT
+    ).order_by("submitted_at", "id")

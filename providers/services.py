@@ -316,9 +316,16 @@ def submit_application(application, *, by):
 @transaction.atomic
 def withdraw_application(application, *, by, reason=""):
     application = _locked(Application, application.pk)
+    was_submitted = application.status == Application.Status.SUBMITTED
     write = _transition(application, "withdraw", by=by, reason=reason)
     application.save(update_fields=["status"])
     write()
+    if was_submitted and application.round_id:
+        # A closed round whose last undecided application leaves has nothing more to decide.
+        round_ = AdmissionRound.objects.select_for_update().get(pk=application.round_id)
+        if round_.status == AdmissionRound.Status.CLOSED and not round_.applications.filter(
+                status=Application.Status.SUBMITTED).exists():
+            _complete(round_, by=by, reason="Every application decided or withdrawn.")
     return application
 
 
@@ -414,8 +421,10 @@ def decide_application(application, *, by, decisions):
             status__in=Membership.LIVE,
         )
         if held.exists():
-            raise Conflict("The provider already holds a live membership of one of these lots.",
-                           code="already_admitted")
+            # The same code as at submission, so the same status: one code, one meaning.
+            raise RuleViolation(
+                "The provider already holds a live membership of one of these lots.",
+                code="already_admitted")
 
     now = timezone.now()
     for code, decision in given.items():

@@ -5,5 +5,8 @@ from providers import views
 urlpatterns = [
     path("apply/", views.apply, name="apply"),
     path("applications/", views.my_applications, name="my-applications"),
+    path("applications/<int:pk>/decide/", views.decide, name="decide"),
     path("rounds/", views.rounds, name="rounds"),
+    path("rounds/<int:pk>/", views.round_detail, name="round"),
+    path("rounds/<int:pk>/close/", views.close_round, name="close-round"),
 ]

@@ -1,19 +1,190 @@
-"""Pages for admission (placeholder: the UI pass replaces these)."""
+"""Admission pages. Thin: each translates a form into one service call and a DomainError back
+into messages on the form. Reads go through selectors, so query counts do not grow with rows."""
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dps.errors import DomainError
+from dps.models import Role
+from dps.views import role_required
+from providers import selectors, services
+from providers.forms import ApplyForm, DecideForm, RoundForm
+from providers.models import AdmissionRound, Application
 
 
-@login_required
+def _dps_from_query(request):
+    """The DPS named by ?dps=<code>, the children's DPS by default; 404 for unknown codes."""
+    code = request.GET.get("dps") or settings.DEFAULT_DPS_CODE
+    return get_object_or_404(selectors.active_dps_list(), code=code)
+
+
+def _with_dps(url, dps):
+    return url if dps.code == settings.DEFAULT_DPS_CODE else f"{url}?dps={dps.code}"
+
+
+def _when(value):
+    return f"{timezone.localtime(value):%-d %B %Y at %H:%M}"
+
+
+# --- Providers ------------------------------------------------------------------------------
+
+@role_required(Role.PROVIDER)
 def apply(request):
-    return HttpResponse("apply")
+    organisation = request.user.organisation
+    if organisation is None or not organisation.is_provider:
+        raise PermissionDenied
+    dps = _dps_from_query(request)
+    form = ApplyForm(request.POST if request.method == "POST" else None,
+                     dps=dps, lots=selectors.lots_for(dps))
+    if request.method == "POST" and form.is_valid():
+        try:
+            # One transaction: a refused submission must not leave a draft behind.
+            with transaction.atomic():
+                application = services.create_application(
+                    by=request.user, provider=organisation, dps=dps, **form.service_kwargs()
+                )
+                application = services.submit_application(application, by=request.user)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            round_ = application.round
+            when = ("closes on " + _when(round_.closes_at)
+                    if round_.status == AdmissionRound.Status.OPEN
+                    else "opens on " + _when(round_.opens_at))
+            messages.success(
+                request,
+                f"Application submitted to the {dps.name}. We will consider it in the admission "
+                f"round that {when}, and decide within "
+                f"{dps.evaluation_working_days} working days of the round closing.",
+            )
+            return redirect("providers:my-applications")
+    return render(request, "providers/apply.html", {
+        "dps": dps,
+        "form": form,
+        "other_dps": [other for other in selectors.active_dps_list() if other.pk != dps.pk],
+        "round": selectors.round_accepting_applications(dps),
+    })
 
 
-@login_required
+@role_required(Role.PROVIDER)
 def my_applications(request):
-    return HttpResponse("applications")
+    organisation = request.user.organisation
+    if organisation is None:
+        raise PermissionDenied
+    return render(request, "providers/my_applications.html", {
+        "applications": selectors.provider_applications(organisation),
+        "memberships": selectors.provider_memberships(organisation),
+    })
 
 
-@login_required
+# --- DPS administrators ---------------------------------------------------------------------
+
+def _rounds_page(request, dps, form, *, problems=(), status=200):
+    return render(request, "providers/rounds.html", {
+        "dps": dps,
+        "problems": list(problems) or form.error_summary(),
+        "rounds": selectors.rounds_with_counts(dps),
+        "form": form,
+        "other_dps": [other for other in selectors.active_dps_list() if other.pk != dps.pk],
+        "action_url": _with_dps(reverse("providers:rounds"), dps),
+    }, status=status)
+
+
+@role_required(Role.DPS_ADMIN)
 def rounds(request):
-    return HttpResponse("rounds")
+    dps = _dps_from_query(request)
+    form = RoundForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            round_ = services.create_round(
+                by=request.user, dps=dps, opens_at=form.cleaned_data["opens_at"],
+                closes_at=form.cleaned_data["closes_at"],
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            state = "opened" if round_.status == AdmissionRound.Status.OPEN else "scheduled"
+            messages.success(
+                request, f"Round {state}: it opens {_when(round_.opens_at)} and closes "
+                         f"{_when(round_.closes_at)}.",
+            )
+            return redirect(_with_dps(reverse("providers:rounds"), round_.dps))
+    return _rounds_page(request, dps, form)
+
+
+@require_POST
+@role_required(Role.DPS_ADMIN)
+def close_round(request, pk):
+    round_ = get_object_or_404(AdmissionRound.objects.select_related("dps"), pk=pk)
+    try:
+        round_ = services.close_round(round_, by=request.user)
+    except DomainError as exc:
+        return _rounds_page(request, round_.dps, RoundForm(), status=exc.status,
+                            problems=[{"text": exc.detail}])
+    waiting = round_.applications.filter(status=Application.Status.SUBMITTED).count()
+    if waiting:
+        messages.success(request, f"Round closed. {waiting} application"
+                                  f"{'s' if waiting != 1 else ''} to decide.")
+    else:
+        messages.success(request, "Round closed. It had no applications to decide, so it is "
+                                  "complete.")
+    return redirect(_with_dps(reverse("providers:rounds"), round_.dps))
+
+
+@role_required(Role.DPS_ADMIN)
+def round_detail(request, pk):
+    round_ = get_object_or_404(AdmissionRound.objects.select_related("dps"), pk=pk)
+    today = timezone.localdate()
+    rows = []
+    for application in selectors.round_applications(round_):
+        awaiting = application.status == Application.Status.SUBMITTED
+        days_left = services.days_left_to_decide(application, today) if awaiting else None
+        rows.append({
+            "application": application,
+            "days_left": days_left,
+            "overdue": days_left is not None and days_left < 0,
+            "overdue_by": -days_left if days_left is not None and days_left < 0 else 0,
+            "can_decide": awaiting and round_.status == AdmissionRound.Status.CLOSED,
+        })
+    return render(request, "providers/round_detail.html", {
+        "round": round_,
+        "rows": rows,
+        "rounds_url": _with_dps(reverse("providers:rounds"), round_.dps),
+    })
+
+
+@role_required(Role.DPS_ADMIN)
+def decide(request, pk):
+    application = get_object_or_404(selectors.applications_with_lots(), pk=pk)
+    if application.round_id is None:
+        raise Http404  # a draft: nothing to decide yet
+    form = DecideForm(request.POST if request.method == "POST" else None,
+                      application=application)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decide_application(application, by=request.user,
+                                        decisions=form.decisions())
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            names = {item.lot.code: item.lot.name for item in form.items}
+            summary = "; ".join(
+                f"{'admitted to' if d['outcome'] == 'admitted' else 'rejected from'} "
+                f"{names[d['lot']]}" for d in form.decisions()
+            )
+            messages.success(request, f"{application.provider} {summary}.")
+            return redirect("providers:round", pk=application.round_id)
+    return render(request, "providers/decide.html", {
+        "application": application,
+        "form": form,
+        "round": application.round,
+        "today": timezone.localdate(),
+        "days_left": services.days_left_to_decide(application),
+    })

@@ -15,6 +15,8 @@ from providers.models import (
     Dps,
     Lot,
     Membership,
+    Regime,
+    Regulator,
 )
 
 DECLARATIONS = {"equality_policy": True, "insurance": True, "no_discrimination_findings_3y": True}
@@ -26,6 +28,37 @@ def childrens_dps():
 
 def lot(code="fostering", dps_code="children"):
     return Lot.objects.get(dps__code=dps_code, code=code)
+
+
+class DpsFactory(factory.django.DjangoModelFactory):
+    """Another arrangement: by default an adults' LD/MH DPS (CQC-regulated) with three lots.
+
+    Its rule settings are the model defaults (the light-touch ones); pass any to override.
+    """
+
+    class Meta:
+        model = Dps
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"adults-{n}")
+    name = factory.Sequence(lambda n: f"Adults' learning disability and mental health DPS {n}")
+    regime = Regime.LIGHT_TOUCH
+    starts_on = datetime.date(2026, 4, 1)
+    ends_on = datetime.date(2034, 3, 31)
+    regulator = Regulator.CQC
+
+    @factory.post_generation
+    def lots(obj, create, extracted, **kwargs):
+        """`lots=[(code, price_unit, regulated), ...]`; defaults to the adults' three lots."""
+        if not create:
+            return
+        wanted = extracted if extracted is not None else [
+            ("community_support", "hour", False), ("supported_living", "week", True),
+            ("residential_care", "week", True)]
+        for position, (code, unit, regulated) in enumerate(wanted):
+            Lot.objects.create(dps=obj, code=code, name=code.replace("_", " ").capitalize(),
+                               price_unit=unit, requires_regulator_reference=regulated,
+                               position=position)
 
 
 class AuthorityFactory(factory.django.DjangoModelFactory):

@@ -6,6 +6,7 @@ from django.http import Http404
 from django_fsm import TransitionNotAllowed
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from dps.errors import DomainError
@@ -30,7 +31,11 @@ def _flatten(detail):
     def walk(prefix, value):
         if isinstance(value, dict):
             for key, sub in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+                # A nested serializer's own error (e.g. an empty list) belongs to its field.
+                if prefix and key == api_settings.NON_FIELD_ERRORS_KEY:
+                    walk(prefix, sub)
+                else:
+                    walk(f"{prefix}.{key}" if prefix else str(key), sub)
         elif isinstance(value, list) and value and not all(isinstance(v, str) for v in value):
             for index, sub in enumerate(value):
                 if sub:

@@ -15,7 +15,13 @@ class ActionRoles(BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False
-        allowed = getattr(view, "action_roles", {}).get(getattr(view, "action", None))
+        method = request.method.lower()
+        if method not in view.http_method_names or not hasattr(view, method):
+            return True  # no handler at all: the view answers 405, which is not a role matter
+        action = getattr(view, "action", None)
+        if action == "metadata":
+            return True  # OPTIONS describes the endpoint; it reads and changes nothing
+        allowed = getattr(view, "action_roles", {}).get(action)
         if allowed is None:
             return False
         if allowed == ANY_AUTHENTICATED:

@@ -60,6 +60,8 @@ class ProviderRegisterView(APIView):
 class OrganisationViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                           viewsets.GenericViewSet):
     serializer_class = s.OrganisationSerializer
+    # For the schema generator only; get_queryset scopes the rows per caller.
+    queryset = Organisation.objects.none()
     permission_classes = [ActionRoles]
     action_roles = {"list": ANY_AUTHENTICATED, "retrieve": ANY_AUTHENTICATED, "create": ADMIN}
     filterset_fields = ["kind", "is_lead", "area"]

@@ -130,7 +130,8 @@ class ApplicationInputSerializer(serializers.Serializer):
     dps = serializers.SlugField(required=False, help_text="DPS code; the children's by default.")
     lots = PriceCapSerializer(many=True, default=list)
     ofsted_urn = serializers.RegexField(
-        r"^(?:SC\d{6}|\d{6,7})\Z", allow_blank=True, default="",
+        # Any case: the service stores it upper-cased.
+        r"^(?:[Ss][Cc]\d{6}|\d{6,7})\Z", allow_blank=True, default="",
         error_messages={"invalid": "An Ofsted URN looks like SC123456 or 123456."})
     cqc_location_id = serializers.RegexField(
         r"^1-\d{6,12}\Z", allow_blank=True, default="",

@@ -14,6 +14,7 @@ from providers.models import AdmissionRound, Application, Debarment, Dps, Lot, M
 
 ADMIN = roles(Role.DPS_ADMIN)
 PROVIDER = roles(Role.PROVIDER)
+APPLICATION_READERS = roles(Role.DPS_ADMIN, Role.COMMISSIONER, Role.PROVIDER)
 DPS_PARAM = OpenApiParameter("dps", str, description="DPS code; the children's DPS by default.")
 
 
@@ -46,6 +47,8 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     """Lots of a DPS (public information: anyone may read them)."""
 
     serializer_class = s.LotSerializer
+    # For the schema generator only (it must not touch the database); see get_queryset.
+    queryset = Lot.objects.none()
     permission_classes = [AllowAny]
     pagination_class = None
 
@@ -63,6 +66,8 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 class RoundViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                    viewsets.GenericViewSet):
     serializer_class = s.RoundSerializer
+    # For the schema generator only (it must not touch the database); see get_queryset.
+    queryset = AdmissionRound.objects.none()
     permission_classes = [ActionRoles]
     action_roles = {"list": ANY_AUTHENTICATED, "retrieve": ANY_AUTHENTICATED, "create": ADMIN,
                     "close": ADMIN, "open": ADMIN}
@@ -104,8 +109,10 @@ class ApplicationViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retri
     # For the schema generator only; get_queryset scopes the rows per caller.
     queryset = Application.objects.none()
     permission_classes = [ActionRoles]
+    # Applications carry credit checks and financial standing: the DPS team and commissioners
+    # read them; budget holders and finance do not need to.
     action_roles = {
-        "list": ANY_AUTHENTICATED, "retrieve": ANY_AUTHENTICATED,
+        "list": APPLICATION_READERS, "retrieve": APPLICATION_READERS,
         "create": PROVIDER, "partial_update": PROVIDER, "submit": PROVIDER, "withdraw": PROVIDER,
         "decide": ADMIN, "extend_evaluation": ADMIN,
     }
@@ -115,7 +122,7 @@ class ApplicationViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retri
     def get_queryset(self):
         user = self.request.user
         queryset = selectors.applications_with_lots().order_by("-created_at", "-id")
-        if user.is_authority_user:
+        if user.has_role(Role.DPS_ADMIN, Role.COMMISSIONER):
             return queryset
         return queryset.filter(provider_id=user.organisation_id)
 

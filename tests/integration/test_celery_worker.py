@@ -17,7 +17,9 @@ from providers import services
 from providers.models import AdmissionRound
 from tests import factories as f
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the migrations' data (the DPS and its lots) survives the flush.
+pytestmark = [pytest.mark.postgres, pytest.mark.redis,
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 ROOT = Path(__file__).resolve().parents[2]
 
 

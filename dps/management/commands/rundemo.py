@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
 
     def handle(self, *args, addrport, **options):
-        for folder in ("queue", "processed"):
+        for folder in ("queue", "processed", "control"):
             (settings.BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
         celery = [sys.executable, "-m", "celery", "-A", "dps"]
         schedule = settings.VAR_DIR / "celerybeat-schedule"

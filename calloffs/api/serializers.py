@@ -1,0 +1,191 @@
+"""Serializers per actor. Provider-facing ones are allowlists: every field is named here."""
+
+from rest_framework import serializers
+
+from calloffs.models import CallOff, ExpressionOfInterest, Question
+
+# --- Provider-facing (anonymised) ------------------------------------------------------------
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    """What a provider may know about a referral. Named field by field: nothing else leaks."""
+
+    lot = serializers.CharField(source="lot.code")
+    lot_name = serializers.CharField(source="lot.name")
+    price_unit = serializers.CharField(source="lot.price_unit")
+    age = serializers.IntegerField(source="child_age")
+    needs = serializers.SerializerMethodField()
+    outcomes = serializers.ListField(source="referral.outcomes", child=serializers.CharField())
+    summary = serializers.CharField(source="referral.summary")
+    placement_start = serializers.DateField(source="referral.placement_start")
+    duration_weeks = serializers.IntegerField(source="referral.duration_weeks")
+    hours_per_week = serializers.DecimalField(source="referral.hours_per_week", max_digits=5,
+                                              decimal_places=2, allow_null=True)
+    location_area = serializers.CharField(source="referral.location_area")
+    urgency = serializers.CharField(source="referral.urgency")
+    has_my_eoi = serializers.BooleanField(read_only=True, default=False)
+
+    class Meta:
+        model = CallOff
+        fields = ["id", "status", "lot", "lot_name", "price_unit", "age", "needs", "outcomes",
+                  "summary", "placement_start", "duration_weeks", "hours_per_week",
+                  "location_area", "urgency", "deadline", "published_at", "has_my_eoi"]
+        read_only_fields = fields
+
+    def get_needs(self, obj) -> list[str]:
+        return [need.code for need in obj.referral.needs.all()]
+
+
+class ProviderQuestionSerializer(serializers.ModelSerializer):
+    """A question as every invited provider sees it: never who asked."""
+
+    class Meta:
+        model = Question
+        fields = ["id", "text", "asked_at", "answer", "answered_at"]
+        read_only_fields = fields
+
+
+class OpportunityDetailSerializer(OpportunitySerializer):
+    questions = serializers.SerializerMethodField()
+
+    class Meta(OpportunitySerializer.Meta):
+        fields = [*OpportunitySerializer.Meta.fields, "questions"]
+        read_only_fields = fields
+
+    def get_questions(self, obj) -> list[dict]:
+        return ProviderQuestionSerializer(self.context["questions"], many=True).data
+
+
+class ProviderEoiSerializer(serializers.ModelSerializer):
+    """A provider's own EoI. Scores and rank appear only once the outcome is known."""
+
+    opportunity = serializers.IntegerField(source="calloff_id")
+    result = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExpressionOfInterest
+        fields = ["id", "opportunity", "status", "price", "offered_price", "proposed_start",
+                  "how_needs_met", "outcomes_approach", "submitted_at", "updated_at", "result"]
+        read_only_fields = fields
+
+    def get_result(self, obj) -> dict | None:
+        if not obj.outcome:
+            return None
+        return {"outcome": obj.outcome, "rank": obj.rank, "quality_score": obj.quality_score,
+                "price_score": obj.price_score, "total": obj.total_score}
+
+
+class EoiInputSerializer(serializers.Serializer):
+    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    proposed_start = serializers.DateField()
+    how_needs_met = serializers.CharField()
+    outcomes_approach = serializers.CharField(allow_blank=True, default="")
+
+
+class EoiUpdateSerializer(serializers.Serializer):
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    proposed_start = serializers.DateField(required=False)
+    how_needs_met = serializers.CharField(required=False)
+    outcomes_approach = serializers.CharField(allow_blank=True, required=False)
+
+
+class RevisePriceInputSerializer(serializers.Serializer):
+    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class QuestionInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
+
+
+# --- Authority-facing -------------------------------------------------------------------------
+
+class AuthorityEoiSerializer(serializers.ModelSerializer):
+    provider_name = serializers.CharField(source="provider.name")
+    above_budget = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExpressionOfInterest
+        fields = ["id", "provider", "provider_name", "status", "price", "offered_price",
+                  "above_budget", "proposed_start", "how_needs_met", "outcomes_approach",
+                  "quality_score", "evaluation_notes", "submitted_at", "outcome", "rank"]
+        read_only_fields = fields
+
+    def get_above_budget(self, obj) -> bool:
+        budget = obj.calloff.referral.budget_amount
+        return budget is not None and obj.price > budget
+
+
+class AuthorityQuestionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Question
+        fields = ["id", "text", "asked_at", "answer", "answered_at"]
+        read_only_fields = fields
+
+
+class CallOffSerializer(serializers.ModelSerializer):
+    lot = serializers.CharField(source="lot.code")
+    response_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = CallOff
+        fields = ["id", "referral", "authority", "lot", "status", "deadline",
+                  "short_deadline_reason", "quality_weight", "price_weight", "invited_count",
+                  "response_count", "published_at", "closed_at", "negotiation_until",
+                  "recommended_eoi", "recommendation_reason", "award_value",
+                  "key_decision_reference", "approved_at", "ended_reason"]
+        read_only_fields = fields
+
+
+class CallOffDetailSerializer(CallOffSerializer):
+    eois = serializers.SerializerMethodField()
+    questions = AuthorityQuestionSerializer(many=True, read_only=True)
+    budget_amount = serializers.DecimalField(source="referral.budget_amount", max_digits=12,
+                                             decimal_places=2, allow_null=True)
+
+    class Meta(CallOffSerializer.Meta):
+        fields = [*CallOffSerializer.Meta.fields, "budget_amount", "eois", "questions"]
+        read_only_fields = fields
+
+    def get_eois(self, obj) -> list[dict]:
+        live = [e for e in obj.eois.all() if e.status == ExpressionOfInterest.Status.SUBMITTED]
+        return AuthorityEoiSerializer(live, many=True).data
+
+
+class RankingRowSerializer(serializers.Serializer):
+    eoi = serializers.IntegerField()
+    provider = serializers.IntegerField()
+    provider_name = serializers.CharField()
+    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    quality_score = serializers.IntegerField(allow_null=True)
+    price_score = serializers.DecimalField(max_digits=6, decimal_places=2)
+    total = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    rank = serializers.IntegerField()
+
+
+class EvaluateInputSerializer(serializers.Serializer):
+    quality_score = serializers.IntegerField(min_value=0, max_value=100)
+    notes = serializers.CharField(allow_blank=True, default="")
+
+
+class RecommendInputSerializer(serializers.Serializer):
+    eoi = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class ApproveInputSerializer(serializers.Serializer):
+    key_decision_reference = serializers.CharField(allow_blank=True, default="")
+
+
+class ApproveOutputSerializer(serializers.Serializer):
+    placement = serializers.IntegerField()
+
+
+class CallOffReasonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class NegotiationInputSerializer(serializers.Serializer):
+    until = serializers.DateTimeField()
+
+
+class AnswerInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)

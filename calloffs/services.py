@@ -1,0 +1,458 @@
+"""Call-offs: publication, expressions of interest, Q&A, evaluation, recommendation, approval.
+
+One function per action: atomic, takes the acting user, checks the rules, moves the state and
+writes the audit row in the same transaction. Side effects (e-mail) run after commit.
+"""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from calloffs import selectors, tasks
+from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
+from dps import audit
+from dps.errors import Conflict, Forbidden, InvalidTransition, NotFound, RuleViolation
+from dps.money import pennies
+from providers.models import Membership, PriceUnit
+from providers.services import active_debarment
+from referrals.models import Referral
+from referrals.services import check_publishable
+
+KEY_DECISION_THRESHOLD = Decimal("500000.00")
+
+
+def _after_commit(task, *args):
+    transaction.on_commit(lambda: task.delay(*args))
+
+
+def _move(obj, name, *, by, reason="", data=None):
+    """Run a django-fsm transition and return the audit writer, or raise the 409."""
+    method = getattr(obj, name)
+    if not can_proceed(method):
+        raise InvalidTransition(
+            f"Cannot {name.replace('_', ' ')} a {obj._meta.verbose_name} that is {obj.status}.")
+    before = obj.status
+    method()
+    return lambda: audit.record(obj, f"{obj._meta.model_name}.{name}", by=by, from_state=before,
+                                to_state=obj.status, reason=reason, data=data)
+
+
+def _lock_calloff(calloff):
+    return CallOff.objects.select_for_update(of=("self",)).select_related(
+        "lot", "lot__dps", "referral").get(pk=calloff.pk)
+
+
+# --- Publication ----------------------------------------------------------------------------
+
+@transaction.atomic
+def publish_referral(referral, *, by, deadline, short_deadline_reason="", quality_weight=60,
+                     price_weight=40):
+    """Publish the referral as a call-off to every admitted, unsuspended provider on its lot."""
+    referral = Referral.objects.select_for_update(of=("self",)).select_related(
+        "authority", "child", "lot", "lot__dps").get(pk=referral.pk)
+    if quality_weight + price_weight != 100:
+        raise RuleViolation("The quality and price weights must add up to 100.", code="invalid",
+                            fields={"quality_weight": ["quality_weight + price_weight = 100"]})
+    check_publishable(referral, deadline=deadline, short_deadline_reason=short_deadline_reason)
+    now = timezone.now()
+    referral.publish()
+    referral.published_at = now
+    referral.published_by = by
+    referral.save(update_fields=["status", "published_at", "published_by"])
+    calloff = CallOff.objects.create(
+        referral=referral, authority=referral.authority, lot=referral.lot,
+        child_age=referral.age_at_start(), deadline=deadline,
+        short_deadline_reason=short_deadline_reason, quality_weight=quality_weight,
+        price_weight=price_weight, published_at=now, published_by=by,
+    )
+    members = Membership.objects.filter(
+        lot=referral.lot, status=Membership.Status.ADMITTED).values_list("pk", "provider_id")
+    invitations = [Invitation(calloff=calloff, membership_id=membership_id,
+                              provider_id=provider_id, invited_at=now)
+                   for membership_id, provider_id in members]
+    Invitation.objects.bulk_create(invitations, batch_size=1000)
+    calloff.invited_count = len(invitations)
+    calloff.save(update_fields=["invited_count"])
+    audit.record(referral, "referral.publish", by=by, from_state="draft", to_state="published")
+    audit.record(calloff, "calloff.published", by=by, to_state=calloff.status,
+                 reason=short_deadline_reason,
+                 data={"invited": len(invitations), "deadline": deadline.isoformat()})
+    _after_commit(tasks.notify_invited_providers, calloff.pk)
+    return calloff
+
+
+@transaction.atomic
+def close_calloff(calloff, *, by):
+    calloff = _lock_calloff(calloff)
+    write = _move(calloff, "close", by=by)
+    calloff.closed_at = timezone.now()
+    calloff.save(update_fields=["status", "closed_at"])
+    write()
+    return calloff
+
+
+@transaction.atomic
+def cancel_calloff(calloff, *, by, reason):
+    calloff = _lock_calloff(calloff)
+    if not reason.strip():
+        raise RuleViolation("Say why the call-off is cancelled.", code="invalid",
+                            fields={"reason": ["A reason is required."]})
+    write = _move(calloff, "cancel", by=by, reason=reason)
+    calloff.ended_reason = reason
+    calloff.save(update_fields=["status", "ended_reason"])
+    write()
+    return calloff
+
+
+def close_due_calloffs(now=None):
+    """Close every open call-off whose deadline has passed. Running it twice changes nothing."""
+    now = now or timezone.now()
+    ids = list(CallOff.objects.filter(status=CallOff.Status.OPEN, deadline__lte=now)
+               .values_list("pk", flat=True))
+    closed = 0
+    for pk in ids:
+        try:
+            close_calloff(CallOff(pk=pk), by=None)
+            closed += 1
+        except InvalidTransition:
+            pass  # closed by hand or by another worker meanwhile
+    return closed
+
+
+# --- Expressions of interest ----------------------------------------------------------------
+
+def _invitation_for(calloff, provider):
+    invitation = Invitation.objects.filter(calloff=calloff, provider=provider).select_related(
+        "membership").first()
+    if invitation is None:
+        raise Forbidden("Your organisation was not invited to this call-off.", code="not_invited")
+    return invitation
+
+
+def _live_membership(calloff, provider):
+    membership = Membership.objects.filter(
+        provider=provider, lot_id=calloff.lot_id, status__in=Membership.LIVE).first()
+    if membership is None or membership.status != Membership.Status.ADMITTED:
+        raise Forbidden(
+            "Your membership of this lot is suspended or removed, so you cannot respond.",
+            code="membership_inactive")
+    return membership
+
+
+def _check_open(calloff, now=None):
+    now = now or timezone.now()
+    if calloff.status == CallOff.Status.CANCELLED:
+        raise InvalidTransition("This call-off was cancelled.")
+    if calloff.status != CallOff.Status.OPEN or now >= calloff.deadline:
+        raise RuleViolation(
+            f"The deadline passed at {timezone.localtime(calloff.deadline):%H:%M on %d %B %Y}.",
+            code="deadline_passed")
+
+
+def _check_price(price, membership, unit):
+    if price <= 0:
+        raise RuleViolation("The price must be more than £0.", code="invalid",
+                            fields={"price": ["Must be more than 0."]})
+    if price > membership.price_cap:
+        raise RuleViolation(
+            f"Your price is above your cap for this lot: £{membership.price_cap} "
+            f"{PriceUnit(unit).label}.", code="price_above_cap",
+            fields={"price": [f"At most {membership.price_cap}."]})
+
+
+@transaction.atomic
+def submit_eoi(calloff, *, by, price, proposed_start, how_needs_met, outcomes_approach=""):
+    provider = by.organisation
+    # Lock the call-off: one provider's parallel submissions queue here, and closing cannot
+    # interleave with a submission.
+    calloff = _lock_calloff(calloff)
+    _invitation_for(calloff, provider)
+    _check_open(calloff)
+    membership = _live_membership(calloff, provider)
+    if ExpressionOfInterest.objects.filter(calloff=calloff, provider=provider,
+                                           status=ExpressionOfInterest.Status.SUBMITTED).exists():
+        raise Conflict("You have already expressed interest: change or withdraw that one.",
+                       code="duplicate_eoi")
+    _check_price(price, membership, calloff.lot.price_unit)
+    try:
+        with transaction.atomic():
+            eoi = ExpressionOfInterest.objects.create(
+                calloff=calloff, provider=provider, price=price, offered_price=price,
+                proposed_start=proposed_start, how_needs_met=how_needs_met,
+                outcomes_approach=outcomes_approach, submitted_by=by)
+    except IntegrityError as exc:  # the partial unique index caught a race
+        raise Conflict("You have already expressed interest: change or withdraw that one.",
+                       code="duplicate_eoi") from exc
+    audit.record(eoi, "eoi.submitted", by=by, to_state=eoi.status,
+                 data={"price": str(price)})
+    return eoi
+
+
+def _lock_eoi(eoi):
+    return ExpressionOfInterest.objects.select_for_update(of=("self",)).select_related(
+        "calloff", "calloff__lot").get(pk=eoi.pk)
+
+
+@transaction.atomic
+def amend_eoi(eoi, *, by, **changes):
+    eoi = _lock_eoi(eoi)
+    if eoi.status != ExpressionOfInterest.Status.SUBMITTED:
+        raise InvalidTransition("A withdrawn expression of interest cannot be changed.")
+    _check_open(eoi.calloff)
+    if "price" in changes:
+        membership = _live_membership(eoi.calloff, eoi.provider)
+        _check_price(changes["price"], membership, eoi.calloff.lot.price_unit)
+        eoi.offered_price = changes["price"]
+    for field, value in changes.items():
+        setattr(eoi, field, value)
+    eoi.save()
+    audit.record(eoi, "eoi.amended", by=by, data={
+        "fields": sorted(changes), **({"price": str(changes["price"])} if "price" in changes
+                                      else {})})
+    return eoi
+
+
+@transaction.atomic
+def withdraw_eoi(eoi, *, by):
+    eoi = _lock_eoi(eoi)
+    _check_open(eoi.calloff)
+    write = _move(eoi, "withdraw", by=by)
+    eoi.withdrawn_at = timezone.now()
+    eoi.save(update_fields=["status", "withdrawn_at"])
+    write()
+    return eoi
+
+
+# --- Clarification questions ----------------------------------------------------------------
+
+@transaction.atomic
+def ask_question(calloff, *, by, text):
+    calloff = _lock_calloff(calloff)
+    _invitation_for(calloff, by.organisation)
+    _check_open(calloff)
+    question = Question.objects.create(calloff=calloff, asked_by=by.organisation, text=text)
+    audit.record(question, "question.asked", by=by)
+    return question
+
+
+@transaction.atomic
+def answer_question(question, *, by, text):
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    if question.answered_at is not None:
+        raise InvalidTransition("This question has already been answered.")
+    question.answer = text
+    question.answered_at = timezone.now()
+    question.answered_by = by
+    question.save(update_fields=["answer", "answered_at", "answered_by"])
+    audit.record(question, "question.answered", by=by)
+    _after_commit(tasks.notify_answer, question.pk)
+    return question
+
+
+# --- Evaluation, negotiation and recommendation ---------------------------------------------
+
+def _require_closed(calloff, doing):
+    if calloff.status != CallOff.Status.CLOSED:
+        raise InvalidTransition(f"Call-offs are {doing} once closed; this one is "
+                                f"{calloff.status}.")
+
+
+@transaction.atomic
+def evaluate_eoi(eoi, *, by, quality_score, notes=""):
+    eoi = _lock_eoi(eoi)
+    _require_closed(eoi.calloff, "evaluated")
+    if eoi.status != ExpressionOfInterest.Status.SUBMITTED:
+        raise InvalidTransition("A withdrawn expression of interest is not evaluated.")
+    if not 0 <= quality_score <= 100:
+        raise RuleViolation("The quality score is from 0 to 100.", code="invalid",
+                            fields={"quality_score": ["From 0 to 100."]})
+    before = eoi.quality_score
+    eoi.quality_score = quality_score
+    eoi.evaluation_notes = notes
+    eoi.evaluated_at = timezone.now()
+    eoi.evaluated_by = by
+    eoi.save(update_fields=["quality_score", "evaluation_notes", "evaluated_at",
+                            "evaluated_by"])
+    audit.record(eoi, "eoi.evaluated", by=by, reason=notes,
+                 data={"quality_score": quality_score, "previous": before})
+    return eoi
+
+
+@transaction.atomic
+def open_negotiation(calloff, *, by, until):
+    calloff = _lock_calloff(calloff)
+    _require_closed(calloff, "negotiated")
+    if until <= timezone.now():
+        raise RuleViolation("The negotiation must end in the future.", code="invalid",
+                            fields={"until": ["Must be in the future."]})
+    calloff.negotiation_until = until
+    calloff.save(update_fields=["negotiation_until"])
+    audit.record(calloff, "calloff.negotiation_opened", by=by, data={"until": until.isoformat()})
+    return calloff
+
+
+@transaction.atomic
+def revise_price(eoi, *, by, price):
+    """In a negotiation a provider may lower its price, never raise it."""
+    eoi = _lock_eoi(eoi)
+    calloff = eoi.calloff
+    if calloff.status != CallOff.Status.CLOSED or calloff.negotiation_until is None or \
+            calloff.negotiation_until <= timezone.now():
+        raise InvalidTransition("Prices can be revised only during a negotiation.")
+    if eoi.status != ExpressionOfInterest.Status.SUBMITTED:
+        raise InvalidTransition("A withdrawn expression of interest cannot be revised.")
+    if price >= eoi.price:
+        raise RuleViolation(f"In a negotiation the price may only go down from £{eoi.price}.",
+                            code="price_increase", fields={"price": [f"Below {eoi.price}."]})
+    membership = _live_membership(calloff, eoi.provider)
+    _check_price(price, membership, calloff.lot.price_unit)
+    before = eoi.price
+    eoi.price = price
+    eoi.save(update_fields=["price", "updated_at"])
+    audit.record(eoi, "eoi.price_revised", by=by, data={"from": str(before), "to": str(price)})
+    return eoi
+
+
+@transaction.atomic
+def recommend(calloff, *, by, eoi, reason):
+    calloff = _lock_calloff(calloff)
+    if not can_proceed(calloff.recommend):
+        raise InvalidTransition(f"Only a closed call-off can be recommended; this one is "
+                                f"{calloff.status}.")
+    if eoi.calloff_id != calloff.pk or eoi.status != ExpressionOfInterest.Status.SUBMITTED:
+        raise RuleViolation("Recommend a live expression of interest made to this call-off.",
+                            code="invalid", fields={"eoi": ["Not a live offer on this call-off."]})
+    ranking = selectors.ranking(calloff)
+    unscored = [row for row in ranking if row["quality_score"] is None]
+    if unscored:
+        raise RuleViolation(
+            f"Score every offer's quality first ({len(unscored)} still to score).",
+            code="evaluation_incomplete")
+    if not reason.strip():
+        raise RuleViolation("Give the reason for the recommendation.", code="invalid",
+                            fields={"reason": ["A reason is required."]})
+    first = ranking[0]["eoi"] if ranking else None
+    write = _move(calloff, "recommend", by=by, reason=reason,
+                  data={"eoi": eoi.pk, "ranked_first": first == eoi.pk})
+    calloff.recommended_eoi = eoi
+    calloff.recommendation_reason = reason
+    calloff.recommended_at = timezone.now()
+    calloff.recommended_by = by
+    calloff.save(update_fields=["status", "recommended_eoi", "recommendation_reason",
+                                "recommended_at", "recommended_by"])
+    write()
+    return calloff
+
+
+@transaction.atomic
+def reject_recommendation(calloff, *, by, reason):
+    calloff = _lock_calloff(calloff)
+    if not reason.strip():
+        raise RuleViolation("Say why the recommendation is sent back.", code="invalid",
+                            fields={"reason": ["A reason is required."]})
+    write = _move(calloff, "reject_recommendation", by=by, reason=reason)
+    calloff.recommended_eoi = None
+    calloff.save(update_fields=["status", "recommended_eoi"])
+    write()
+    return calloff
+
+
+@transaction.atomic
+def declare_no_award(calloff, *, by, reason):
+    """No suitable offer: ends the call-off; later justifies a spot purchase."""
+    calloff = _lock_calloff(calloff)
+    if not reason.strip():
+        raise RuleViolation("Say why no offer was suitable.", code="invalid",
+                            fields={"reason": ["A reason is required."]})
+    write = _move(calloff, "no_award", by=by, reason=reason)
+    calloff.ended_reason = reason
+    calloff.save(update_fields=["status", "ended_reason"])
+    write()
+    _after_commit(tasks.notify_outcome, calloff.pk)
+    return calloff
+
+
+def award_value(*, price, unit, duration_weeks, hours_per_week=None):
+    """What the award commits: the figure the approval limit is checked against."""
+    weeks = Decimal(duration_weeks)
+    if unit == PriceUnit.WEEK:
+        return pennies(price * weeks)
+    if unit == PriceUnit.HOUR:
+        return pennies(price * Decimal(hours_per_week or 0) * weeks)
+    return pennies(price * weeks / Decimal(52))
+
+
+def _check_awardable(provider, lot):
+    membership = Membership.objects.filter(provider=provider, lot=lot,
+                                           status__in=Membership.LIVE).first()
+    if membership is None:
+        raise RuleViolation(f"{provider} has been removed from this lot: recommend another offer.",
+                            code="provider_removed")
+    if membership.status == Membership.Status.SUSPENDED:
+        raise RuleViolation(
+            f"{provider} is suspended until {membership.suspended_until:%d %B %Y}: recommend "
+            "another offer.", code="provider_suspended")
+    if active_debarment(provider):
+        raise RuleViolation(f"{provider} is on the debarment list: recommend another offer.",
+                            code="provider_debarred")
+
+
+@transaction.atomic
+def approve_award(calloff, *, by, key_decision_reference=""):
+    """The budget holder's approval: creates the placement. One call-off, one award."""
+    from contracts.services import create_placement_from_award
+
+    # The row lock serialises racing approvals: the second sees `awarded` and gets 409.
+    calloff = _lock_calloff(calloff)
+    if not can_proceed(calloff.approve):
+        raise InvalidTransition(f"Only a recommendation awaiting approval can be approved; "
+                                f"this call-off is {calloff.status}.")
+    if by.organisation_id != calloff.authority_id:
+        raise NotFound()
+    eoi = ExpressionOfInterest.objects.select_related("provider").get(
+        pk=calloff.recommended_eoi_id)
+    referral = calloff.referral
+    value = award_value(price=eoi.price, unit=calloff.lot.price_unit,
+                        duration_weeks=referral.duration_weeks,
+                        hours_per_week=referral.hours_per_week)
+    limit = by.approval_limit or Decimal("0")
+    if value > limit:
+        raise Forbidden(f"The award is worth £{value:,}, above your approval limit of "
+                        f"£{limit:,}.", code="approval_limit_exceeded")
+    reference = (key_decision_reference or "").strip()
+    if value > KEY_DECISION_THRESHOLD and not reference:
+        raise RuleViolation(
+            f"An award above £{KEY_DECISION_THRESHOLD:,} is a key decision: give its reference.",
+            code="key_decision_required",
+            fields={"key_decision_reference": ["Required above £500,000."]})
+    _check_awardable(eoi.provider, calloff.lot)
+
+    write = _move(calloff, "approve", by=by, data={"eoi": eoi.pk, "value": str(value)})
+    calloff.award_value = value
+    calloff.key_decision_reference = reference
+    calloff.approved_at = timezone.now()
+    calloff.approved_by = by
+    calloff.save(update_fields=["status", "award_value", "key_decision_reference",
+                                "approved_at", "approved_by"])
+    write()
+    _record_outcomes(calloff, awarded=eoi)
+    placement = create_placement_from_award(calloff, eoi, by=by)
+    _after_commit(tasks.notify_outcome, calloff.pk)
+    return placement
+
+
+def _record_outcomes(calloff, *, awarded):
+    """Store each bidder's rank and scores, to tell them with the outcome."""
+    rows = {row["eoi"]: row for row in selectors.ranking(calloff)}
+    eois = list(calloff.eois.filter(status=ExpressionOfInterest.Status.SUBMITTED))
+    for eoi in eois:
+        row = rows.get(eoi.pk, {})
+        eoi.rank = row.get("rank")
+        eoi.price_score = row.get("price_score")
+        eoi.total_score = row.get("total")
+        eoi.outcome = (ExpressionOfInterest.Outcome.AWARDED if eoi.pk == awarded.pk
+                       else ExpressionOfInterest.Outcome.UNSUCCESSFUL)
+    ExpressionOfInterest.objects.bulk_update(eois, ["rank", "price_score", "total_score",
+                                                    "outcome"])

@@ -1,0 +1,84 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from calloffs import services as calloff_services
+from dps.api.mixins import ServiceActionMixin
+from dps.api.permissions import ActionRoles, roles
+from dps.api.scoping import for_authority
+from dps.errors import RuleViolation
+from dps.models import Role
+from providers.api.views import resolve_dps
+from referrals import services
+from referrals.api import serializers as s
+from referrals.models import Need, Referral
+
+STAFF = roles(Role.DPS_ADMIN, Role.COMMISSIONER, Role.BUDGET_HOLDER, Role.FINANCE)
+COMMISSIONER = roles(Role.COMMISSIONER)
+
+
+class ReferralViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      viewsets.GenericViewSet):
+    """Referrals, on the authority side only: the child's identity never leaves it."""
+
+    serializer_class = s.ReferralSerializer
+    queryset = Referral.objects.none()
+    permission_classes = [ActionRoles]
+    action_roles = {"list": STAFF, "retrieve": STAFF, "create": COMMISSIONER,
+                    "publish": COMMISSIONER, "panel_decision": COMMISSIONER,
+                    "withdraw": COMMISSIONER}
+    filterset_fields = ["status", "urgency"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Referral.objects.none()
+        queryset = Referral.objects.select_related("child", "lot", "calloff").prefetch_related(
+            Prefetch("needs", queryset=Need.objects.order_by("position")))
+        return for_authority(queryset, self.request.user).order_by("-created_at", "-id")
+
+    @extend_schema(request=s.ReferralInputSerializer, responses={201: s.ReferralSerializer})
+    def create(self, request):
+        data = self.validated(s.ReferralInputSerializer)
+        dps = resolve_dps(data.pop("dps", None))
+        lot = s.resolve_lot(data.pop("lot"), dps)
+        if lot is None:
+            raise RuleViolation("Unknown lot.", code="invalid",
+                                fields={"lot": [f"Not a lot of {dps.name}."]})
+        referral = services.create_referral(by=request.user, lot=lot, **data)
+        return self.respond(self.get_queryset().get(pk=referral.pk),
+                            status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.PublishInputSerializer, responses={201: s.PublishOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        referral = self.get_object()
+        data = self.validated(s.PublishInputSerializer)
+        calloff = calloff_services.publish_referral(referral, by=request.user, **data)
+        return Response({"calloff": calloff.pk}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.PanelDecisionInputSerializer, responses=s.ReferralSerializer)
+    @action(detail=True, methods=["post"], url_path="panel-decision")
+    def panel_decision(self, request, pk=None):
+        referral = self.get_object()
+        data = self.validated(s.PanelDecisionInputSerializer)
+        services.record_panel_decision(referral, by=request.user, **data)
+        return self.respond(self.get_queryset().get(pk=referral.pk))
+
+    @extend_schema(request=None, responses=s.ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        referral = self.get_object()
+        services.withdraw_referral(referral, by=request.user)
+        return self.respond(self.get_queryset().get(pk=referral.pk))
+
+
+class NeedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The needs taxonomy."""
+
+    serializer_class = s.NeedSerializer
+    queryset = Need.objects.filter(is_active=True).order_by("position", "name")
+    pagination_class = None
+    permission_classes = [ActionRoles]
+    action_roles = {"list": "__any__"}

@@ -1,0 +1,148 @@
+"""Referrals: record what a child needs, and publish it as a call-off."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from dps import audit
+from dps.errors import Forbidden, InvalidTransition, RuleViolation
+from providers.models import PriceUnit
+from referrals.identifiers import find_identifiers
+from referrals.models import Alternative, Child, Need, OutcomeDomain, PanelDecision, Referral
+
+# The referral's text that providers will read: checked for the child's identifiers.
+PROVIDER_FACING_TEXT = ("summary", "location_area")
+
+
+def _check_shape(*, lot, needs, outcomes, hours_per_week, alternatives, budget_kind,
+                 budget_amount):
+    problems = {}
+    if lot.price_unit == PriceUnit.HOUR and not hours_per_week:
+        problems["hours_per_week"] = ["Give the hours per week for an hourly lot."]
+    unknown = sorted(set(outcomes) - set(OutcomeDomain.values))
+    if unknown:
+        problems["outcomes"] = [f"Unknown outcome domains: {', '.join(unknown)}."]
+    unknown = sorted(set(alternatives) - set(Alternative.values))
+    if unknown:
+        problems["alternatives_considered"] = [f"Unknown alternatives: {', '.join(unknown)}."]
+    if bool(budget_kind) != (budget_amount is not None):
+        problems["budget_amount"] = ["Give both the kind of budget and its amount, or neither."]
+    found = {n.code: n for n in Need.objects.filter(code__in=needs, is_active=True)}
+    missing = sorted(set(needs) - set(found))
+    if missing:
+        problems["needs"] = [f"Unknown needs: {', '.join(missing)}."]
+    if problems:
+        raise RuleViolation("Some fields are not valid: see fields.", code="invalid",
+                            fields=problems)
+    return list(found.values())
+
+
+def _child(authority, data):
+    child, created = Child.objects.get_or_create(
+        authority=authority, case_reference=data["case_reference"].strip(),
+        defaults={"first_name": data["first_name"].strip(), "last_name": data["last_name"].strip(),
+                  "date_of_birth": data["date_of_birth"],
+                  "postcode": data.get("postcode", "").strip().upper()},
+    )
+    if not created:
+        # The same child referred again: keep the identity up to date.
+        for field in ("first_name", "last_name", "postcode"):
+            value = data.get(field, "").strip()
+            setattr(child, field, value.upper() if field == "postcode" else value)
+        child.date_of_birth = data["date_of_birth"]
+        child.save()
+    return child
+
+
+@transaction.atomic
+def create_referral(*, by, child, lot, summary, placement_start, duration_weeks,
+                    location_area, needs=(), outcomes=(), hours_per_week=None,
+                    urgency="routine", budget_kind="", budget_amount=None,
+                    alternatives_considered=(), alternatives_notes="", panel_date=None,
+                    panel_decision="", panel_notes=""):
+    authority = by.organisation
+    if authority is None or not authority.is_authority:
+        raise Forbidden("Only an authority's commissioners record referrals.")
+    need_rows = _check_shape(lot=lot, needs=needs, outcomes=outcomes,
+                             hours_per_week=hours_per_week, alternatives=alternatives_considered,
+                             budget_kind=budget_kind, budget_amount=budget_amount)
+    referral = Referral.objects.create(
+        authority=authority, child=_child(authority, child), lot=lot, summary=summary,
+        placement_start=placement_start, duration_weeks=duration_weeks,
+        hours_per_week=hours_per_week if lot.price_unit == PriceUnit.HOUR else None,
+        location_area=location_area, urgency=urgency, budget_kind=budget_kind,
+        budget_amount=budget_amount, outcomes=list(dict.fromkeys(outcomes)),
+        alternatives_considered=list(dict.fromkeys(alternatives_considered)),
+        alternatives_notes=alternatives_notes, panel_date=panel_date,
+        panel_decision=panel_decision, panel_notes=panel_notes, created_by=by,
+    )
+    referral.needs.set(need_rows)
+    audit.record(referral, "referral.created", by=by, to_state=referral.status)
+    return referral
+
+
+@transaction.atomic
+def record_panel_decision(referral, *, by, panel_date, panel_decision, panel_notes=""):
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.status != Referral.Status.DRAFT:
+        raise InvalidTransition("The panel decision is recorded before publication.")
+    referral.panel_date = panel_date
+    referral.panel_decision = panel_decision
+    referral.panel_notes = panel_notes
+    referral.save(update_fields=["panel_date", "panel_decision", "panel_notes"])
+    audit.record(referral, "referral.panel_decision", by=by, reason=panel_notes,
+                 data={"decision": panel_decision, "date": str(panel_date)})
+    return referral
+
+
+def identifiers_in(referral):
+    """{"summary": ["first_name", ...], ...} for each provider-facing field that names the child."""
+    child = referral.child
+    found = {}
+    for field in PROVIDER_FACING_TEXT:
+        kinds = find_identifiers(
+            getattr(referral, field), first_name=child.first_name, last_name=child.last_name,
+            date_of_birth=child.date_of_birth, case_reference=child.case_reference,
+            postcode=child.postcode)
+        if kinds:
+            found[field] = [f"Contains the child's {kind.replace('_', ' ')}." for kind in kinds]
+    return found
+
+
+def check_publishable(referral, *, deadline, short_deadline_reason, now=None):
+    """Every rule publication must pass, before anything is written."""
+    now = now or timezone.now()
+    if referral.status != Referral.Status.DRAFT:
+        raise InvalidTransition(f"This referral is already {referral.status}.")
+    if referral.authority.requires_resource_panel and \
+            referral.panel_decision != PanelDecision.APPROVED:
+        raise RuleViolation(
+            "Your authority requires a resource panel's approval before publication: record "
+            "the panel's decision first.", code="panel_approval_required")
+    found = identifiers_in(referral)
+    if found:
+        raise RuleViolation(
+            "The referral's text identifies the child: remove it before publishing.",
+            code="identifiers_in_text", fields=found)
+    if deadline <= now:
+        raise RuleViolation("The deadline must be in the future.", code="invalid",
+                            fields={"deadline": ["Must be in the future."]})
+    minimum = referral.lot.dps.min_response_days
+    if deadline - now < timedelta(days=minimum) and not short_deadline_reason.strip():
+        raise RuleViolation(
+            f"Under {referral.lot.dps.get_regime_display()} providers get at least {minimum} "
+            "days to respond, unless a shorter period is agreed: record the reason.",
+            code="deadline_too_short", fields={"short_deadline_reason": ["Required."]})
+
+
+@transaction.atomic
+def withdraw_referral(referral, *, by, reason=""):
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.status != Referral.Status.DRAFT:
+        raise InvalidTransition("Only a draft referral can be withdrawn; cancel its call-off.")
+    referral.withdraw()
+    referral.save(update_fields=["status"])
+    audit.record(referral, "referral.withdraw", by=by, from_state="draft",
+                 to_state=referral.status, reason=reason)
+    return referral

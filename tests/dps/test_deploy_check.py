@@ -1,0 +1,79 @@
+"""Production settings pass Django's deployment checklist with no warnings at all.
+
+Each check runs `manage.py` in a fresh process with a production-like environment: the suite's
+own settings (dps.test_settings) switch HTTPS-only behaviour off and must not leak in.
+"""
+
+import os
+import secrets
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# Only what a process needs to run; nothing from the test run (TESTING, SECURE_SSL_REDIRECT…).
+PASS_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "DATABASE_URL", "REDIS_URL")
+
+
+def random_secret_key(length=60):
+    alphabet = string.ascii_letters + string.digits + "!@#$%^&*(-_=+)"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def production_env(tmp_path, **overrides):
+    env = {key: os.environ[key] for key in PASS_THROUGH if os.environ.get(key)}
+    env.update(
+        DJANGO_SETTINGS_MODULE="dps.settings",
+        DEBUG="0",
+        SECRET_KEY=random_secret_key(),
+        ALLOWED_HOSTS="dps.example.org",
+        CSRF_TRUSTED_ORIGINS="https://dps.example.org",
+        VAR_DIR=str(tmp_path),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    env.update(overrides)
+    return env
+
+
+def run(args, env):
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        check=False,
+    )
+
+
+def test_deploy_check_passes_with_no_warnings(tmp_path):
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                 production_env(tmp_path))
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "WARNING" not in output.upper(), output
+    assert "System check identified no issues" in output, output
+
+
+def test_health_probe_over_plain_http_is_not_redirected(tmp_path):
+    # Docker's health check and load balancers call /healthz over HTTP inside the network;
+    # every other path still redirects to HTTPS.
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "client = Client(HTTP_HOST='dps.example.org')\n"
+        "print(client.get('/healthz').status_code, client.get('/api/v1/lots/').status_code)\n"
+    )
+    result = run(["-c", script], production_env(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["200", "301"], result.stdout + result.stderr
+
+
+def test_demo_settings_need_no_configuration(tmp_path):
+    env = production_env(tmp_path, DEBUG="1")
+    for key in ("SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL",
+                "REDIS_URL"):
+        env.pop(key, None)
+
+    result = run(["manage.py", "check"], env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
