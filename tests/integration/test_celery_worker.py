@@ -12,10 +12,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from calloffs.models import CallOff
 from dps.models import AuditEntry
 from providers import services
 from providers.models import AdmissionRound
 from tests import factories as f
+from tests.calloffs import factories as cf
 
 # serialized_rollback: the migrations' data (the DPS and its lots) survives the flush.
 pytestmark = [pytest.mark.postgres, pytest.mark.redis,
@@ -42,15 +44,8 @@ def _worker_env(tmp_path):
     return env
 
 
-def test_worker_and_beat_close_a_round_on_time(tmp_path, dps_admin):
-    now = timezone.now()
-    round_ = services.create_round(
-        by=dps_admin, dps=f.childrens_dps(), opens_at=now - datetime.timedelta(minutes=5),
-        closes_at=now + datetime.timedelta(seconds=6),
-    )
-    application = f.SubmittedApplicationFactory(round=round_)
-    assert round_.status == AdmissionRound.Status.OPEN
-
+def _run_until(tmp_path, done, timeout=60):
+    """Start a real worker and beat; wait until done() is true; return the worker's log."""
     env = _worker_env(tmp_path)
     celery = [sys.executable, "-m", "celery", "-A", "dps"]
     processes = [
@@ -61,22 +56,49 @@ def test_worker_and_beat_close_a_round_on_time(tmp_path, dps_admin):
                          cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT),
     ]
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            round_.refresh_from_db()
-            if round_.status != AdmissionRound.Status.OPEN:
-                break
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not done():
             time.sleep(0.5)
     finally:
         for process in processes:
             process.terminate()
         logs = [process.communicate(timeout=20)[0].decode(errors="replace")
                 for process in processes]
+    return logs[0]
 
-    assert round_.status == AdmissionRound.Status.CLOSED, logs[0][-3000:]
+
+def test_worker_and_beat_close_a_calloff_at_its_deadline(tmp_path):
+    calloff = cf.OpenCallOffFactory(deadline=timezone.now() + datetime.timedelta(seconds=6))
+
+    def closed():
+        calloff.refresh_from_db()
+        return calloff.status != CallOff.Status.OPEN
+
+    log = _run_until(tmp_path, closed)
+    assert calloff.status == CallOff.Status.CLOSED, log[-3000:]
+    assert calloff.deadline <= calloff.closed_at <= calloff.deadline + datetime.timedelta(
+        seconds=15)
+    assert "calloffs.tasks.close_due_calloffs" in log
+
+
+def test_worker_and_beat_close_a_round_on_time(tmp_path, dps_admin):
+    now = timezone.now()
+    round_ = services.create_round(
+        by=dps_admin, dps=f.childrens_dps(), opens_at=now - datetime.timedelta(minutes=5),
+        closes_at=now + datetime.timedelta(seconds=6),
+    )
+    application = f.SubmittedApplicationFactory(round=round_)
+    assert round_.status == AdmissionRound.Status.OPEN
+
+    def closed():
+        round_.refresh_from_db()
+        return round_.status != AdmissionRound.Status.OPEN
+
+    log = _run_until(tmp_path, closed)
+    assert round_.status == AdmissionRound.Status.CLOSED, log[-3000:]
     # On time: not before the deadline, and within a few scheduler ticks after it.
     assert round_.closes_at <= round_.closed_at <= round_.closes_at + datetime.timedelta(seconds=15)
-    assert "providers.tasks.close_due_rounds" in logs[0]
+    assert "providers.tasks.close_due_rounds" in log
     application.refresh_from_db()
     assert application.evaluation_due is not None
     entry = AuditEntry.objects.get(action="admissionround.close", object_id=round_.pk)
