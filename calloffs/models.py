@@ -142,6 +142,7 @@ class ExpressionOfInterest(FSMModelMixin, models.Model):
     rank = models.PositiveSmallIntegerField(null=True, blank=True)
     price_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     total_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    outcome_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "expression of interest"
@@ -173,6 +174,7 @@ class Question(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["asked_at", "id"]

@@ -58,16 +58,24 @@ def notify_answer(question_id):
     """Every invited provider sees the answer; the asker is not named."""
     from calloffs.models import Invitation, Question
 
-    question = Question.objects.select_related("calloff", "calloff__lot").get(pk=question_id)
-    provider_ids = list(Invitation.objects.filter(calloff=question.calloff)
-                        .values_list("provider_id", flat=True))
-    addresses = _provider_emails(provider_ids)
-    body = render_to_string("calloffs/email/answer.txt", {"question": question})
-    subject = f"Clarification on call-off {question.calloff_id}"
-    messages = [mail.EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to)
-                for to in addresses.values()]
-    with mail.get_connection() as connection:
-        return connection.send_messages(messages)
+    with transaction.atomic():
+        # Claim the question first: a retried or duplicated task finds it already sent.
+        claimed = Question.objects.filter(pk=question_id, notified_at__isnull=True,
+                                          answered_at__isnull=False).update(
+            notified_at=timezone.now())
+        if not claimed:
+            return 0
+        question = Question.objects.select_related("calloff", "calloff__lot").get(
+            pk=question_id)
+        provider_ids = list(Invitation.objects.filter(calloff=question.calloff)
+                            .values_list("provider_id", flat=True))
+        addresses = _provider_emails(provider_ids)
+        body = render_to_string("calloffs/email/answer.txt", {"question": question})
+        subject = f"Clarification on call-off {question.calloff_id}"
+        messages = [mail.EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+                    for to in addresses.values()]
+        with mail.get_connection() as connection:
+            return connection.send_messages(messages)
 
 
 @shared_task(acks_late=True)
@@ -76,8 +84,20 @@ def notify_outcome(calloff_id):
     from calloffs.models import CallOff, ExpressionOfInterest
 
     calloff = CallOff.objects.select_related("lot").get(pk=calloff_id)
-    eois = list(ExpressionOfInterest.objects.filter(
-        calloff=calloff, status=ExpressionOfInterest.Status.SUBMITTED).select_related("provider"))
+    with transaction.atomic():
+        # Only bidders not yet told; marking them in the same transaction makes a retry a no-op.
+        pending = ExpressionOfInterest.objects.select_for_update(skip_locked=True).filter(
+            calloff=calloff, status=ExpressionOfInterest.Status.SUBMITTED,
+            outcome_notified_at__isnull=True)
+        eois = list(pending.select_related("provider"))
+        bidders = ExpressionOfInterest.objects.filter(
+            calloff=calloff, status=ExpressionOfInterest.Status.SUBMITTED).count()
+        ExpressionOfInterest.objects.filter(pk__in=[e.pk for e in eois]).update(
+            outcome_notified_at=timezone.now())
+        return _send_outcomes(calloff, eois, bidders)
+
+
+def _send_outcomes(calloff, eois, bidders):
     addresses = _provider_emails([e.provider_id for e in eois])
     messages = []
     for eoi in eois:
@@ -85,7 +105,7 @@ def notify_outcome(calloff_id):
         if not to:
             continue
         body = render_to_string("calloffs/email/outcome.txt",
-                                {"calloff": calloff, "eoi": eoi, "bidders": len(eois)})
+                                {"calloff": calloff, "eoi": eoi, "bidders": bidders})
         messages.append(mail.EmailMessage(f"Outcome of call-off {calloff.pk}", body,
                                           settings.DEFAULT_FROM_EMAIL, to))
     with mail.get_connection() as connection:

@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -14,6 +16,11 @@ def healthz(request):
     except Exception:  # noqa: BLE001 - any failure to reach the database is "unavailable"
         body.update(status="unavailable", database="unavailable")
         return JsonResponse(body, status=503)
+    if not settings.CELERY_TASK_ALWAYS_EAGER and not settings.REDIS_URL:
+        # The embedded filesystem broker: the queue is a folder the worker must be able to use.
+        folder = settings.BROKER_DIR / "queue"
+        if not (folder.is_dir() and os.access(folder, os.W_OK)):
+            body["queue"] = "unavailable"
     if not settings.CELERY_TASK_ALWAYS_EAGER and settings.REDIS_URL:
         try:
             import redis

@@ -24,12 +24,10 @@ class Command(BaseCommand):
         for folder in ("queue", "processed", "control"):
             (settings.BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
         celery = [sys.executable, "-m", "celery", "-A", "dps"]
-        schedule = settings.VAR_DIR / "celerybeat-schedule"
         children = [
             subprocess.Popen([*celery, "worker", "-l", "info", "--concurrency", "1",
                               "-Q", settings.CELERY_TASK_DEFAULT_QUEUE], env=os.environ.copy()),
-            subprocess.Popen([*celery, "beat", "-l", "info", "-s", str(schedule)],
-                             env=os.environ.copy()),
+            subprocess.Popen([*celery, "beat", "-l", "info"], env=os.environ.copy()),
         ]
         self.stdout.write(f"Worker and beat started; serving on http://{addrport}/")
         try:
