@@ -15,6 +15,7 @@ from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
 from dps import audit
 from dps.errors import Conflict, Forbidden, InvalidTransition, NotFound, RuleViolation
 from dps.money import pennies
+from dps.transitions import move
 from providers.models import Membership, PriceUnit
 from providers.services import active_debarment
 from referrals.models import Referral
@@ -27,16 +28,7 @@ def _after_commit(task, *args):
     transaction.on_commit(lambda: task.delay(*args))
 
 
-def _move(obj, name, *, by, reason="", data=None):
-    """Run a django-fsm transition and return the audit writer, or raise the 409."""
-    method = getattr(obj, name)
-    if not can_proceed(method):
-        raise InvalidTransition(
-            f"Cannot {name.replace('_', ' ')} a {obj._meta.verbose_name} that is {obj.status}.")
-    before = obj.status
-    method()
-    return lambda: audit.record(obj, f"{obj._meta.model_name}.{name}", by=by, from_state=before,
-                                to_state=obj.status, reason=reason, data=data)
+_move = move
 
 
 def _lock_calloff(calloff):

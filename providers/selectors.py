@@ -45,8 +45,8 @@ def active_dps_list():
 def round_accepting_applications(dps):
     """The round a submission would join now: the open one, else the next scheduled one.
 
-    Read-only mirror of services._current_round_for, for telling applicants before they apply;
-    submit_application still decides.
+    The apply page uses it to tell applicants which round they would join; submit_application
+    uses it to decide.
     """
     from django.utils import timezone
 

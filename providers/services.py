@@ -14,8 +14,9 @@ from django_fsm import can_proceed
 
 from dps import audit
 from dps.errors import Conflict, InvalidTransition, RuleViolation
+from dps.transitions import move
 from dps.workdays import add_working_days
-from providers import tasks
+from providers import selectors, tasks
 from providers.models import (
     AdmissionRound,
     Application,
@@ -32,19 +33,8 @@ def _local_today():
     return timezone.localdate()
 
 
-def _transition(obj, name, *, by, reason="", data=None, action=None):
-    """Run the django-fsm transition `name`, or raise the 409 every wrong state gets."""
-    method = getattr(obj, name)
-    if not can_proceed(method):
-        raise InvalidTransition(
-            f"Cannot {name.replace('_', ' ')} a {obj._meta.verbose_name} that is "
-            f"{obj.status}."
-        )
-    before = obj.status
-    method()
-    label = action or f"{obj._meta.model_name}.{name}"
-    return lambda: audit.record(obj, label, by=by, from_state=before, to_state=obj.status,
-                                reason=reason, data=data)
+# One transition helper for every app: the 409 message and the audit row in one place.
+_transition = move
 
 
 def _after_commit(task, *args):
@@ -168,22 +158,6 @@ def _complete(round_, *, by, reason=""):
     write()
 
 
-def _current_round_for(dps):
-    """The open round accepting applications now, else the next scheduled one."""
-    now = timezone.now()
-    open_round_ = (
-        AdmissionRound.objects.filter(
-            dps=dps, status=AdmissionRound.Status.OPEN, closes_at__gt=now
-        ).order_by("closes_at").first()
-    )
-    if open_round_:
-        return open_round_
-    return (
-        AdmissionRound.objects.filter(dps=dps, status=AdmissionRound.Status.SCHEDULED)
-        .order_by("opens_at").first()
-    )
-
-
 # --- Applications ---------------------------------------------------------------------------
 
 def _resolve_lots(dps, lots):
@@ -246,18 +220,20 @@ def update_application(application, *, by, lots=None, **changes):
 
 def _submission_problems(application):
     problems = {}
-    lots = list(application.lots.select_related("lot"))
+    # In the order the applicant gave them, so `lots.N` points at the lot they sent N-th.
+    lots = list(application.lots.select_related("lot").order_by("id"))
     if not lots:
         problems["lots"] = ["Choose at least one lot."]
     for index, item in enumerate(lots):
         if item.price_cap <= 0:
             problems[f"lots.{index}.price_cap"] = ["The price cap must be more than £0."]
     missing = [
-        key for key in application.dps.declaration_keys
-        if application.declarations.get(key) is not True
+        item["label"] for item in application.dps.required_declarations
+        if application.declarations.get(item["key"]) is not True
     ]
     if missing:
-        problems["declarations"] = [f"Confirm every declaration: {', '.join(missing)}."]
+        problems["declarations"] = [
+            "Confirm every declaration. Not yet confirmed: " + " ".join(missing)]
     if any(item.lot.requires_regulator_reference for item in lots):
         if application.dps.regulator == "ofsted" and not application.ofsted_urn:
             problems["ofsted_urn"] = ["Give your Ofsted URN for the lots you chose."]
@@ -298,7 +274,7 @@ def submit_application(application, *, by):
             "Another application of yours for these lots is waiting for a decision.",
             code="application_pending",
         )
-    round_ = _current_round_for(application.dps)
+    round_ = selectors.round_accepting_applications(application.dps)
     if round_ is None:
         raise Conflict(
             "No admission round is open or scheduled: try again when one is announced.",
@@ -402,7 +378,8 @@ def decide_application(application, *, by, decisions):
             given[code] = decision
     missing = sorted(set(items) - set(given) - {d["lot"] for d in decisions})
     if missing:
-        problems["decisions"] = [f"Decide every lot applied for; missing: {', '.join(missing)}."]
+        names = ", ".join(items[code].lot.name for code in missing)
+        problems["decisions"] = [f"Decide every lot applied for. Not yet decided: {names}."]
     if problems:
         raise RuleViolation("The decisions are not complete: see fields.",
                             code="decisions_incomplete", fields=problems)

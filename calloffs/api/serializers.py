@@ -1,5 +1,6 @@
 """Serializers per actor. Provider-facing ones are allowlists: every field is named here."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from calloffs.models import CallOff, ExpressionOfInterest, Question
@@ -55,6 +56,16 @@ class OpportunityDetailSerializer(OpportunitySerializer):
         return ProviderQuestionSerializer(self.context["questions"], many=True).data
 
 
+class EoiResultSerializer(serializers.Serializer):
+    """A bidder's own outcome; scores are decimal strings, like the ranking's."""
+
+    outcome = serializers.CharField()
+    rank = serializers.IntegerField(allow_null=True)
+    quality_score = serializers.IntegerField(allow_null=True)
+    price_score = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    total = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+
+
 class ProviderEoiSerializer(serializers.ModelSerializer):
     """A provider's own EoI. Scores and rank appear only once the outcome is known."""
 
@@ -67,11 +78,13 @@ class ProviderEoiSerializer(serializers.ModelSerializer):
                   "how_needs_met", "outcomes_approach", "submitted_at", "updated_at", "result"]
         read_only_fields = fields
 
-    def get_result(self, obj) -> dict | None:
+    @extend_schema_field(EoiResultSerializer(allow_null=True))
+    def get_result(self, obj):
         if not obj.outcome:
             return None
-        return {"outcome": obj.outcome, "rank": obj.rank, "quality_score": obj.quality_score,
-                "price_score": obj.price_score, "total": obj.total_score}
+        return EoiResultSerializer({
+            "outcome": obj.outcome, "rank": obj.rank, "quality_score": obj.quality_score,
+            "price_score": obj.price_score, "total": obj.total_score}).data
 
 
 class EoiInputSerializer(serializers.Serializer):

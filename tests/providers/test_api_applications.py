@@ -265,7 +265,8 @@ def test_provider_cannot_submit_when_another_application_for_the_lot_is_pending(
 @pytest.mark.parametrize(("changes", "lots", "field"), [
     ({}, {}, "lots"),
     ({}, {"fostering": "0.00"}, "lots.0.price_cap"),
-    ({}, {"tuition": "45.00", "fostering": "0.00"}, "lots.0.price_cap"),
+    # Indexed in the order the applicant listed the lots.
+    ({}, {"tuition": "45.00", "fostering": "0.00"}, "lots.1.price_cap"),
     ({"declarations": {**f.DECLARATIONS, "equality_policy": False}}, None, "declarations"),
     ({"declarations": {**f.DECLARATIONS, "insurance": False}}, None, "declarations"),
     ({"declarations": {**f.DECLARATIONS, "no_discrimination_findings_3y": False}}, None,

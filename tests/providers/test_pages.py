@@ -323,7 +323,7 @@ def test_closing_a_closed_round_shows_an_error_not_a_crash(as_user, dps_admin):
     round_ = f.ClosedRoundFactory()
     response = as_user(dps_admin).post(reverse("providers:close-round", args=[round_.pk]))
     assert response.status_code == 409
-    assert "Cannot close" in error_summary(response)
+    assert "You cannot close" in error_summary(response)
 
 
 # --- Decide ---------------------------------------------------------------------------------
