@@ -1,11 +1,17 @@
 """Read queries for call-offs: the ranking, and lists that stay flat as data grows."""
 
+from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
 
 from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
+from dps.models import Role, User
 from dps.money import pennies
+from providers.models import Membership
+from referrals.models import Need
 
 
 def ranking(calloff):
@@ -19,6 +25,11 @@ def ranking(calloff):
             calloff=calloff, status=ExpressionOfInterest.Status.SUBMITTED)
         .select_related("provider").order_by("submitted_at", "id")
     )
+    return rank_offers(calloff, eois)
+
+
+def rank_offers(calloff, eois):
+    """The ranking of `eois` (live, with their providers), computed without a query."""
     if not eois:
         return []
     lowest = min(e.price for e in eois)
@@ -74,3 +85,155 @@ def calloff_detail(queryset):
                  .order_by("submitted_at", "id")),
         Prefetch("questions", queryset=Question.objects.order_by("asked_at", "id")),
     )
+
+
+# --- Pages ----------------------------------------------------------------------------------
+# Each list is one query (plus the paginator's count) however many rows it has.
+
+# "Closing soon" on the provider's opportunity list: open, with at most this long to go.
+CLOSING_SOON = timedelta(hours=48)
+
+
+def authority_calloffs(authority_id):
+    """An authority's own call-offs with their response counts, newest first."""
+    return (
+        CallOff.objects.filter(authority_id=authority_id)
+        .select_related("lot", "referral", "referral__child")
+        .annotate(response_count=Count("eois", filter=Q(eois__status="submitted"),
+                                       distinct=True))
+        .order_by("-published_at", "-id")
+    )
+
+
+def authority_calloff_detail(authority_id):
+    """One of the authority's call-offs with everything its page shows, in a few queries."""
+    return calloff_detail(authority_calloffs(authority_id)).select_related(
+        "lot__dps", "recommended_eoi", "recommended_eoi__provider", "recommended_by",
+        "approved_by", "placement",
+    ).prefetch_related(Prefetch("referral__needs",
+                                queryset=Need.objects.order_by("position", "name")))
+
+
+def live_offers(calloff):
+    """The live EoIs of a call-off from `authority_calloff_detail`, each flagged when its price
+    is above the referral's budget (flagged, never hidden)."""
+    budget = calloff.referral.budget_amount
+    offers = [eoi for eoi in calloff.eois.all()
+              if eoi.status == ExpressionOfInterest.Status.SUBMITTED]
+    for eoi in offers:
+        eoi.above_budget = budget is not None and eoi.price > budget
+    return offers
+
+
+def invited_calloff(provider_id):
+    """The call-offs a provider may open: those it was invited to (others are not found)."""
+    return opportunities_for(provider_id).prefetch_related(
+        Prefetch("referral__needs", queryset=Need.objects.order_by("position", "name")))
+
+
+def filter_opportunities(queryset, *, lot="", need="", area="", closing_soon=False, now=None):
+    if lot:
+        queryset = queryset.filter(lot__code=lot)
+    if need:
+        queryset = queryset.filter(referral__needs__code=need)
+    if area:
+        queryset = queryset.filter(referral__location_area__iexact=area.strip())
+    if closing_soon:
+        now = now or timezone.now()
+        queryset = queryset.filter(status=CallOff.Status.OPEN, deadline__gt=now,
+                                   deadline__lte=now + CLOSING_SOON)
+    return queryset
+
+
+def is_closing_soon(calloff, now=None):
+    now = now or timezone.now()
+    return calloff.status == CallOff.Status.OPEN and now < calloff.deadline <= now + CLOSING_SOON
+
+
+def own_response(calloff, provider_id):
+    """The provider's live EoI on the call-off, else its latest withdrawn one, else None."""
+    eois = list(ExpressionOfInterest.objects.filter(calloff=calloff, provider_id=provider_id)
+                .order_by("-submitted_at", "-id"))
+    live = [e for e in eois if e.status == ExpressionOfInterest.Status.SUBMITTED]
+    return (live or eois or [None])[0]
+
+
+def price_cap(provider_id, lot_id):
+    """The provider's own price cap on the lot (its live membership), or None."""
+    return (Membership.objects.filter(provider_id=provider_id, lot_id=lot_id,
+                                      status__in=Membership.LIVE)
+            .values_list("price_cap", flat=True).first())
+
+
+def provider_responses(provider_id):
+    """The provider's own EoIs, newest first, with the anonymised call-off they answer."""
+    return (ExpressionOfInterest.objects.filter(provider_id=provider_id)
+            .select_related("calloff", "calloff__lot", "calloff__referral")
+            .order_by("-submitted_at", "-id"))
+
+
+def rankings_for(calloffs):
+    """{call-off id: ranking} for several call-offs in one query."""
+    ids = [calloff.pk for calloff in calloffs]
+    offers = defaultdict(list)
+    for eoi in (ExpressionOfInterest.objects
+                .filter(calloff_id__in=ids, status=ExpressionOfInterest.Status.SUBMITTED)
+                .select_related("provider").order_by("submitted_at", "id")):
+        offers[eoi.calloff_id].append(eoi)
+    return {calloff.pk: rank_offers(calloff, offers[calloff.pk]) for calloff in calloffs}
+
+
+def budget_holders(authority_id):
+    """The authority's active budget holders, highest approval limit first.
+
+    Roles are a JSON list, so they are filtered here rather than in SQL: one authority has
+    few users.
+    """
+    users = User.objects.filter(organisation_id=authority_id, is_active=True,
+                                approval_limit__isnull=False).order_by("-approval_limit", "id")
+    return [user for user in users if user.has_role(Role.BUDGET_HOLDER)]
+
+
+def able_to_approve(holders, value, *, exclude=None):
+    """Those of `holders` whose approval limit covers `value` (never `exclude`)."""
+    return [user for user in holders
+            if user.approval_limit >= value and (exclude is None or user.pk != exclude.pk)]
+
+
+def awaiting_approval(authority_id):
+    return (CallOff.objects.filter(authority_id=authority_id,
+                                   status=CallOff.Status.AWAITING_APPROVAL)
+            .select_related("lot", "referral", "referral__child", "recommended_eoi",
+                            "recommended_eoi__provider", "recommended_by")
+            .order_by("recommended_at", "id"))
+
+
+def approval_summary(calloff, ranking, *, user, holders):
+    """What a budget holder weighs: the award's value against their limit, the recommended
+    offer's place in the ranking, and who else could approve it."""
+    from calloffs.services import KEY_DECISION_THRESHOLD, award_value
+
+    eoi = calloff.recommended_eoi
+    referral = calloff.referral
+    value = award_value(price=eoi.price, unit=calloff.lot.price_unit,
+                        duration_weeks=referral.duration_weeks,
+                        hours_per_week=referral.hours_per_week)
+    limit = user.approval_limit or Decimal("0")
+    row = next((r for r in ranking if r["eoi"] == eoi.pk), None)
+    return {
+        "calloff": calloff, "eoi": eoi, "value": value, "limit": limit,
+        "within_limit": value <= limit, "key_decision": value > KEY_DECISION_THRESHOLD,
+        "ranking": ranking, "row": row,
+        "ranked_first": bool(ranking) and ranking[0]["eoi"] == eoi.pk,
+        "others": able_to_approve(holders, value, exclude=user),
+    }
+
+
+def approval_queue(user):
+    """Every recommendation awaiting approval in the user's authority, oldest first, each with
+    its approval summary: four queries however many there are."""
+    calloffs = list(awaiting_approval(user.organisation_id))
+    rankings = rankings_for(calloffs)
+    holders = budget_holders(user.organisation_id)
+    return [approval_summary(calloff, rankings[calloff.pk], user=user, holders=holders)
+            for calloff in calloffs]

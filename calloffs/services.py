@@ -44,6 +44,8 @@ def publish_referral(referral, *, by, deadline, short_deadline_reason="", qualit
     """Publish the referral as a call-off to every admitted, unsuspended provider on its lot."""
     referral = Referral.objects.select_for_update(of=("self",)).select_related(
         "authority", "child", "lot", "lot__dps").get(pk=referral.pk)
+    if referral.status != Referral.Status.DRAFT:
+        raise InvalidTransition(f"This referral is already {referral.status}.")
     if quality_weight + price_weight != 100:
         raise RuleViolation("The quality and price weights must add up to 100.", code="invalid",
                             fields={"quality_weight": ["quality_weight + price_weight = 100"]})
@@ -193,8 +195,9 @@ def amend_eoi(eoi, *, by, **changes):
     if eoi.status != ExpressionOfInterest.Status.SUBMITTED:
         raise InvalidTransition("A withdrawn expression of interest cannot be changed.")
     _check_open(eoi.calloff)
+    # A suspended or removed member cannot change its offer at all, not only its price.
+    membership = _live_membership(eoi.calloff, eoi.provider)
     if "price" in changes:
-        membership = _live_membership(eoi.calloff, eoi.provider)
         _check_price(changes["price"], membership, eoi.calloff.lot.price_unit)
         eoi.offered_price = changes["price"]
     for field, value in changes.items():
@@ -209,6 +212,8 @@ def amend_eoi(eoi, *, by, **changes):
 @transaction.atomic
 def withdraw_eoi(eoi, *, by):
     eoi = _lock_eoi(eoi)
+    if eoi.status != ExpressionOfInterest.Status.SUBMITTED:
+        raise InvalidTransition("This expression of interest is already withdrawn.")
     _check_open(eoi.calloff)
     write = _move(eoi, "withdraw", by=by)
     eoi.withdrawn_at = timezone.now()
@@ -345,8 +350,13 @@ def reject_recommendation(calloff, *, by, reason):
         raise RuleViolation("Say why the recommendation is sent back.", code="invalid",
                             fields={"reason": ["A reason is required."]})
     write = _move(calloff, "reject_recommendation", by=by, reason=reason)
+    # The recommendation is gone; the audit trail keeps what it was and why it was sent back.
     calloff.recommended_eoi = None
-    calloff.save(update_fields=["status", "recommended_eoi"])
+    calloff.recommendation_reason = ""
+    calloff.recommended_at = None
+    calloff.recommended_by = None
+    calloff.save(update_fields=["status", "recommended_eoi", "recommendation_reason",
+                                "recommended_at", "recommended_by"])
     write()
     return calloff
 
@@ -384,8 +394,9 @@ def _check_awardable(provider, lot):
                             code="provider_removed")
     if membership.status == Membership.Status.SUSPENDED:
         raise RuleViolation(
-            f"{provider} is suspended until {membership.suspended_until:%d %B %Y}: recommend "
-            "another offer.", code="provider_suspended")
+            f"{provider} is suspended"
+            + (f" until {membership.suspended_until:%d %B %Y}" if membership.suspended_until
+               else "") + ": recommend another offer.", code="provider_suspended")
     if active_debarment(provider):
         raise RuleViolation(f"{provider} is on the debarment list: recommend another offer.",
                             code="provider_debarred")

@@ -9,7 +9,14 @@ def navigation(request):
     items = []
     if user is not None and user.is_authenticated:
         items.append(("Home", reverse("home")))
+        if user.has_role(Role.COMMISSIONER):
+            items.append(("Referrals", reverse("referrals:list")))
+            items.append(("Call-offs", reverse("calloffs:list")))
+        if user.has_role(Role.BUDGET_HOLDER):
+            items.append(("Approvals", reverse("calloffs:approvals")))
         if user.has_role(Role.PROVIDER):
+            items.append(("Opportunities", reverse("calloffs:opportunities")))
+            items.append(("My responses", reverse("calloffs:my-responses")))
             items.append(("Apply to join", reverse("providers:apply")))
             items.append(("My applications", reverse("providers:my-applications")))
         if user.has_role(Role.DPS_ADMIN):

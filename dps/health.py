@@ -17,10 +17,15 @@ def healthz(request):
         body.update(status="unavailable", database="unavailable")
         return JsonResponse(body, status=503)
     if not settings.CELERY_TASK_ALWAYS_EAGER and not settings.REDIS_URL:
-        # The embedded filesystem broker: the queue is a folder the worker must be able to use.
+        # The embedded filesystem broker: the queue is a folder that must be writable.
         folder = settings.BROKER_DIR / "queue"
-        if not (folder.is_dir() and os.access(folder, os.W_OK)):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
             body["queue"] = "unavailable"
+        else:
+            if not os.access(folder, os.W_OK):
+                body["queue"] = "unavailable"
     if not settings.CELERY_TASK_ALWAYS_EAGER and settings.REDIS_URL:
         try:
             import redis

@@ -31,6 +31,10 @@ def home(request):
     user = request.user
     if user.has_role(Role.DPS_ADMIN):
         return redirect("providers:rounds")
+    if user.has_role(Role.COMMISSIONER):
+        return redirect("calloffs:list")
+    if user.has_role(Role.BUDGET_HOLDER):
+        return redirect("calloffs:approvals")
     if user.has_role(Role.PROVIDER):
         return redirect("providers:my-applications")
     return render(request, "home.html")

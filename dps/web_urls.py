@@ -11,4 +11,6 @@ urlpatterns = [
         redirect_authenticated_user=True), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("providers/", include(("providers.urls", "providers"))),
+    path("referrals/", include(("referrals.urls", "referrals"))),
+    path("", include(("calloffs.urls", "calloffs"))),
 ]

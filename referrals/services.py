@@ -16,8 +16,11 @@ PROVIDER_FACING_TEXT = ("summary", "location_area")
 
 
 def _check_shape(*, lot, needs, outcomes, hours_per_week, alternatives, budget_kind,
-                 budget_amount):
+                 budget_amount, date_of_birth, placement_start):
     problems = {}
+    if date_of_birth > placement_start:
+        # The age providers see is taken at the start: it cannot be negative.
+        problems["child.date_of_birth"] = ["Must be on or before the placement start."]
     if lot.price_unit == PriceUnit.HOUR and not hours_per_week:
         problems["hours_per_week"] = ["Give the hours per week for an hourly lot."]
     unknown = sorted(set(outcomes) - set(OutcomeDomain.values))
@@ -66,7 +69,9 @@ def create_referral(*, by, child, lot, summary, placement_start, duration_weeks,
         raise Forbidden("Only an authority's commissioners record referrals.")
     need_rows = _check_shape(lot=lot, needs=needs, outcomes=outcomes,
                              hours_per_week=hours_per_week, alternatives=alternatives_considered,
-                             budget_kind=budget_kind, budget_amount=budget_amount)
+                             budget_kind=budget_kind, budget_amount=budget_amount,
+                             date_of_birth=child["date_of_birth"],
+                             placement_start=placement_start)
     referral = Referral.objects.create(
         authority=authority, child=_child(authority, child), lot=lot, summary=summary,
         placement_start=placement_start, duration_weeks=duration_weeks,
@@ -79,6 +84,44 @@ def create_referral(*, by, child, lot, summary, placement_start, duration_weeks,
     )
     referral.needs.set(need_rows)
     audit.record(referral, "referral.created", by=by, to_state=referral.status)
+    return referral
+
+
+@transaction.atomic
+def update_referral(referral, *, by, child, lot, summary, placement_start, duration_weeks,
+                    location_area, needs=(), outcomes=(), hours_per_week=None,
+                    urgency="routine", budget_kind="", budget_amount=None,
+                    alternatives_considered=(), alternatives_notes="", panel_date=None,
+                    panel_decision="", panel_notes=""):
+    """Rewrite a draft referral (same fields and checks as create_referral): how a commissioner
+    takes the child's identifiers out of the text before publishing."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.status != Referral.Status.DRAFT:
+        raise InvalidTransition("Only a draft referral can be changed.")
+    need_rows = _check_shape(lot=lot, needs=needs, outcomes=outcomes,
+                             hours_per_week=hours_per_week, alternatives=alternatives_considered,
+                             budget_kind=budget_kind, budget_amount=budget_amount,
+                             date_of_birth=child["date_of_birth"],
+                             placement_start=placement_start)
+    values = {
+        "child": _child(referral.authority, child), "lot": lot, "summary": summary,
+        "placement_start": placement_start, "duration_weeks": duration_weeks,
+        "hours_per_week": hours_per_week if lot.price_unit == PriceUnit.HOUR else None,
+        "location_area": location_area, "urgency": urgency, "budget_kind": budget_kind,
+        "budget_amount": budget_amount, "outcomes": list(dict.fromkeys(outcomes)),
+        "alternatives_considered": list(dict.fromkeys(alternatives_considered)),
+        "alternatives_notes": alternatives_notes, "panel_date": panel_date,
+        "panel_decision": panel_decision, "panel_notes": panel_notes,
+    }
+    changed = sorted(name for name, value in values.items()
+                     if getattr(referral, name) != value)
+    for name, value in values.items():
+        setattr(referral, name, value)
+    referral.save(update_fields=list(values))
+    if sorted(n.pk for n in referral.needs.all()) != sorted(n.pk for n in need_rows):
+        referral.needs.set(need_rows)
+        changed.append("needs")
+    audit.record(referral, "referral.updated", by=by, data={"fields": changed})
     return referral
 
 
@@ -115,6 +158,12 @@ def check_publishable(referral, *, deadline, short_deadline_reason, now=None):
     now = now or timezone.now()
     if referral.status != Referral.Status.DRAFT:
         raise InvalidTransition(f"This referral is already {referral.status}.")
+    if referral.child.date_of_birth > referral.placement_start:
+        # The child's record may have changed since the referral was written.
+        raise RuleViolation("The placement starts before the child's date of birth.",
+                            code="invalid",
+                            fields={"placement_start": ["Must be on or after the child's date "
+                                                        "of birth."]})
     if referral.authority.requires_resource_panel and \
             referral.panel_decision != PanelDecision.APPROVED:
         raise RuleViolation(

@@ -3,11 +3,16 @@
 from contextlib import contextmanager
 from decimal import Decimal
 
+from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
+from contracts.models import FeePeriod, Placement
 from dps.models import AuditEntry, Organisation, User
 from providers.models import AdmissionRound, Application, ApplicationLot, Membership
+from referrals.models import Child, Referral
 
 # Rows compared in full before and after a refused request.
-WATCHED = (Organisation, AuditEntry, AdmissionRound, Application, ApplicationLot, Membership)
+WATCHED = (Organisation, AuditEntry, AdmissionRound, Application, ApplicationLot, Membership,
+           Child, Referral, CallOff, Invitation, ExpressionOfInterest, Question, Placement,
+           FeePeriod)
 
 
 def assert_error(response, status, code, fields=()):
@@ -32,6 +37,7 @@ def assert_money(value, expected):
 def _snapshot():
     rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in WATCHED}
     rows["User"] = list(User.objects.order_by("pk").values_list("pk", "username", "roles"))
+    rows["Referral.needs"] = list(Referral.needs.through.objects.order_by("pk").values())
     return rows
 
 

@@ -1,6 +1,7 @@
 """Factories per state for referrals, call-offs and EoIs."""
 
 import datetime
+import json
 from decimal import Decimal
 
 import factory
@@ -75,6 +76,29 @@ class NoAwardCallOffFactory(ClosedCallOffFactory):
     status = CallOff.Status.NO_AWARD
 
 
+class AwaitingApprovalCallOffFactory(ClosedCallOffFactory):
+    """The state only; `awaiting_approval()` builds one with a recommended, scored offer."""
+
+    status = CallOff.Status.AWAITING_APPROVAL
+
+
+class AwardedCallOffFactory(ClosedCallOffFactory):
+    status = CallOff.Status.AWARDED
+    approved_at = factory.LazyFunction(timezone.now)
+
+
+# Every state, by factory: parametrise a transition's tests over the ones it refuses.
+EVERY_STATE = {
+    "open": OpenCallOffFactory, "closed": ClosedCallOffFactory,
+    "awaiting_approval": AwaitingApprovalCallOffFactory, "awarded": AwardedCallOffFactory,
+    "cancelled": CancelledCallOffFactory, "no_award": NoAwardCallOffFactory,
+}
+
+
+def states_except(*allowed):
+    return [factory for state, factory in EVERY_STATE.items() if state not in allowed]
+
+
 def invite(calloff, membership):
     return Invitation.objects.create(calloff=calloff, provider=membership.provider,
                                      membership=membership, invited_at=timezone.now())
@@ -101,10 +125,15 @@ class EoiFactory(factory.django.DjangoModelFactory):
     status = ExpressionOfInterest.Status.SUBMITTED
 
 
-def awaiting_approval(authority=None, price="5000.00"):
-    """A closed call-off with one scored EoI recommended: ready for a budget holder."""
-    calloff = ClosedCallOffFactory(**({"referral__authority": authority} if authority else {}))
-    membership = admitted_and_invited(calloff)
+def awaiting_approval(authority=None, price="5000.00", price_cap="5500.00", **calloff_kwargs):
+    """A closed call-off with one scored EoI recommended: ready for a budget holder.
+
+    `calloff_kwargs` go to ClosedCallOffFactory, e.g. `referral__lot=f.lot("tuition")`.
+    """
+    if authority:
+        calloff_kwargs["referral__authority"] = authority
+    calloff = ClosedCallOffFactory(**calloff_kwargs)
+    membership = admitted_and_invited(calloff, price_cap=price_cap)
     eoi = EoiFactory(calloff=calloff, provider=membership.provider, price=Decimal(price),
                      quality_score=70)
     CallOff.objects.filter(pk=calloff.pk).update(
@@ -112,3 +141,16 @@ def awaiting_approval(authority=None, price="5000.00"):
         recommendation_reason="Best value")
     calloff.refresh_from_db()
     return calloff, eoi
+
+
+# The child's identity in the forms a leak would take: names, the date of birth in ISO and UK
+# forms, the case reference and the postcode (with and without its space).
+def child_identifiers_in(payload, child=None):
+    """The identifiers of `child` (a Child, or CHILD) found in `payload` (JSON-able or text)."""
+    child = child or Child(**CHILD)
+    text = payload if isinstance(payload, str) else json.dumps(payload, default=str)
+    text = text.lower()
+    dob = child.date_of_birth
+    forms = [child.first_name, child.last_name, dob.isoformat(), f"{dob:%d/%m/%Y}",
+             child.case_reference, child.postcode, child.postcode.replace(" ", "")]
+    return [value for value in forms if value and value.lower() in text]

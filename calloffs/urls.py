@@ -1,0 +1,30 @@
+from django.urls import path
+
+from calloffs import views
+
+urlpatterns = [
+    # Commissioners
+    path("call-offs/", views.calloff_list, name="list"),
+    path("call-offs/<int:pk>/", views.calloff_detail, name="detail"),
+    path("call-offs/<int:pk>/close/", views.close, name="close"),
+    path("call-offs/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("call-offs/<int:pk>/no-award/", views.no_award, name="no-award"),
+    path("call-offs/<int:pk>/negotiation/", views.negotiation, name="negotiation"),
+    path("call-offs/<int:pk>/offers/<int:eoi_pk>/score/", views.evaluate, name="evaluate"),
+    path("call-offs/<int:pk>/recommend/", views.recommend, name="recommend"),
+    path("call-offs/<int:pk>/questions/<int:question_pk>/answer/", views.answer,
+         name="answer"),
+    # Budget holders
+    path("approvals/", views.approvals, name="approvals"),
+    path("approvals/<int:pk>/", views.approval, name="approval"),
+    path("approvals/<int:pk>/send-back/", views.send_back, name="send-back"),
+    # Providers
+    path("opportunities/", views.opportunities, name="opportunities"),
+    path("opportunities/<int:pk>/", views.opportunity, name="opportunity"),
+    path("opportunities/<int:pk>/response/", views.respond, name="respond"),
+    path("opportunities/<int:pk>/response/withdraw/", views.withdraw_response,
+         name="withdraw-response"),
+    path("opportunities/<int:pk>/response/price/", views.revise, name="revise-price"),
+    path("opportunities/<int:pk>/questions/", views.ask, name="ask"),
+    path("responses/", views.my_responses, name="my-responses"),
+]

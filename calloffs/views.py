@@ -1,0 +1,535 @@
+"""Call-off pages: commissioners run them, budget holders approve awards, providers respond.
+
+Thin: each action translates a form into one service call and a DomainError back into messages
+on the page. Reads go through selectors, so list pages keep a fixed query count. Objects outside
+the user's scope (another authority's call-off, an opportunity the provider was not invited to)
+are not found.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from calloffs import selectors, services
+from calloffs.forms import (
+    AnswerForm,
+    ApproveForm,
+    EoiForm,
+    NegotiationForm,
+    OpportunityFilterForm,
+    QuestionForm,
+    ReasonForm,
+    RecommendForm,
+    RevisePriceForm,
+    ScoreForm,
+)
+from calloffs.models import CallOff, ExpressionOfInterest
+from dps.errors import DomainError
+from dps.models import Role
+from dps.views import role_required
+from referrals import selectors as referral_selectors
+from referrals.models import OutcomeDomain
+
+PAGE_SIZE = 25
+
+
+def _when(value):
+    return f"{timezone.localtime(value):%-d %B %Y at %H:%M}"
+
+
+def _money(value, unit_label=""):
+    return f"£{value:,.2f}" + (f" {unit_label}" if unit_label else "")
+
+
+def _authority_id(request):
+    organisation = request.user.organisation
+    if organisation is None or not organisation.is_authority:
+        raise PermissionDenied
+    return organisation.pk
+
+
+def _provider_id(request):
+    organisation = request.user.organisation
+    if organisation is None or not organisation.is_provider:
+        raise PermissionDenied
+    return organisation.pk
+
+
+def _page(request, queryset):
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.links = list(page.paginator.get_elided_page_range(page.number, on_each_side=1,
+                                                           on_ends=1))
+    return page
+
+
+def _page_query(request):
+    """The current query string without `page`, for the pagination links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+# --- Commissioners: call-offs ---------------------------------------------------------------
+
+@role_required(Role.COMMISSIONER)
+def calloff_list(request):
+    page = _page(request, selectors.authority_calloffs(_authority_id(request)))
+    return render(request, "calloffs/list.html", {"page": page, "now": timezone.now()})
+
+
+def _cancel_form(data=None):
+    return ReasonForm(data, prefix="cancel", label="Why are you cancelling the call-off?",
+                      hint="It ends the call-off for every invited provider.",
+                      required_message="Say why you are cancelling the call-off")
+
+
+def _no_award_form(data=None):
+    return ReasonForm(data, prefix="no-award", label="Why was no offer suitable?",
+                      hint="The providers who responded are told. The reason is kept as the "
+                           "record of why the placement may be bought outside the DPS.",
+                      required_message="Say why no offer was suitable")
+
+
+def _calloff_page(request, calloff, *, bound=None, problems=(), status=200):
+    """The call-off page, with any form that failed bound (and summarised at the top)."""
+    bound = bound or {}
+    offers = selectors.live_offers(calloff)
+    ranking = selectors.rank_offers(calloff, offers)
+    questions = list(calloff.questions.all())
+    scores = [(eoi, bound.get(("score", eoi.pk)) or ScoreForm(eoi=eoi)) for eoi in offers]
+    answers = [(q, bound.get(("answer", q.pk)) or AnswerForm(question=q))
+               for q in questions if q.answered_at is None]
+    forms = {
+        "recommend_form": bound.get("recommend") or RecommendForm(ranking=ranking),
+        "negotiation_form": bound.get("negotiation") or NegotiationForm(),
+        "cancel_form": bound.get("cancel") or _cancel_form(),
+        "no_award_form": bound.get("no_award") or _no_award_form(),
+    }
+    if not problems:
+        for form in bound.values():
+            problems = form.error_summary()
+    referral = calloff.referral
+    now = timezone.now()
+    return render(request, "calloffs/detail.html", {
+        "calloff": calloff,
+        "referral": referral,
+        "offers": offers,
+        "ranking": ranking,
+        "unscored": sum(1 for eoi in offers if eoi.quality_score is None),
+        "scores": scores,
+        "questions": questions,
+        "answers": answers,
+        "unit": calloff.lot.get_price_unit_display(),
+        "outcomes": [dict(OutcomeDomain.choices).get(code, code) for code in referral.outcomes],
+        "negotiating": calloff.negotiation_until is not None and calloff.negotiation_until > now,
+        "placement": getattr(calloff, "placement", None),
+        "problems": list(problems),
+        **forms,
+    }, status=status)
+
+
+def _own_calloff(request, pk):
+    return get_object_or_404(selectors.authority_calloff_detail(_authority_id(request)), pk=pk)
+
+
+def _to_detail(calloff):
+    return redirect("calloffs:detail", pk=calloff.pk)
+
+
+@role_required(Role.COMMISSIONER)
+def calloff_detail(request, pk):
+    return _calloff_page(request, _own_calloff(request, pk))
+
+
+@require_POST
+@role_required(Role.COMMISSIONER)
+def close(request, pk):
+    calloff = _own_calloff(request, pk)
+    try:
+        services.close_calloff(calloff, by=request.user)
+    except DomainError as exc:
+        return _calloff_page(request, calloff, problems=[{"text": exc.detail}],
+                             status=exc.status)
+    messages.success(request, "Call-off closed. No more responses can be sent. Score each "
+                              "offer's quality, then recommend one.")
+    return _to_detail(calloff)
+
+
+def _reason_action(request, pk, *, key, make_form, service, done):
+    calloff = _own_calloff(request, pk)
+    form = make_form(request.POST)
+    if form.is_valid():
+        try:
+            service(calloff, by=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, done)
+            return _to_detail(calloff)
+    return _calloff_page(request, calloff, bound={key: form})
+
+
+@require_POST
+@role_required(Role.COMMISSIONER)
+def cancel(request, pk):
+    return _reason_action(request, pk, key="cancel", make_form=_cancel_form,
+                          service=services.cancel_calloff, done="Call-off cancelled.")
+
+
+@require_POST
+@role_required(Role.COMMISSIONER)
+def no_award(request, pk):
+    return _reason_action(
+        request, pk, key="no_award", make_form=_no_award_form,
+        service=services.declare_no_award,
+        done="Recorded that no offer was suitable. The call-off has ended without an award, "
+             "and the providers who responded will be told.")
+
+
+@require_POST
+@role_required(Role.COMMISSIONER)
+def negotiation(request, pk):
+    calloff = _own_calloff(request, pk)
+    form = NegotiationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.open_negotiation(calloff, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Negotiation open until {_when(form.cleaned_data['until'])}"
+                                      ". Providers who responded can lower their prices until "
+                                      "then.")
+            return _to_detail(calloff)
+    return _calloff_page(request, calloff, bound={"negotiation": form})
+
+
+@require_POST
+@role_required(Role.COMMISSIONER)
+def evaluate(request, pk, eoi_pk):
+    calloff = _own_calloff(request, pk)
+    eoi = next((e for e in selectors.live_offers(calloff) if e.pk == eoi_pk), None)
+    if eoi is None:
+        raise Http404
+    form = ScoreForm(request.POST, eoi=eoi)
+    if form.is_valid():
+        try:
+            services.evaluate_eoi(eoi, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Quality score saved for {eoi.provider.name}: "
+                                      f"{form.cleaned_data['quality_score']} out of 100.")
+            return redirect(reverse("calloffs:detail", args=[calloff.pk]) + "#offers")
+    return _calloff_page(request, calloff, bound={("score", eoi.pk): form})
+
+
+@require_POST
+@role_required(Role.COMMISSIONER)
+def recommend(request, pk):
+    calloff = _own_calloff(request, pk)
+    offers = selectors.live_offers(calloff)
+    form = RecommendForm(request.POST, ranking=selectors.rank_offers(calloff, offers))
+    if form.is_valid():
+        eoi = next(e for e in offers if e.pk == form.cleaned_data["eoi"])
+        try:
+            services.recommend(calloff, by=request.user, eoi=eoi,
+                               reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"You recommended {eoi.provider.name}. A budget holder "
+                                      "in your authority will approve the award or send it "
+                                      "back.")
+            return _to_detail(calloff)
+    return _calloff_page(request, calloff, bound={"recommend": form})
+
+
+@require_POST
+@role_required(Role.COMMISSIONER)
+def answer(request, pk, question_pk):
+    calloff = _own_calloff(request, pk)
+    question = next((q for q in calloff.questions.all() if q.pk == question_pk), None)
+    if question is None:
+        raise Http404
+    form = AnswerForm(request.POST, question=question)
+    if form.is_valid():
+        try:
+            services.answer_question(question, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, "Answer published. Every invited provider can now see "
+                                      "the question and your answer.")
+            return redirect(reverse("calloffs:detail", args=[calloff.pk]) + "#questions")
+    return _calloff_page(request, calloff, bound={("answer", question.pk): form})
+
+
+# --- Budget holders: approvals --------------------------------------------------------------
+
+@role_required(Role.BUDGET_HOLDER)
+def approvals(request):
+    _authority_id(request)
+    return render(request, "calloffs/approvals.html", {
+        "items": selectors.approval_queue(request.user),
+        "limit": request.user.approval_limit,
+    })
+
+
+def _send_back_form(data=None):
+    return ReasonForm(data, prefix="send-back", label="Why are you sending it back?",
+                      hint="The commissioner reads it and can recommend again.",
+                      required_message="Say why you are sending the recommendation back")
+
+
+def _approval_calloff(request, pk):
+    queryset = selectors.authority_calloffs(_authority_id(request)).select_related(
+        "recommended_eoi", "recommended_eoi__provider", "recommended_by")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _approval_summary(request, calloff):
+    if calloff.status != CallOff.Status.AWAITING_APPROVAL or not calloff.recommended_eoi_id:
+        return None
+    return selectors.approval_summary(
+        calloff, selectors.ranking(calloff), user=request.user,
+        holders=selectors.budget_holders(calloff.authority_id))
+
+
+def _approval_page(request, calloff, summary, *, approve_form=None, send_back_form=None):
+    approve_form = approve_form or ApproveForm(
+        key_decision=bool(summary and summary["key_decision"]))
+    send_back_form = send_back_form or _send_back_form()
+    return render(request, "calloffs/approve.html", {
+        "calloff": calloff, "referral": calloff.referral, "item": summary,
+        "unit": calloff.lot.get_price_unit_display(),
+        "threshold": services.KEY_DECISION_THRESHOLD,
+        "approve_form": approve_form, "send_back_form": send_back_form,
+        "problems": approve_form.error_summary() or send_back_form.error_summary(),
+    })
+
+
+@role_required(Role.BUDGET_HOLDER)
+def approval(request, pk):
+    calloff = _approval_calloff(request, pk)
+    summary = _approval_summary(request, calloff)
+    if request.method != "POST":
+        return _approval_page(request, calloff, summary)
+    form = ApproveForm(request.POST, key_decision=bool(summary and summary["key_decision"]))
+    if form.is_valid():
+        try:
+            placement = services.approve_award(calloff, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(
+                request, f"Award approved. A placement was created with "
+                         f"{placement.provider_name}, starting "
+                         f"{placement.start_date:%-d %B %Y}, at "
+                         f"{_money(placement.price, calloff.lot.get_price_unit_display())}.")
+            return redirect("calloffs:approvals")
+    return _approval_page(request, calloff, summary, approve_form=form)
+
+
+@require_POST
+@role_required(Role.BUDGET_HOLDER)
+def send_back(request, pk):
+    calloff = _approval_calloff(request, pk)
+    form = _send_back_form(request.POST)
+    if form.is_valid():
+        try:
+            services.reject_recommendation(calloff, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, "Recommendation sent back to the commissioner.")
+            return redirect("calloffs:approvals")
+    return _approval_page(request, calloff, _approval_summary(request, calloff),
+                          send_back_form=form)
+
+
+# --- Providers: opportunities and responses -------------------------------------------------
+
+@role_required(Role.PROVIDER)
+def opportunities(request):
+    provider_id = _provider_id(request)
+    form = OpportunityFilterForm(request.GET, lots=referral_selectors.referral_lots(),
+                                 needs=referral_selectors.active_needs())
+    queryset = selectors.filter_opportunities(selectors.invited_calloff(provider_id),
+                                              **form.filters())
+    page = _page(request, queryset.order_by("-published_at", "-id"))
+    now = timezone.now()
+    for calloff in page.object_list:
+        calloff.closing_soon = selectors.is_closing_soon(calloff, now)
+    return render(request, "calloffs/opportunities.html", {
+        "page": page, "form": form, "query": _page_query(request),
+    })
+
+
+def _opportunity(request, pk):
+    return get_object_or_404(selectors.invited_calloff(_provider_id(request)), pk=pk)
+
+
+def _opportunity_page(request, calloff, *, bound=None, problems=(), status=200):
+    bound = bound or {}
+    provider_id = request.user.organisation_id
+    response = selectors.own_response(calloff, provider_id)
+    live = response if response and response.status == ExpressionOfInterest.Status.SUBMITTED \
+        else None
+    unit = calloff.lot.get_price_unit_display()
+    now = timezone.now()
+    eoi_form = bound.get("eoi") or EoiForm(
+        unit_label=unit, cap=selectors.price_cap(provider_id, calloff.lot_id),
+        initial=EoiForm.initial_from(live) if live else None)
+    question_form = bound.get("question") or QuestionForm()
+    revise_form = None
+    if live:
+        revise_form = bound.get("revise") or RevisePriceForm(unit_label=unit, current=live.price)
+    if not problems:
+        for form in bound.values():
+            problems = form.error_summary()
+    referral = calloff.referral
+    return render(request, "calloffs/opportunity.html", {
+        "calloff": calloff,
+        "facts": _opportunity_facts(calloff),
+        "response": response,
+        "live": live,
+        "unit": unit,
+        "is_open": calloff.status == CallOff.Status.OPEN and now < calloff.deadline,
+        "closing_soon": selectors.is_closing_soon(calloff, now),
+        "negotiating": (calloff.status == CallOff.Status.CLOSED and live is not None
+                        and calloff.negotiation_until is not None
+                        and calloff.negotiation_until > now),
+        "questions": selectors.questions_visible_to(calloff, provider_id),
+        "eoi_form": eoi_form,
+        "question_form": question_form,
+        "revise_form": revise_form,
+        "problems": list(problems),
+        "placement_start": referral.placement_start,
+    }, status=status)
+
+
+def _opportunity_facts(calloff):
+    """The anonymised referral, field by field as the API's OpportunitySerializer allows it:
+    never the child's identity, a date of birth, a case reference, a postcode or the budget."""
+    referral = calloff.referral
+    return {
+        "lot_name": calloff.lot.name,
+        "unit": calloff.lot.get_price_unit_display(),
+        "age": calloff.child_age,
+        "needs": [need.name for need in referral.needs.all()],
+        "outcomes": [dict(OutcomeDomain.choices).get(code, code) for code in referral.outcomes],
+        "summary": referral.summary,
+        "placement_start": referral.placement_start,
+        "duration_weeks": referral.duration_weeks,
+        "hours_per_week": referral.hours_per_week,
+        "location_area": referral.location_area,
+        "urgency": referral.get_urgency_display(),
+        "deadline": calloff.deadline,
+        "published_at": calloff.published_at,
+        "status": calloff.status,
+    }
+
+
+@role_required(Role.PROVIDER)
+def opportunity(request, pk):
+    return _opportunity_page(request, _opportunity(request, pk))
+
+
+def _to_opportunity(calloff, anchor=""):
+    return redirect(reverse("calloffs:opportunity", args=[calloff.pk]) + anchor)
+
+
+@require_POST
+@role_required(Role.PROVIDER)
+def respond(request, pk):
+    """Send an expression of interest, or change the live one."""
+    calloff = _opportunity(request, pk)
+    provider_id = request.user.organisation_id
+    response = selectors.own_response(calloff, provider_id)
+    live = response if response and response.status == ExpressionOfInterest.Status.SUBMITTED \
+        else None
+    form = EoiForm(request.POST, unit_label=calloff.lot.get_price_unit_display(),
+                   cap=selectors.price_cap(provider_id, calloff.lot_id))
+    if form.is_valid():
+        try:
+            if live:
+                services.amend_eoi(live, by=request.user, **form.changes(live))
+            else:
+                services.submit_eoi(calloff, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            done = "Expression of interest updated." if live else "Expression of interest sent."
+            messages.success(request, f"{done} You can change or withdraw it until responses "
+                                      f"close on {_when(calloff.deadline)}.")
+            return _to_opportunity(calloff)
+    return _opportunity_page(request, calloff, bound={"eoi": form})
+
+
+@require_POST
+@role_required(Role.PROVIDER)
+def withdraw_response(request, pk):
+    calloff = _opportunity(request, pk)
+    live = selectors.own_response(calloff, request.user.organisation_id)
+    if live is None or live.status != ExpressionOfInterest.Status.SUBMITTED:
+        return _opportunity_page(request, calloff, status=409, problems=[
+            {"text": "You have no expression of interest to withdraw."}])
+    try:
+        services.withdraw_eoi(live, by=request.user)
+    except DomainError as exc:
+        return _opportunity_page(request, calloff, problems=[{"text": exc.detail}],
+                                 status=exc.status)
+    messages.success(request, "Expression of interest withdrawn. You can send a new one until "
+                              f"responses close on {_when(calloff.deadline)}.")
+    return _to_opportunity(calloff)
+
+
+@require_POST
+@role_required(Role.PROVIDER)
+def ask(request, pk):
+    calloff = _opportunity(request, pk)
+    form = QuestionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ask_question(calloff, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, "Question sent. When the council answers it, every "
+                                      "invited provider sees the question and the answer, "
+                                      "without your organisation's name.")
+            return _to_opportunity(calloff, "#questions")
+    return _opportunity_page(request, calloff, bound={"question": form})
+
+
+@require_POST
+@role_required(Role.PROVIDER)
+def revise(request, pk):
+    calloff = _opportunity(request, pk)
+    live = selectors.own_response(calloff, request.user.organisation_id)
+    if live is None or live.status != ExpressionOfInterest.Status.SUBMITTED:
+        return _opportunity_page(request, calloff, status=409, problems=[
+            {"text": "You have no live expression of interest to revise."}])
+    unit = calloff.lot.get_price_unit_display()
+    form = RevisePriceForm(request.POST, unit_label=unit, current=live.price)
+    if form.is_valid():
+        try:
+            eoi = services.revise_price(live, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Price lowered to {_money(eoi.price, unit)}.")
+            return _to_opportunity(calloff)
+    return _opportunity_page(request, calloff, bound={"revise": form})
+
+
+@role_required(Role.PROVIDER)
+def my_responses(request):
+    page = _page(request, selectors.provider_responses(_provider_id(request)))
+    return render(request, "calloffs/my_responses.html", {"page": page})

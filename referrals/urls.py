@@ -1,0 +1,13 @@
+from django.urls import path
+
+from referrals import views
+
+urlpatterns = [
+    path("", views.referral_list, name="list"),
+    path("new/", views.new_referral, name="new"),
+    path("<int:pk>/", views.referral_detail, name="detail"),
+    path("<int:pk>/change/", views.edit_referral, name="edit"),
+    path("<int:pk>/publish/", views.publish, name="publish"),
+    path("<int:pk>/panel-decision/", views.panel_decision, name="panel-decision"),
+    path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+]
