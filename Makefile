@@ -35,6 +35,7 @@ demo: install
 
 bench: install
 	$(BIN)/python bench/admission.py
+	$(BIN)/python bench/calloffs.py
 
 clean:
 	rm -rf $(VENV) var

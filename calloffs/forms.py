@@ -102,14 +102,16 @@ class AnswerForm(ServiceForm):
 class ApproveForm(ServiceForm):
     key_decision_reference = forms.CharField(
         label="Key decision reference", max_length=100,
-        help_text="An award above £500,000 is a key decision. Give the reference of the "
-                  "published decision.",
         error_messages={"required": "Enter the key decision reference"})
 
-    def __init__(self, *args, key_decision, **kwargs):
+    def __init__(self, *args, key_decision, threshold=None, **kwargs):
         super().__init__(*args, **kwargs)
         if not key_decision:
             del self.fields["key_decision_reference"]
+        else:
+            self.fields["key_decision_reference"].help_text = (
+                f"An award above £{threshold:,.0f} is a key decision. Give the reference of "
+                "the published decision.")
 
 
 # --- Providers ------------------------------------------------------------------------------

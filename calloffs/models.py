@@ -50,6 +50,7 @@ class CallOff(FSMModelMixin, models.Model):
     ended_reason = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = "call-off"
         ordering = ["-published_at", "-id"]
         constraints = [
             models.CheckConstraint(

@@ -4,14 +4,15 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
 from dps.models import Role, User
 from dps.money import pennies
 from providers.models import Membership
-from referrals.models import Need
 
 
 def ranking(calloff):
@@ -52,9 +53,19 @@ def rank_offers(calloff, eois):
     return rows
 
 
+def live_response_count():
+    """Each call-off's live EoIs, as a correlated subquery rather than a JOIN + GROUP BY: it is
+    computed for the rows of the page only, and the paginator's COUNT leaves it out (the
+    GROUP BY made both aggregate every EoI of every call-off in the list)."""
+    live = (ExpressionOfInterest.objects
+            .filter(calloff=OuterRef("pk"), status=ExpressionOfInterest.Status.SUBMITTED)
+            .order_by().values("calloff").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(live, output_field=IntegerField()), Value(0))
+
+
 def calloffs_for_authority(user):
     queryset = CallOff.objects.select_related("lot", "referral", "authority").annotate(
-        response_count=Count("eois", filter=Q(eois__status="submitted"), distinct=True))
+        response_count=live_response_count())
     if user.is_dps_admin:
         return queryset
     return queryset.filter(authority_id=user.organisation_id)
@@ -62,14 +73,18 @@ def calloffs_for_authority(user):
 
 def opportunities_for(provider_id):
     """Call-offs this provider was invited to, with its own live EoI id (one query)."""
+    # Not Exists(): PostgreSQL runs an EXISTS in the select list as a hashed subplan that
+    # reads every live EoI the provider ever made, on each page. A LIMIT 1 scalar subquery is
+    # probed through the one_live_eoi index for the page's rows only.
     own_eoi = ExpressionOfInterest.objects.filter(
-        calloff=OuterRef("pk"), provider_id=provider_id, status="submitted")
+        calloff=OuterRef("pk"), provider_id=provider_id, status="submitted",
+    ).order_by().values("pk")[:1]
     return (
         CallOff.objects.filter(
             Exists(Invitation.objects.filter(calloff=OuterRef("pk"), provider_id=provider_id)))
         .select_related("lot", "referral")
         .prefetch_related("referral__needs")
-        .annotate(has_my_eoi=Exists(own_eoi))
+        .annotate(has_my_eoi=IsNull(Subquery(own_eoi), False))
     )
 
 
@@ -99,8 +114,7 @@ def authority_calloffs(authority_id):
     return (
         CallOff.objects.filter(authority_id=authority_id)
         .select_related("lot", "referral", "referral__child")
-        .annotate(response_count=Count("eois", filter=Q(eois__status="submitted"),
-                                       distinct=True))
+        .annotate(response_count=live_response_count())
         .order_by("-published_at", "-id")
     )
 
@@ -110,8 +124,12 @@ def authority_calloff_detail(authority_id):
     return calloff_detail(authority_calloffs(authority_id)).select_related(
         "lot__dps", "recommended_eoi", "recommended_eoi__provider", "recommended_by",
         "approved_by", "placement",
-    ).prefetch_related(Prefetch("referral__needs",
-                                queryset=Need.objects.order_by("position", "name")))
+    ).prefetch_related("referral__needs")
+
+
+def is_above_budget(price, budget):
+    """Offers above the referral's budget are flagged to the council, never hidden."""
+    return budget is not None and price > budget
 
 
 def live_offers(calloff):
@@ -121,14 +139,14 @@ def live_offers(calloff):
     offers = [eoi for eoi in calloff.eois.all()
               if eoi.status == ExpressionOfInterest.Status.SUBMITTED]
     for eoi in offers:
-        eoi.above_budget = budget is not None and eoi.price > budget
+        eoi.above_budget = is_above_budget(eoi.price, budget)
     return offers
 
 
 def invited_calloff(provider_id):
-    """The call-offs a provider may open: those it was invited to (others are not found)."""
-    return opportunities_for(provider_id).prefetch_related(
-        Prefetch("referral__needs", queryset=Need.objects.order_by("position", "name")))
+    """The call-offs a provider may open: those it was invited to (others are not found).
+    Needs come in the taxonomy's order (the model's ordering)."""
+    return opportunities_for(provider_id)
 
 
 def filter_opportunities(queryset, *, lot="", need="", area="", closing_soon=False, now=None):
@@ -211,18 +229,24 @@ def awaiting_approval(authority_id):
 def approval_summary(calloff, ranking, *, user, holders):
     """What a budget holder weighs: the award's value against their limit, the recommended
     offer's place in the ranking, and who else could approve it."""
-    from calloffs.services import KEY_DECISION_THRESHOLD, award_value
+    from calloffs.services import (
+        KEY_DECISION_THRESHOLD,
+        approval_limit_of,
+        award_value,
+        within_approval_limit,
+    )
 
     eoi = calloff.recommended_eoi
     referral = calloff.referral
     value = award_value(price=eoi.price, unit=calloff.lot.price_unit,
                         duration_weeks=referral.duration_weeks,
                         hours_per_week=referral.hours_per_week)
-    limit = user.approval_limit or Decimal("0")
+    limit = approval_limit_of(user)
     row = next((r for r in ranking if r["eoi"] == eoi.pk), None)
     return {
         "calloff": calloff, "eoi": eoi, "value": value, "limit": limit,
-        "within_limit": value <= limit, "key_decision": value > KEY_DECISION_THRESHOLD,
+        "within_limit": within_approval_limit(user, value),
+        "key_decision": value > KEY_DECISION_THRESHOLD,
         "ranking": ranking, "row": row,
         "ranked_first": bool(ranking) and ranking[0]["eoi"] == eoi.pk,
         "others": able_to_approve(holders, value, exclude=user),

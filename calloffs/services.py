@@ -386,6 +386,15 @@ def award_value(*, price, unit, duration_weeks, hours_per_week=None):
     return pennies(price * weeks / Decimal(52))
 
 
+def approval_limit_of(user):
+    return Decimal(str(user.approval_limit or 0))
+
+
+def within_approval_limit(user, value):
+    """A budget holder may approve an award worth up to and including their limit."""
+    return value <= approval_limit_of(user)
+
+
 def _check_awardable(provider, lot):
     membership = Membership.objects.filter(provider=provider, lot=lot,
                                            status__in=Membership.LIVE).first()
@@ -409,19 +418,19 @@ def approve_award(calloff, *, by, key_decision_reference=""):
 
     # The row lock serialises racing approvals: the second sees `awarded` and gets 409.
     calloff = _lock_calloff(calloff)
+    if by.organisation_id != calloff.authority_id:
+        raise NotFound()  # another authority's call-off does not exist for this approver
     if not can_proceed(calloff.approve):
         raise InvalidTransition(f"Only a recommendation awaiting approval can be approved; "
-                                f"this call-off is {calloff.status}.")
-    if by.organisation_id != calloff.authority_id:
-        raise NotFound()
+                                f"this call-off is {calloff.get_status_display().lower()}.")
     eoi = ExpressionOfInterest.objects.select_related("provider").get(
         pk=calloff.recommended_eoi_id)
     referral = calloff.referral
     value = award_value(price=eoi.price, unit=calloff.lot.price_unit,
                         duration_weeks=referral.duration_weeks,
                         hours_per_week=referral.hours_per_week)
-    limit = by.approval_limit or Decimal("0")
-    if value > limit:
+    limit = approval_limit_of(by)
+    if not within_approval_limit(by, value):
         raise Forbidden(f"The award is worth £{value:,}, above your approval limit of "
                         f"£{limit:,}.", code="approval_limit_exceeded")
     reference = (key_decision_reference or "").strip()

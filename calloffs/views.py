@@ -79,7 +79,7 @@ def _page_query(request):
 @role_required(Role.COMMISSIONER)
 def calloff_list(request):
     page = _page(request, selectors.authority_calloffs(_authority_id(request)))
-    return render(request, "calloffs/list.html", {"page": page, "now": timezone.now()})
+    return render(request, "calloffs/list.html", {"page": page})
 
 
 def _cancel_form(data=None):
@@ -100,10 +100,11 @@ def _calloff_page(request, calloff, *, bound=None, problems=(), status=200):
     bound = bound or {}
     offers = selectors.live_offers(calloff)
     ranking = selectors.rank_offers(calloff, offers)
-    questions = list(calloff.questions.all())
     scores = [(eoi, bound.get(("score", eoi.pk)) or ScoreForm(eoi=eoi)) for eoi in offers]
-    answers = [(q, bound.get(("answer", q.pk)) or AnswerForm(question=q))
-               for q in questions if q.answered_at is None]
+    # Each question with its answer form while it is unanswered.
+    questions = [(q, None if q.answered_at else
+                  bound.get(("answer", q.pk)) or AnswerForm(question=q))
+                 for q in calloff.questions.all()]
     forms = {
         "recommend_form": bound.get("recommend") or RecommendForm(ranking=ranking),
         "negotiation_form": bound.get("negotiation") or NegotiationForm(),
@@ -123,7 +124,6 @@ def _calloff_page(request, calloff, *, bound=None, problems=(), status=200):
         "unscored": sum(1 for eoi in offers if eoi.quality_score is None),
         "scores": scores,
         "questions": questions,
-        "answers": answers,
         "unit": calloff.lot.get_price_unit_display(),
         "outcomes": [dict(OutcomeDomain.choices).get(code, code) for code in referral.outcomes],
         "negotiating": calloff.negotiation_until is not None and calloff.negotiation_until > now,
@@ -278,6 +278,7 @@ def approvals(request):
     return render(request, "calloffs/approvals.html", {
         "items": selectors.approval_queue(request.user),
         "limit": request.user.approval_limit,
+        "threshold": services.KEY_DECISION_THRESHOLD,
     })
 
 
@@ -303,7 +304,8 @@ def _approval_summary(request, calloff):
 
 def _approval_page(request, calloff, summary, *, approve_form=None, send_back_form=None):
     approve_form = approve_form or ApproveForm(
-        key_decision=bool(summary and summary["key_decision"]))
+        key_decision=bool(summary and summary["key_decision"]),
+        threshold=services.KEY_DECISION_THRESHOLD)
     send_back_form = send_back_form or _send_back_form()
     return render(request, "calloffs/approve.html", {
         "calloff": calloff, "referral": calloff.referral, "item": summary,
@@ -320,7 +322,8 @@ def approval(request, pk):
     summary = _approval_summary(request, calloff)
     if request.method != "POST":
         return _approval_page(request, calloff, summary)
-    form = ApproveForm(request.POST, key_decision=bool(summary and summary["key_decision"]))
+    form = ApproveForm(request.POST, key_decision=bool(summary and summary["key_decision"]),
+                       threshold=services.KEY_DECISION_THRESHOLD)
     if form.is_valid():
         try:
             placement = services.approve_award(calloff, by=request.user, **form.cleaned_data)
@@ -393,7 +396,6 @@ def _opportunity_page(request, calloff, *, bound=None, problems=(), status=200):
     if not problems:
         for form in bound.values():
             problems = form.error_summary()
-    referral = calloff.referral
     return render(request, "calloffs/opportunity.html", {
         "calloff": calloff,
         "facts": _opportunity_facts(calloff),
@@ -410,7 +412,6 @@ def _opportunity_page(request, calloff, *, bound=None, problems=(), status=200):
         "question_form": question_form,
         "revise_form": revise_form,
         "problems": list(problems),
-        "placement_start": referral.placement_start,
     }, status=status)
 
 

@@ -2,7 +2,18 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django_fsm import FSMField, FSMModelMixin, transition
+
+
+class EndReason(models.TextChoices):
+    PLANNED_MOVE = "planned_move", "Planned move"
+    PLACEMENT_BREAKDOWN = "placement_breakdown", "Placement breakdown"
+    PROVIDER_NOTICE = "provider_notice", "Provider gave notice"
+    COUNCIL_NOTICE = "council_notice", "Council gave notice"
+    RETURNED_HOME = "returned_home", "Child returned home"
+    MOVED_TO_INDEPENDENCE = "moved_to_independence", "Moved to independence"
+    OTHER = "other", "Other"
 
 
 class Placement(FSMModelMixin, models.Model):
@@ -35,8 +46,16 @@ class Placement(FSMModelMixin, models.Model):
     start_date = models.DateField(db_index=True)
     planned_end_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
-    price = models.DecimalField(max_digits=12, decimal_places=2,
-                                help_text="The current price, in the lot's unit.")
+    end_reason = models.CharField(max_length=30, choices=EndReason.choices, blank=True)
+    end_notes = models.TextField(blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    end_notified_at = models.DateTimeField(null=True, blank=True)
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2,
+        help_text="The price in force today, in the lot's unit: a copy of the fee period's, "
+                  "kept current by the services and the daily task.")
     price_unit = models.CharField(max_length=10)
     hours_per_week = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     exception_reason = models.TextField(blank=True)
@@ -48,6 +67,11 @@ class Placement(FSMModelMixin, models.Model):
         ordering = ["-start_date", "-id"]
         indexes = [models.Index(fields=["authority", "status"]),
                    models.Index(fields=["provider", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="placement_ends_after_start"),
+        ]
 
     def __str__(self):
         return f"Placement {self.pk} with {self.provider_name}"
@@ -61,6 +85,61 @@ class Placement(FSMModelMixin, models.Model):
         pass
 
 
+class FeeChange(FSMModelMixin, models.Model):
+    """A change of price from a date: requested by the provider or recorded by the council."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    placement = models.ForeignKey(Placement, on_delete=models.PROTECT,
+                                  related_name="fee_changes")
+    status = FSMField(default=Status.REQUESTED, choices=Status.choices, protected=True,
+                      db_index=True)
+    new_price = models.DecimalField(max_digits=12, decimal_places=2)
+    previous_price = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True,
+        help_text="The price it replaced, filled when approved.")
+    effective_from = models.DateField()
+    reason = models.TextField()
+    backdating_reason = models.TextField(blank=True)
+    cap_warning_acknowledged = models.BooleanField(
+        default=False, help_text="The new price was above the provider's cap and the "
+                                 "commissioner acknowledged it.")
+    price_cap = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True,
+        help_text="The provider's cap on the lot when the change was decided (DPS route).")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decline_reason = models.TextField(blank=True)
+    # When the other side was told: a retried e-mail task finds them set and sends nothing.
+    request_notified_at = models.DateTimeField(null=True, blank=True)
+    decision_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["placement_id", "effective_from", "id"]
+        indexes = [models.Index(fields=["placement", "status", "effective_from"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(new_price__gt=0), name="fee_change_price_positive"),
+        ]
+
+    def __str__(self):
+        return f"Fee change {self.pk} on placement {self.placement_id}"
+
+    @transition(field=status, source=Status.REQUESTED, target=Status.APPROVED)
+    def approve(self):
+        pass
+
+    @transition(field=status, source=Status.REQUESTED, target=Status.DECLINED)
+    def decline(self):
+        pass
+
+
 class FeePeriod(models.Model):
     """A price that applied from one day to another: the placement's price history."""
 
@@ -70,6 +149,9 @@ class FeePeriod(models.Model):
     unit = models.CharField(max_length=10)
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
+    fee_change = models.ForeignKey(
+        FeeChange, null=True, blank=True, on_delete=models.PROTECT, related_name="fee_periods",
+        help_text="The approval that opened this period; blank for the agreed starting price.")
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -78,6 +160,98 @@ class FeePeriod(models.Model):
     class Meta:
         ordering = ["placement_id", "effective_from"]
         indexes = [models.Index(fields=["placement", "effective_from"])]
+        constraints = [
+            models.UniqueConstraint(fields=["placement", "effective_from"],
+                                    name="one_fee_period_per_start_day"),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True)
+                | Q(effective_to__gte=models.F("effective_from")),
+                name="fee_period_ends_after_start"),
+        ]
 
     def __str__(self):
         return f"{self.price} per {self.unit} from {self.effective_from}"
+
+
+class SupportItem(models.Model):
+    """Additional support bought on top of the placement, costed weekly, reviewed by a date."""
+
+    placement = models.ForeignKey(Placement, on_delete=models.PROTECT,
+                                  related_name="support_items")
+    description = models.TextField()
+    weekly_cost = models.DecimalField(max_digits=12, decimal_places=2)
+    start_date = models.DateField()
+    review_date = models.DateField(db_index=True)
+    end_date = models.DateField()
+    reviewed_on = models.DateField(
+        null=True, blank=True, help_text="When the review due on `review_date` was held.")
+    review_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    overdue_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["placement_id", "start_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekly_cost__gt=0),
+                                   name="support_item_cost_positive"),
+            models.CheckConstraint(
+                condition=Q(review_date__gte=models.F("start_date"))
+                & Q(review_date__lte=models.F("end_date")),
+                name="support_item_review_within_dates"),
+        ]
+
+    def __str__(self):
+        return f"Support item {self.pk} on placement {self.placement_id}"
+
+
+class PlacementReview(models.Model):
+    """A scheduled review of the placement; recording one done schedules the next."""
+
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="reviews")
+    sequence = models.PositiveSmallIntegerField(help_text="1 for the first review, and so on.")
+    due_date = models.DateField(db_index=True)
+    done_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    overdue_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["placement_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["placement", "sequence"], name="review_sequence"),
+            # At most one review waits to be done: the next one.
+            models.UniqueConstraint(fields=["placement"], condition=Q(done_date__isnull=True),
+                                    name="one_pending_review"),
+        ]
+        indexes = [models.Index(fields=["placement", "done_date"])]
+
+    def __str__(self):
+        return f"Review {self.sequence} of placement {self.placement_id}"
+
+
+class AgreementVersion(models.Model):
+    """The individual placement agreement as issued: the PDF bytes, never re-rendered."""
+
+    placement = models.ForeignKey(Placement, on_delete=models.PROTECT,
+                                  related_name="agreement_versions")
+    version = models.PositiveIntegerField()
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["placement_id", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["placement", "version"],
+                                    name="agreement_version_once"),
+        ]
+
+    def __str__(self):
+        return f"Agreement v{self.version} for placement {self.placement_id}"

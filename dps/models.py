@@ -1,7 +1,7 @@
 """The shared kernel: organisations, users and roles, and the audit trail."""
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -117,3 +117,20 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class AnonymousActor(AnonymousUser):
+    """The API's unauthenticated user: answers the same questions as `User`, always "no", so
+    code that scopes by role or organisation never needs to special-case signed-out callers
+    (the OpenAPI generator calls views with one)."""
+
+    organisation = None
+    organisation_id = None
+    roles = ()
+    approval_limit = None
+    is_dps_admin = False
+    is_authority_user = False
+    is_provider_user = False
+
+    def has_role(self, *roles):
+        return False

@@ -161,7 +161,7 @@ REST_FRAMEWORK = {
     # Behind a reverse proxy, throttles must key on the client's address, not the proxy's.
     "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None,
     "DATE_FORMAT": "%Y-%m-%d",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "UNAUTHENTICATED_USER": "dps.models.AnonymousActor",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Placement DPS API",
@@ -185,6 +185,8 @@ SPECTACULAR_SETTINGS = {
         "EoiOutcomeEnum": "calloffs.models.ExpressionOfInterest.Outcome",
         "PlacementStatusEnum": "contracts.models.Placement.Status",
         "PlacementRouteEnum": "contracts.models.Placement.Route",
+        "FeeChangeStatusEnum": "contracts.models.FeeChange.Status",
+        "EndReasonEnum": "contracts.models.EndReason",
     },
 }
 
@@ -230,6 +232,61 @@ CELERY_BEAT_SCHEDULE = {
         "task": "providers.tasks.lapse_suspensions",
         "schedule": crontab(minute=5),
     },
+    # Placements start and end on their dates; fee changes take effect on theirs. Hourly, so
+    # a missed run is caught up soon; each run is idempotent.
+    "placements-by-date": {
+        "task": "contracts.tasks.apply_placement_dates",
+        "schedule": crontab(minute=10),
+    },
+    "placement-review-reminders": {
+        "task": "contracts.tasks.send_review_reminders",
+        "schedule": crontab(minute=20),
+    },
+}
+
+# --- Placements (contracts) -----------------------------------------------------------------
+# Days before a support item's or a placement's review date that the commissioners are told.
+SUPPORT_REVIEW_REMINDER_DAYS = int(os.environ.get("SUPPORT_REVIEW_REMINDER_DAYS", "14"))
+PLACEMENT_REVIEW_REMINDER_DAYS = int(os.environ.get("PLACEMENT_REVIEW_REMINDER_DAYS", "14"))
+# Placement reviews: the first so many working days after the start, the second so many months
+# after the first, then every so many months.
+PLACEMENT_REVIEW_SCHEDULE = {
+    "first_working_days": int(os.environ.get("PLACEMENT_FIRST_REVIEW_WORKING_DAYS", "20")),
+    "second_months": int(os.environ.get("PLACEMENT_SECOND_REVIEW_MONTHS", "3")),
+    "then_months": int(os.environ.get("PLACEMENT_REVIEW_EVERY_MONTHS", "6")),
+}
+# A fee change taking effect more than this many days in the past needs a backdating reason.
+FEE_CHANGE_MAX_BACKDATE_DAYS = int(os.environ.get("FEE_CHANGE_MAX_BACKDATE_DAYS", "28"))
+
+# --- Monitoring -----------------------------------------------------------------------------
+# The risk framework: reassess every provider at least this often (API.md: six months).
+MONITORING_REASSESSMENT_MONTHS = 6
+# An overdue action item gets one reminder; still without a response this many days later it
+# is flagged to the DPS administrator, recommending suspension.
+MONITORING_ESCALATION_GRACE_DAYS = int(os.environ.get("MONITORING_ESCALATION_GRACE_DAYS", "14"))
+# A KPI return is due this many days after its period ends.
+MONITORING_KPI_RETURN_DUE_DAYS = int(os.environ.get("MONITORING_KPI_RETURN_DUE_DAYS", "28"))
+CELERY_BEAT_SCHEDULE |= {
+    # Daily, early: each run is idempotent and each e-mail is sent once.
+    "open-kpi-returns": {"task": "monitoring.tasks.open_kpi_returns",
+                         "schedule": crontab(hour=5, minute=30)},
+    "detect-late-kpi-returns": {"task": "monitoring.tasks.detect_late_kpi_returns",
+                                "schedule": crontab(hour=5, minute=45)},
+    "flag-overdue-reassessments": {"task": "monitoring.tasks.flag_overdue_reassessments",
+                                   "schedule": crontab(hour=6, minute=0)},
+    "escalate-overdue-actions": {"task": "monitoring.tasks.escalate_overdue_actions",
+                                 "schedule": crontab(hour=6, minute=15)},
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
+    "MonitoringActivityStatusEnum": "monitoring.models.MonitoringActivity.Status",
+    "ActionItemStatusEnum": "monitoring.models.ActionItem.Status",
+    "KpiReturnStatusEnum": "monitoring.models.KpiReturn.Status",
+    # Several choice sets are called "kind": name each (the organisation's too, now it shares).
+    "OrganisationKindEnum": "dps.models.Organisation.Kind",
+    "TriggerKindEnum": "monitoring.models.TriggerKind",
+    "RaisableTriggerKindEnum": "monitoring.models.RAISABLE_TRIGGER_KINDS",
+    "MonitoringLevelEnum": "monitoring.models.MonitoringLevel",
+    "OutcomeDomainEnum": "referrals.models.OutcomeDomain",
 }
 
 # --- E-mail ---------------------------------------------------------------------------------

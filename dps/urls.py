@@ -7,6 +7,7 @@ from calloffs.api import views as calloffs
 from contracts.api import views as contracts
 from dps.api import views as kernel
 from dps.health import healthz
+from monitoring.api import views as monitoring
 from providers.api import views as admission
 from referrals.api import views as referrals
 
@@ -26,11 +27,27 @@ router.register("opportunities", calloffs.OpportunityViewSet, basename="opportun
 router.register("eois", calloffs.EoiViewSet, basename="eoi")
 router.register("calloffs", calloffs.CallOffViewSet, basename="calloff")
 router.register("placements", contracts.PlacementViewSet, basename="placement")
+router.register("risk-assessments", monitoring.RiskAssessmentViewSet, basename="risk-assessment")
+router.register("provider-risk", monitoring.ProviderRiskViewSet, basename="provider-risk")
+router.register("reassessment-triggers", monitoring.TriggerViewSet,
+                basename="reassessment-trigger")
+router.register("monitoring-activities", monitoring.ActivityViewSet,
+                basename="monitoring-activity")
+router.register("action-plans", monitoring.ActionPlanViewSet, basename="action-plan")
+router.register("action-items", monitoring.ActionItemViewSet, basename="action-item")
+router.register("kpis", monitoring.KpiViewSet, basename="kpi")
+router.register("kpi-returns", monitoring.KpiReturnViewSet, basename="kpi-return")
+router.register("outcome-ratings", monitoring.OutcomeRatingViewSet, basename="outcome-rating")
+router.register("monitoring/attention", monitoring.AttentionViewSet,
+                basename="monitoring-attention")
+router.register("fee-changes", contracts.FeeChangeViewSet, basename="fee-change")
+router.register("support-items", contracts.SupportItemViewSet, basename="support-item")
 
 api_v1 = [
     path("auth/token/", kernel.TokenView.as_view(), name="api-token"),
     path("providers/register/", kernel.ProviderRegisterView.as_view(),
          name="api-provider-register"),
+    path("", include("contracts.api.urls")),
     path("", include(router.urls)),
 ]
 

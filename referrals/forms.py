@@ -213,12 +213,19 @@ class PublishForm(ServiceForm):
                         "min_value": "The price weighting is from 0 to 100",
                         "max_value": "The price weighting is from 0 to 100"})
     short_deadline_reason = forms.CharField(
-        label="Reason for a short deadline (if needed)", required=False, widget=forms.Textarea,
-        help_text="For example, an emergency placement agreed with the head of service.")
+        label="Reason for a short deadline (if needed)", required=False, widget=forms.Textarea)
 
-    def __init__(self, *args, change_url, **kwargs):
+    def __init__(self, *args, change_url, dps, **kwargs):
         super().__init__(*args, **kwargs)
         self.change_url = change_url
+        days = dps.min_response_days
+        self.fields["short_deadline_reason"].help_text = (
+            f"Under the {dps.get_regime_display()} providers get at least {days} "
+            f"day{'s' if days != 1 else ''} to respond. A shorter deadline needs a reason."
+            if days else
+            f"Under the {dps.get_regime_display()} there is no minimum response time, but "
+            "record why if you give providers less than usual. For example, an emergency "
+            "placement.")
         self.referral_problems = []  # errors in the referral itself: fixed on its change page
         self.referral_errors = {}  # the same, by referral field, shown in the summary list
 

@@ -49,12 +49,22 @@ def _child(authority, data):
                   "postcode": data.get("postcode", "").strip().upper()},
     )
     if not created:
-        # The same child referred again: keep the identity up to date.
-        for field in ("first_name", "last_name", "postcode"):
-            value = data.get(field, "").strip()
-            setattr(child, field, value.upper() if field == "postcode" else value)
-        child.date_of_birth = data["date_of_birth"]
-        child.save()
+        # The same child referred again. A case reference that already belongs to a child with
+        # another name or date of birth is far more likely a typo than a renamed child: refuse
+        # rather than silently rewrite someone else's identity. Postcodes change with moves.
+        same = (child.first_name.casefold() == data["first_name"].strip().casefold()
+                and child.last_name.casefold() == data["last_name"].strip().casefold()
+                and child.date_of_birth == data["date_of_birth"])
+        if not same:
+            raise RuleViolation(
+                "This case reference belongs to a child with a different name or date of "
+                "birth. Check the case reference.", code="invalid",
+                fields={"child.case_reference": [
+                    "Belongs to another child: check it, or correct the child's record."]})
+        postcode = data.get("postcode", "").strip().upper()
+        if postcode and postcode != child.postcode:
+            child.postcode = postcode
+            child.save(update_fields=["postcode", "updated_at"])
     return child
 
 

@@ -87,7 +87,7 @@ def new_referral(request):
     return render(request, "referrals/form.html", {
         "form": form, "lot": lot, "authority": authority, "referral": None,
         "change_lot_url": reverse("referrals:new"),
-        "back_url": reverse("referrals:new") + f"?lot={lot.code}",
+        "back_url": reverse("referrals:new"),  # the lot question
     })
 
 
@@ -127,7 +127,7 @@ def edit_referral(request, pk):
 def _detail_page(request, referral, *, publish_form=None, panel_form=None, problems=(),
                  status=200):
     change_url = reverse("referrals:edit", args=[referral.pk])
-    publish_form = publish_form or PublishForm(change_url=change_url)
+    publish_form = publish_form or PublishForm(change_url=change_url, dps=referral.lot.dps)
     panel_form = panel_form or PanelForm(initial={
         "panel_date": referral.panel_date, "panel_decision": referral.panel_decision,
         "panel_notes": referral.panel_notes})
@@ -162,7 +162,8 @@ def referral_detail(request, pk):
 def publish(request, pk):
     _authority(request)
     referral = get_object_or_404(selectors.referral_detail(request.user), pk=pk)
-    form = PublishForm(request.POST, change_url=reverse("referrals:edit", args=[referral.pk]))
+    form = PublishForm(request.POST, change_url=reverse("referrals:edit", args=[referral.pk]),
+                       dps=referral.lot.dps)
     if form.is_valid():
         try:
             calloff = calloff_services.publish_referral(referral, by=request.user,

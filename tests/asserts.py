@@ -4,15 +4,35 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
-from contracts.models import FeePeriod, Placement
+from contracts.models import (
+    AgreementVersion,
+    FeeChange,
+    FeePeriod,
+    Placement,
+    PlacementReview,
+    SupportItem,
+)
 from dps.models import AuditEntry, Organisation, User
+from monitoring.models import (
+    ActionItem,
+    ActionPlan,
+    Kpi,
+    KpiReturn,
+    KpiValue,
+    MonitoringActivity,
+    OutcomeRating,
+    ReassessmentTrigger,
+    RiskAssessment,
+)
 from providers.models import AdmissionRound, Application, ApplicationLot, Membership
 from referrals.models import Child, Referral
 
 # Rows compared in full before and after a refused request.
 WATCHED = (Organisation, AuditEntry, AdmissionRound, Application, ApplicationLot, Membership,
            Child, Referral, CallOff, Invitation, ExpressionOfInterest, Question, Placement,
-           FeePeriod)
+           FeePeriod, FeeChange, SupportItem, PlacementReview, AgreementVersion)
+WATCHED += (RiskAssessment, ReassessmentTrigger, MonitoringActivity, ActionPlan, ActionItem, Kpi,
+            KpiReturn, KpiValue, OutcomeRating)
 
 
 def assert_error(response, status, code, fields=()):

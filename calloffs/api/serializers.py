@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from calloffs.models import CallOff, ExpressionOfInterest, Question
+from calloffs.selectors import is_above_budget
 
 # --- Provider-facing (anonymised) ------------------------------------------------------------
 
@@ -123,8 +124,7 @@ class AuthorityEoiSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_above_budget(self, obj) -> bool:
-        budget = obj.calloff.referral.budget_amount
-        return budget is not None and obj.price > budget
+        return is_above_budget(obj.price, obj.calloff.referral.budget_amount)
 
 
 class AuthorityQuestionSerializer(serializers.ModelSerializer):

@@ -1,7 +1,5 @@
-from datetime import timedelta
 
 from django.db.models import Q
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -48,18 +46,12 @@ class OpportunityViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retri
         queryset = selectors.opportunities_for(self.request.user.organisation_id)
         if self.action == "list":
             params = self.request.query_params
-            if params.get("lot"):
-                queryset = queryset.filter(lot__code=params["lot"])
-            if params.get("need"):
-                queryset = queryset.filter(referral__needs__code=params["need"])
-            if params.get("area"):
-                queryset = queryset.filter(referral__location_area__iexact=params["area"])
+            queryset = selectors.filter_opportunities(
+                queryset, lot=params.get("lot", ""), need=params.get("need", ""),
+                area=params.get("area", ""),
+                closing_soon=params.get("closing_soon", "").lower() in {"1", "true", "yes"})
             if params.get("status"):
                 queryset = queryset.filter(status=params["status"])
-            if params.get("closing_soon", "").lower() in {"1", "true", "yes"}:
-                now = timezone.now()
-                queryset = queryset.filter(status=CallOff.Status.OPEN, deadline__gt=now,
-                                           deadline__lte=now + timedelta(hours=48))
         return queryset.order_by("-published_at", "-id")
 
     def get_serializer_class(self):

@@ -1,26 +1,56 @@
+"""Serializers per actor and action. Provider-facing ones are allowlists: every field named."""
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from contracts.models import Placement
+from contracts import services
+from contracts.models import (
+    AgreementVersion,
+    EndReason,
+    FeeChange,
+    FeePeriod,
+    Placement,
+    PlacementReview,
+    SupportItem,
+)
+from referrals.api.serializers import ChildInputSerializer
 
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+# --- Placements -------------------------------------------------------------------------------
 
 class PlacementSerializer(serializers.ModelSerializer):
     lot = serializers.CharField(source="lot.code")
     end_date = serializers.SerializerMethodField()
+    price = serializers.SerializerMethodField()
     next_review_date = serializers.SerializerMethodField()
 
     class Meta:
         model = Placement
         fields = ["id", "authority", "provider", "provider_name", "lot", "route", "calloff",
-                  "start_date", "planned_end_date", "end_date", "price", "price_unit",
-                  "hours_per_week", "status", "next_review_date"]
+                  "start_date", "planned_end_date", "end_date", "end_reason", "price",
+                  "price_unit", "hours_per_week", "status", "next_review_date"]
         read_only_fields = fields
 
     def get_end_date(self, obj) -> str | None:
         end = obj.end_date or obj.planned_end_date
         return end.isoformat() if end else None
 
+    @extend_schema_field(serializers.DecimalField(**MONEY))
+    def get_price(self, obj):
+        # The price in force today, from the fee periods (annotated by the selector).
+        price = getattr(obj, "current_price", None)
+        return serializers.DecimalField(**MONEY).to_representation(
+            obj.price if price is None else price)
+
     def get_next_review_date(self, obj) -> str | None:
-        return None  # review schedules arrive with the placements work
+        if hasattr(obj, "next_review"):
+            due = obj.next_review
+        else:
+            review = services.next_review(obj)
+            due = review.due_date if review else None
+        return due.isoformat() if due else None
 
 
 class AwardedProviderChildSerializer(serializers.Serializer):
@@ -35,6 +65,13 @@ class AuthorityChildSerializer(AwardedProviderChildSerializer):
     case_reference = serializers.CharField()
 
 
+class FeePeriodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FeePeriod
+        fields = ["price", "unit", "effective_from", "effective_to", "fee_change"]
+        read_only_fields = fields
+
+
 class ProviderPlacementSerializer(PlacementSerializer):
     child = AwardedProviderChildSerializer(read_only=True, allow_null=True)
 
@@ -47,5 +84,126 @@ class AuthorityPlacementSerializer(PlacementSerializer):
     child = AuthorityChildSerializer(read_only=True, allow_null=True)
 
     class Meta(PlacementSerializer.Meta):
-        fields = [*PlacementSerializer.Meta.fields, "child", "exception_reason"]
+        fields = [*PlacementSerializer.Meta.fields, "child", "exception_reason", "end_notes"]
+        read_only_fields = fields
+
+
+class ProviderPlacementDetailSerializer(ProviderPlacementSerializer):
+    fee_periods = FeePeriodSerializer(many=True, read_only=True)
+
+    class Meta(ProviderPlacementSerializer.Meta):
+        fields = [*ProviderPlacementSerializer.Meta.fields, "fee_periods"]
+        read_only_fields = fields
+
+
+class AuthorityPlacementDetailSerializer(AuthorityPlacementSerializer):
+    fee_periods = FeePeriodSerializer(many=True, read_only=True)
+
+    class Meta(AuthorityPlacementSerializer.Meta):
+        fields = [*AuthorityPlacementSerializer.Meta.fields, "fee_periods"]
+        read_only_fields = fields
+
+
+class SpotPlacementInputSerializer(serializers.Serializer):
+    provider_name = serializers.CharField(max_length=200, allow_blank=True, default="")
+    provider = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                        help_text="The provider organisation, if listed.")
+    lot = serializers.CharField(help_text="Lot code (or id).")
+    dps = serializers.SlugField(required=False, help_text="DPS code; the children's by default.")
+    price = serializers.DecimalField(**MONEY)
+    start_date = serializers.DateField()
+    planned_end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    hours_per_week = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0,
+                                              max_value=168, required=False, allow_null=True,
+                                              default=None)
+    exception_reason = serializers.CharField(
+        help_text="Why the placement is bought off-contract.")
+    calloff = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                       help_text="The call-off that ended without an award.")
+    child = ChildInputSerializer(required=False, allow_null=True, default=None)
+
+
+class EndInputSerializer(serializers.Serializer):
+    end_date = serializers.DateField()
+    reason = serializers.ChoiceField(EndReason.choices)
+    notes = serializers.CharField(allow_blank=True, default="")
+
+
+# --- Fee changes ------------------------------------------------------------------------------
+
+class FeeChangeSerializer(serializers.ModelSerializer):
+    """The same for both sides: nothing here identifies the child."""
+
+    class Meta:
+        model = FeeChange
+        fields = ["id", "placement", "status", "new_price", "previous_price", "effective_from",
+                  "reason", "backdating_reason", "price_cap", "cap_warning_acknowledged",
+                  "requested_at", "decided_at", "decline_reason"]
+        read_only_fields = fields
+
+
+class FeeChangeInputSerializer(serializers.Serializer):
+    new_price = serializers.DecimalField(**MONEY)
+    effective_from = serializers.DateField()
+    reason = serializers.CharField()
+    backdating_reason = serializers.CharField(allow_blank=True, default="")
+    acknowledge_cap_warning = serializers.BooleanField(
+        default=False, help_text="Commissioners: accept a new price above the provider's cap.")
+
+
+class ApproveFeeChangeInputSerializer(serializers.Serializer):
+    acknowledge_cap_warning = serializers.BooleanField(default=False)
+
+
+class DeclineFeeChangeInputSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+# --- Support items and reviews ----------------------------------------------------------------
+
+class SupportItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SupportItem
+        fields = ["id", "placement", "description", "weekly_cost", "start_date", "review_date",
+                  "end_date", "reviewed_on"]
+        read_only_fields = fields
+
+
+class SupportItemInputSerializer(serializers.Serializer):
+    description = serializers.CharField()
+    weekly_cost = serializers.DecimalField(**MONEY)
+    start_date = serializers.DateField()
+    review_date = serializers.DateField()
+    end_date = serializers.DateField()
+
+
+class SupportReviewInputSerializer(serializers.Serializer):
+    reviewed_on = serializers.DateField()
+    next_review_date = serializers.DateField(required=False, allow_null=True, default=None)
+    notes = serializers.CharField(allow_blank=True, default="")
+
+
+class ProviderReviewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlacementReview
+        fields = ["sequence", "due_date", "done_date"]
+        read_only_fields = fields
+
+
+class AuthorityReviewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlacementReview
+        fields = ["sequence", "due_date", "done_date", "notes"]
+        read_only_fields = fields
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    done_date = serializers.DateField()
+    notes = serializers.CharField(allow_blank=True, default="")
+
+
+class AgreementVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgreementVersion
+        fields = ["version", "reason", "sha256", "created_at"]
         read_only_fields = fields

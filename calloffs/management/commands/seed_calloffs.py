@@ -24,6 +24,7 @@ with ranks and scores by the published formula; one award per call-off). The sam
 the same data.
 """
 
+import bisect
 import datetime
 import random
 import time
@@ -201,9 +202,7 @@ class Command(BaseCommand):
                 User.objects.filter(pk=counts["fixed_user_id"]).update(
                     password=make_password(password))
         if connection.vendor == "postgresql":
-            # What autovacuum would do a minute later: plans on fresh statistics.
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+            self.vacuum()
         counts["seconds"] = time.monotonic() - started
         counts["password"] = "as given with --password" if password else \
             "as seed_scale set it (unusable unless it had --password)"
@@ -212,12 +211,23 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             "Seeded {calloffs} call-offs ({mix}; {closing_soon} closing within 48 hours), "
             "{referrals} published referrals with {needs} needs, {invitations} invitations "
-            "({per_calloff} sampled per call-off, plus the fixed provider), {eois} expressions "
+            "({per_calloff} sampled per call-off, plus the fixed provider; inviting every "
+            "admitted member would have made {complete}), {eois} expressions "
             "of interest, {questions} questions, {audit} audit entries in {seconds:.1f} s.\n"
             "Fixed provider: {fixed_name} (organisation {fixed_id}), user {fixed_username}, "
             "password {password}; admitted to {fixed_lots}; invited to {fixed_invitations} "
             "call-offs ({fixed_open} open), {fixed_eois} EoIs."
             .format(**counts)))
+
+    def vacuum(self):
+        """What autovacuum does soon after a bulk load (insert-triggered since PostgreSQL 13):
+        fresh planner statistics, and a visibility map so index-only scans skip the heap."""
+        tables = [model._meta.db_table for model in (
+            Child, Referral, Referral.needs.through, CallOff, Invitation, ExpressionOfInterest,
+            Question, AuditEntry, Membership)]
+        verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+        with connection.cursor() as cursor:
+            cursor.execute(f"{verb} " + ", ".join(map(connection.ops.quote_name, tables)))
 
     def wipe(self):
         children = Child.objects.filter(case_reference__startswith=CASE_PREFIX)
@@ -299,6 +309,7 @@ class Generator:
                                                 "status", "admitted_at", "suspended_from",
                                                 "removed_at")):
             self.members[row[2]].append(Member(*row))
+        self.timelines = {}  # lot id → sorted admissions, removals and suspensions
         self.content_types = {model: ContentType.objects.get_for_model(model) for model in
                               (Referral, CallOff, ExpressionOfInterest, Question, Membership)}
         self.audit_count = 0
@@ -324,6 +335,19 @@ class Generator:
         return not (member.status == Membership.Status.SUSPENDED
                     and member.suspended_from <= timezone.localdate(at))
 
+    def admitted_count(self, lot_id, at):
+        """How many providers publication at `at` would have invited (every admitted one)."""
+        if lot_id not in self.timelines:
+            members = self.members[lot_id]
+            self.timelines[lot_id] = (
+                sorted(m.admitted_at for m in members),
+                sorted(m.removed_at for m in members if m.status == Membership.Status.REMOVED),
+                sorted(m.suspended_from for m in members
+                       if m.status == Membership.Status.SUSPENDED))
+        admitted, removed, suspended = self.timelines[lot_id]
+        return (bisect.bisect_right(admitted, at) - bisect.bisect_right(removed, at)
+                - bisect.bisect_right(suspended, timezone.localdate(at)))
+
     def audit(self, model, pk, repr_, action, at, *, by=None, from_state="", to_state="",
               reason="", data=None):
         self.audit_count += 1
@@ -348,6 +372,7 @@ class Generator:
             "closing_soon": sum(p.status == Status.OPEN and p.deadline <= soon for p in plans),
             "referrals": len(plans), "needs": sum(len(p.need_ids) for p in plans),
             "invitations": sum(len(p.invited) for p in plans), "per_calloff": self.per_calloff,
+            "complete": sum(self.admitted_count(p.lot.pk, p.published_at) for p in plans),
             "eois": sum(len(p.eois) for p in plans),
             "questions": sum(len(p.questions) for p in plans), "audit": self.audit_count,
             "fixed_id": fixed["provider_id"], "fixed_name": fixed["name"],

@@ -1,0 +1,118 @@
+"""Placement scheduled work and e-mail. Each e-mail task claims what it sends, so a retried or
+duplicated task sends nothing twice."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core import mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+
+def organisation_emails(organisation_ids, role=None):
+    """{organisation id: [e-mail, ...]} of active users, optionally only those with `role`."""
+    from dps.models import User
+
+    addresses = {}
+    rows = (User.objects.filter(organisation_id__in=set(organisation_ids), is_active=True)
+            .exclude(email="").order_by("pk").values_list("organisation_id", "email", "roles"))
+    for organisation_id, email, roles in rows:
+        if role is None or role in (roles or []):
+            addresses.setdefault(organisation_id, []).append(email)
+    return addresses
+
+
+def commissioner_emails(authority_ids):
+    from dps.models import Role
+
+    return organisation_emails(authority_ids, Role.COMMISSIONER)
+
+
+def send(messages):
+    if not messages:
+        return 0
+    with mail.get_connection() as connection:
+        return connection.send_messages(messages)
+
+
+def message(subject, template, context, to):
+    return mail.EmailMessage(subject, render_to_string(template, context),
+                             settings.DEFAULT_FROM_EMAIL, to)
+
+
+@shared_task(acks_late=True)
+def apply_placement_dates():
+    from contracts import services
+
+    return services.apply_placement_dates()
+
+
+@shared_task(acks_late=True)
+def send_review_reminders():
+    from contracts import reminders
+
+    return reminders.send_review_reminders()
+
+
+def _claim(model, pk, field, **conditions):
+    """Mark the row as told; False when another run already did."""
+    return bool(model.objects.filter(pk=pk, **{f"{field}__isnull": True}, **conditions)
+                .update(**{field: timezone.now()}))
+
+
+@shared_task(acks_late=True)
+def notify_fee_change_requested(fee_change_id):
+    """Tell the authority's commissioners that the provider asked for a new price."""
+    from contracts.models import FeeChange
+
+    with transaction.atomic():
+        if not _claim(FeeChange, fee_change_id, "request_notified_at"):
+            return 0
+        change = FeeChange.objects.select_related("placement", "placement__lot").get(
+            pk=fee_change_id)
+        to = commissioner_emails([change.placement.authority_id]).get(
+            change.placement.authority_id)
+        if not to:
+            return 0
+        return send([message(f"Fee change requested on placement {change.placement_id}",
+                              "contracts/email/fee_change_requested.txt",
+                              {"change": change, "placement": change.placement}, to)])
+
+
+@shared_task(acks_late=True)
+def notify_fee_change_decided(fee_change_id):
+    """Tell the provider the decision on a fee change (or the change the council recorded)."""
+    from contracts.models import FeeChange
+
+    with transaction.atomic():
+        if not _claim(FeeChange, fee_change_id, "decision_notified_at",
+                      decided_at__isnull=False):
+            return 0
+        change = FeeChange.objects.select_related("placement", "placement__lot").get(
+            pk=fee_change_id)
+        provider_id = change.placement.provider_id
+        to = organisation_emails([provider_id]).get(provider_id) if provider_id else None
+        if not to:
+            return 0
+        return send([message(f"Fee change {change.get_status_display().lower()}: placement "
+                             f"{change.placement_id}",
+                             "contracts/email/fee_change_decided.txt",
+                             {"change": change, "placement": change.placement}, to)])
+
+
+@shared_task(acks_late=True)
+def notify_placement_ended(placement_id):
+    """Tell the provider the placement has ended, with the date and reason."""
+    from contracts.models import Placement
+
+    with transaction.atomic():
+        if not _claim(Placement, placement_id, "end_notified_at", status="ended"):
+            return 0
+        placement = Placement.objects.select_related("lot", "authority").get(pk=placement_id)
+        to = organisation_emails([placement.provider_id]).get(placement.provider_id) \
+            if placement.provider_id else None
+        if not to:
+            return 0
+        return send([message(f"Placement {placement.pk} has ended",
+                             "contracts/email/placement_ended.txt", {"placement": placement},
+                             to)])

@@ -1,0 +1,52 @@
+import datetime
+import subprocess
+import zoneinfo
+
+import pytest
+
+from calloffs import services as calloff_services
+from tests import factories as f
+from tests.calloffs import factories as cf
+from tests.contracts import factories as pf
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+TODAY = datetime.date(2026, 6, 1)
+
+
+def day(text):
+    return datetime.date.fromisoformat(text)
+
+
+@pytest.fixture
+def frozen(time_machine):
+    """Monday 1 June 2026, noon in London, standing still."""
+    time_machine.move_to(datetime.datetime(2026, 6, 1, 12, 0, tzinfo=LONDON), tick=False)
+    return TODAY
+
+
+@pytest.fixture
+def placement(db):
+    return pf.PlacementFactory()
+
+
+def commissioner_of(placement, **kwargs):
+    return f.CommissionerFactory(organisation=placement.authority, **kwargs)
+
+
+def provider_of(placement, **kwargs):
+    return f.ProviderUserFactory(organisation=placement.provider, **kwargs)
+
+
+@pytest.fixture
+def awarded(db):
+    """A placement made the real way: a budget holder approves the award (agreement v1)."""
+    calloff, _ = cf.awaiting_approval(authority=f.LeadAuthorityFactory())
+    approver = f.BudgetHolderFactory(organisation=calloff.authority)
+    return calloff_services.approve_award(calloff, by=approver)
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text, as poppler's pdftotext reads it (layout kept, so table rows stay)."""
+    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data,
+                            capture_output=True, check=True)
+    return result.stdout.decode()
