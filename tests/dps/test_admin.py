@@ -10,7 +10,7 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 MODELS = [model for model in admin.site._registry
-          if model._meta.app_label in {"dps", "providers", "referrals", "calloffs",
+          if model._meta.app_label in {"dps", "providers", "referrals", "calloffs", "monitoring",
                                               "contracts"}]
 
 
