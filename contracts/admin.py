@@ -69,6 +69,13 @@ class PlacementAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # Money and dates change only through the services (rules, audit, agreements).
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
