@@ -12,5 +12,6 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("providers/", include(("providers.urls", "providers"))),
     path("referrals/", include(("referrals.urls", "referrals"))),
+    path("monitoring/", include(("monitoring.urls", "monitoring"))),
     path("", include(("calloffs.urls", "calloffs"))),
 ]
