@@ -21,6 +21,10 @@ def navigation(request):
             items.append(("My applications", reverse("providers:my-applications")))
         if user.has_role(Role.DPS_ADMIN):
             items.append(("Admission rounds", reverse("providers:rounds")))
+        if user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN, Role.FINANCE, Role.BUDGET_HOLDER):
+            items.append(("Placements", reverse("contracts:list")))
+        elif user.has_role(Role.PROVIDER):
+            items.append(("My placements", reverse("contracts:my-placements")))
         if user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN):
             items.append(("Monitoring", reverse("monitoring:attention")))
         elif user.has_role(Role.PROVIDER):

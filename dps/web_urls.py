@@ -13,5 +13,6 @@ urlpatterns = [
     path("providers/", include(("providers.urls", "providers"))),
     path("referrals/", include(("referrals.urls", "referrals"))),
     path("monitoring/", include(("monitoring.urls", "monitoring"))),
+    path("", include(("contracts.urls", "contracts"))),
     path("", include(("calloffs.urls", "calloffs"))),
 ]

@@ -21,7 +21,7 @@ Rows go in with bulk_create, 5,000 a batch: the per-row services are not run, so
 keeps to their rules itself (EoIs only from invited providers, before the deadline, priced within
 the provider's cap, one live EoI per provider and call-off; awards only of a live, scored offer,
 with ranks and scores by the published formula; one award per call-off). The same --seed gives
-the same data.
+the same mix; exact counts move a little with the time of day, as seed_scale's dates do.
 """
 
 import bisect

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from contracts import views
+
+urlpatterns = [
+    # Authority staff
+    path("placements/", views.placement_list, name="list"),
+    path("placements/<int:pk>/", views.placement_detail, name="detail"),
+    path("placements/<int:pk>/fee-changes/", views.record_fee_change, name="record-fee-change"),
+    path("placements/<int:pk>/fee-changes/<int:change_pk>/approve/", views.approve_fee_change,
+         name="approve-fee-change"),
+    path("placements/<int:pk>/fee-changes/<int:change_pk>/decline/", views.decline_fee_change,
+         name="decline-fee-change"),
+    path("placements/<int:pk>/support-items/", views.add_support_item, name="add-support-item"),
+    path("placements/<int:pk>/reviews/", views.record_review, name="record-review"),
+    path("placements/<int:pk>/end/", views.end_placement, name="end"),
+    path("placements/<int:pk>/agreement/v<int:version>/", views.agreement, name="agreement"),
+    # Providers
+    path("my-placements/", views.my_placements, name="my-placements"),
+    path("my-placements/<int:pk>/", views.my_placement, name="my-placement"),
+    path("my-placements/<int:pk>/fee-change/", views.request_fee_change,
+         name="request-fee-change"),
+    path("my-placements/<int:pk>/agreement/v<int:version>/", views.my_agreement,
+         name="my-agreement"),
+]

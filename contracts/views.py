@@ -1,0 +1,357 @@
+"""Placement pages: authority staff see their authority's placements (a DPS administrator every
+authority's), commissioners act on them, and providers see their own and ask for fee changes.
+
+Thin: each action turns a form into one service call and a DomainError back into messages on
+the page. Reads go through contracts.selectors (the list keeps a fixed query count). A placement
+outside the user's scope is not found. Agreements are served as stored, never re-rendered.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from contracts import selectors, services
+from contracts.forms import (
+    ApproveFeeChangeForm,
+    DeclineFeeChangeForm,
+    EndForm,
+    FeeChangeForm,
+    PlacementFilterForm,
+    ReviewForm,
+    SupportItemForm,
+)
+from contracts.models import FeeChange, FeePeriod, Placement
+from dps.errors import DomainError
+from dps.models import Organisation, Role
+from dps.views import role_required
+from providers.models import Lot
+
+PAGE_SIZE = 25
+STAFF = (Role.COMMISSIONER, Role.DPS_ADMIN, Role.FINANCE, Role.BUDGET_HOLDER)
+
+
+def _money(value, unit=""):
+    return f"£{value:,.2f}" + (f" {services.unit_label(unit)}" if unit else "")
+
+
+def _change_text(change):
+    return (f"{_money(change.new_price, change.placement.price_unit)} from "
+            f"{change.effective_from:%-d %B %Y}")
+
+
+def _page(request, queryset):
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.links = list(page.paginator.get_elided_page_range(page.number, on_each_side=1,
+                                                           on_ends=1))
+    return page
+
+
+def _page_query(request):
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _with_provider(queryset):
+    return queryset.select_related("provider", "authority", "lot", "child")
+
+
+# --- Authority staff: the list --------------------------------------------------------------
+
+@role_required(*STAFF)
+def placement_list(request):
+    queryset = _with_provider(selectors.placements_for(request.user))
+    lots = [(lot.code, lot.name) for lot in Lot.objects.order_by("dps_id", "position", "code")]
+    lots = list(dict(lots).items())
+    providers = [(str(org.pk), org.name) for org in Organisation.objects.filter(
+        kind=Organisation.Kind.PROVIDER,
+        pk__in=selectors.placements_for(request.user).values("provider_id")).order_by("name")]
+    form = PlacementFilterForm(request.GET or None, lots=lots, providers=providers)
+    if form.is_bound and form.is_valid():
+        wanted = form.cleaned_data
+        if wanted["lot"]:
+            queryset = queryset.filter(lot__code=wanted["lot"])
+        if wanted["provider"]:
+            queryset = queryset.filter(provider_id=int(wanted["provider"]))
+        if wanted["status"]:
+            queryset = queryset.filter(status=wanted["status"])
+        if wanted["route"]:
+            queryset = queryset.filter(route=wanted["route"])
+        if wanted["review_due"]:
+            queryset = selectors.review_due(queryset, wanted["review_due"])
+    page = _page(request, queryset)
+    return render(request, "contracts/list.html", {
+        "page": page, "query": _page_query(request), "form": form,
+        "problems": form.error_summary() if form.is_bound else [],
+        "today": timezone.localdate(),
+    })
+
+
+# --- Authority staff: one placement ---------------------------------------------------------
+
+def _own_placement(request, pk):
+    return get_object_or_404(_with_provider(selectors.placements_for(request.user)), pk=pk)
+
+
+def _history(placement):
+    """Fee periods oldest first, each with the change that opened it."""
+    return list(FeePeriod.objects.filter(placement=placement)
+                .select_related("fee_change").order_by("effective_from"))
+
+
+def _versions(placement):
+    return list(placement.agreement_versions.order_by("-version").defer("pdf"))
+
+
+def _detail_page(request, placement, *, bound=None, status=200):
+    bound = bound or {}
+    can_act = request.user.has_role(Role.COMMISSIONER) and \
+        request.user.organisation_id == placement.authority_id
+    live = placement.status != Placement.Status.ENDED
+    pending = list(placement.fee_changes.filter(status=FeeChange.Status.REQUESTED)
+                   .select_related("requested_by").order_by("effective_from", "id"))
+    decisions = [(change,
+                  bound.get(("approve", change.pk)) or ApproveFeeChangeForm(change=change),
+                  bound.get(("decline", change.pk)) or DeclineFeeChangeForm(change=change))
+                 for change in pending]
+    cap = services.provider_cap(placement)
+    unit = services.unit_label(placement.price_unit)
+    forms = {
+        "fee_form": bound.get("fee") or FeeChangeForm(unit=unit, cap_field=cap is not None),
+        "support_form": bound.get("support") or SupportItemForm(),
+        "review_form": bound.get("review") or ReviewForm(),
+        "end_form": bound.get("end") or EndForm(),
+    }
+    problems = []
+    for form in bound.values():
+        problems += form.error_summary()
+    reviews = list(placement.reviews.order_by("sequence"))
+    return render(request, "contracts/detail.html", {
+        "placement": placement, "child": placement.child, "unit": unit, "cap": cap,
+        "periods": _history(placement),
+        "decisions": decisions,
+        "declined": list(placement.fee_changes.filter(status=FeeChange.Status.DECLINED)
+                         .order_by("effective_from", "id")),
+        "support_items": list(placement.support_items.order_by("start_date", "id")),
+        "reviews": [r for r in reviews if r.done_date],
+        "next_review": services.next_review(placement),
+        "versions": _versions(placement),
+        "today": timezone.localdate(),
+        "can_act": can_act and live, "live": live,
+        "problems": problems,
+        **forms,
+    }, status=status)
+
+
+def _to_detail(placement, anchor=""):
+    return redirect(reverse("contracts:detail", args=[placement.pk]) + anchor)
+
+
+@role_required(*STAFF)
+def placement_detail(request, pk):
+    return _detail_page(request, _own_placement(request, pk))
+
+
+def _act(request, placement, key, form, call, done, anchor):
+    """Validate `form`, call the service, and on success say `done`; else re-render bound."""
+    if form.is_valid():
+        try:
+            result = call(form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, done(form.cleaned_data, result))
+            return _to_detail(placement, anchor)
+    return _detail_page(request, placement, bound={key: form})
+
+
+@require_POST
+@role_required(Role.COMMISSIONER)
+def record_fee_change(request, pk):
+    placement = _own_placement(request, pk)
+    unit = services.unit_label(placement.price_unit)
+    form = FeeChangeForm(request.POST, unit=unit,
+                         cap_field=services.provider_cap(placement) is not None)
+
+    def call(data):
+        return services.record_fee_change(
+            placement, by=request.user, new_price=data["new_price"],
+            effective_from=data["effective_from"], reason=data["reason"],
+            backdating_reason=data["backdating_reason"],
+            acknowledge_cap_warning=data.get("acknowledge_cap_warning", False))
+
+    return _act(request, placement, "fee", form, call,
+                lambda data, change: f"Fee change recorded: {_change_text(change)}. A new "
+                                     "agreement version has been issued.", "#fees")
+
+
+def _pending_change(placement, change_pk):
+    change = placement.fee_changes.filter(pk=change_pk,
+                                          status=FeeChange.Status.REQUESTED).first()
+    if change is None:
+        raise Http404
+    return change
+
+
+@require_POST
+@role_required(Role.COMMISSIONER)
+def approve_fee_change(request, pk, change_pk):
+    placement = _own_placement(request, pk)
+    change = _pending_change(placement, change_pk)
+    form = ApproveFeeChangeForm(request.POST, change=change)
+
+    def call(data):
+        return services.approve_fee_change(
+            change, by=request.user,
+            acknowledge_cap_warning=data["acknowledge_cap_warning"])
+
+    return _act(request, placement, ("approve", change.pk), form, call,
+                lambda data, result: f"Fee change approved: {_change_text(result)}.", "#fees")
+
+
+@require_POST
+@role_required(Role.COMMISSIONER)
+def decline_fee_change(request, pk, change_pk):
+    placement = _own_placement(request, pk)
+    change = _pending_change(placement, change_pk)
+    form = DeclineFeeChangeForm(request.POST, change=change)
+
+    def call(data):
+        return services.decline_fee_change(change, by=request.user, reason=data["reason"])
+
+    return _act(request, placement, ("decline", change.pk), form, call,
+                lambda data, result: "Fee change declined. The provider will be told.",
+                "#fees")
+
+
+@require_POST
+@role_required(Role.COMMISSIONER)
+def add_support_item(request, pk):
+    placement = _own_placement(request, pk)
+    form = SupportItemForm(request.POST)
+
+    def call(data):
+        return services.add_support_item(placement, by=request.user, **data)
+
+    return _act(request, placement, "support", form, call,
+                lambda data, item: f"Support item added at {_money(item.weekly_cost)} a week. "
+                                   f"A new agreement version has been issued.", "#support")
+
+
+@require_POST
+@role_required(Role.COMMISSIONER)
+def record_review(request, pk):
+    placement = _own_placement(request, pk)
+    form = ReviewForm(request.POST)
+
+    def call(data):
+        return services.record_placement_review(placement, by=request.user, **data)
+
+    return _act(request, placement, "review", form, call,
+                lambda data, review: f"Review {review.sequence} recorded as held on "
+                                     f"{review.done_date:%-d %B %Y}.", "#reviews")
+
+
+@require_POST
+@role_required(Role.COMMISSIONER)
+def end_placement(request, pk):
+    placement = _own_placement(request, pk)
+    form = EndForm(request.POST)
+
+    def call(data):
+        return services.end_placement(placement, by=request.user, **data)
+
+    def done(data, result):
+        if result.status == Placement.Status.ENDED:
+            return f"Placement ended on {result.end_date:%-d %B %Y}."
+        return f"The placement will end on {result.end_date:%-d %B %Y}."
+
+    return _act(request, placement, "end", form, call, done, "")
+
+
+def _agreement_response(placement, version):
+    stored = placement.agreement_versions.filter(version=version).first()
+    if stored is None:
+        raise Http404
+    response = HttpResponse(bytes(stored.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="placement-{placement.pk}-agreement-v{stored.version}.pdf"')
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(*STAFF)
+def agreement(request, pk, version):
+    return _agreement_response(_own_placement(request, pk), version)
+
+
+# --- Providers ------------------------------------------------------------------------------
+
+def _provider_placements(request):
+    return selectors.placements_for(request.user).select_related("authority", "lot", "child")
+
+
+@role_required(Role.PROVIDER)
+def my_placements(request):
+    page = _page(request, _provider_placements(request))
+    return render(request, "contracts/my_list.html", {"page": page, "query": _page_query(request),
+                                                      "today": timezone.localdate()})
+
+
+def _provider_placement(request, pk):
+    queryset = _provider_placements(request).prefetch_related(
+        Prefetch("fee_periods", queryset=FeePeriod.objects.order_by("effective_from")))
+    return get_object_or_404(queryset, pk=pk)
+
+
+@role_required(Role.PROVIDER)
+def my_placement(request, pk):
+    placement = _provider_placement(request, pk)
+    return render(request, "contracts/my_detail.html", {
+        "placement": placement, "child": placement.child,
+        "unit": services.unit_label(placement.price_unit),
+        "periods": list(placement.fee_periods.all()),
+        "changes": list(placement.fee_changes.order_by("-requested_at", "-id")),
+        "support_items": list(placement.support_items.order_by("start_date", "id")),
+        "next_review": services.next_review(placement),
+        "versions": _versions(placement),
+        "live": placement.status != Placement.Status.ENDED,
+        "today": timezone.localdate(),
+    })
+
+
+@role_required(Role.PROVIDER)
+def request_fee_change(request, pk):
+    placement = _provider_placement(request, pk)
+    unit = services.unit_label(placement.price_unit)
+    if placement.status == Placement.Status.ENDED:
+        raise Http404
+    form = FeeChangeForm(request.POST or None, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            change = services.request_fee_change(
+                placement, by=request.user, new_price=data["new_price"],
+                effective_from=data["effective_from"], reason=data["reason"],
+                backdating_reason=data["backdating_reason"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Fee change requested: {_change_text(change)}. The "
+                                      "council will approve or decline it.")
+            return redirect("contracts:my-placement", pk=placement.pk)
+    return render(request, "contracts/request_fee_change.html", {
+        "placement": placement, "child": placement.child, "unit": unit, "form": form,
+        "current": placement.current_price,
+        "problems": form.error_summary() if form.is_bound else [],
+    }, status=200)
+
+
+@role_required(Role.PROVIDER)
+def my_agreement(request, pk, version):
+    return _agreement_response(_provider_placement(request, pk), version)
