@@ -66,7 +66,9 @@ def publish_referral(referral, *, by, deadline, short_deadline_reason="", qualit
     invitations = [Invitation(calloff=calloff, membership_id=membership_id,
                               provider_id=provider_id, invited_at=now)
                    for membership_id, provider_id in members]
-    Invitation.objects.bulk_create(invitations, batch_size=1000)
+    # No batch size: one INSERT on PostgreSQL whatever the lot's size (Django still splits it
+    # where SQLite's variable limit requires).
+    Invitation.objects.bulk_create(invitations)
     calloff.invited_count = len(invitations)
     calloff.save(update_fields=["invited_count"])
     audit.record(referral, "referral.publish", by=by, from_state="draft", to_state="published")

@@ -82,6 +82,17 @@ def api():
 
 
 @pytest.fixture
+def as_user(client):
+    """as_user(user) → Django's test client signed in as that user (for pages)."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
 def dps_admin(db):
     return f.DpsAdminFactory()
 

@@ -27,6 +27,7 @@ from tests.calloffs.factories import (
     awaiting_approval,
     child_identifiers_in,
 )
+from tests.pages import banner, error_summary, text
 
 pytestmark = pytest.mark.django_db
 
@@ -34,34 +35,6 @@ CALLOFFS = reverse("calloffs:list")
 APPROVALS = reverse("calloffs:approvals")
 OPPORTUNITIES = reverse("calloffs:opportunities")
 RESPONSES = reverse("calloffs:my-responses")
-
-
-@pytest.fixture
-def as_user(client):
-    def sign_in(user):
-        client.force_login(user)
-        return client
-
-    return sign_in
-
-
-def text(response):
-    html = response.content.decode()
-    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
-
-
-def error_summary(response):
-    html = response.content.decode()
-    match = re.search(r'<div class="govuk-error-summary".*?</ul>', html, re.S)
-    assert match, "no error summary on the page"
-    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0))))
-
-
-def banner(response):
-    html = response.content.decode()
-    match = re.search(r'govuk-notification-banner--success.*?</div>\s*</div>', html, re.S)
-    assert match, "no success banner on the page"
-    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0))))
 
 
 def date_parts(name, moment):

@@ -16,6 +16,7 @@ from tests import factories as f
 from tests.asserts import nothing_changes
 from tests.contracts import factories as pf
 from tests.contracts.conftest import commissioner_of, provider_of
+from tests.pages import banner, error_summary, text
 
 pytestmark = pytest.mark.django_db
 
@@ -27,20 +28,6 @@ def url(name, *args):
     return reverse(f"contracts:{name}", args=args)
 
 
-@pytest.fixture
-def as_user(client):
-    def sign_in(user):
-        client.force_login(user)
-        return client
-
-    return sign_in
-
-
-def text(response):
-    html = response.content.decode()
-    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
-
-
 def rows(response):
     """The text of the placements table's body (not the filters), or "" without one."""
     html = response.content.decode()
@@ -49,20 +36,6 @@ def rows(response):
     found = " ".join(m.group(0) for m in (caption, match) if m)
     found = found or re.search(r'<main.*?</main>', html, re.S).group(0)
     return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found)))
-
-
-def error_summary(response):
-    html = response.content.decode()
-    match = re.search(r'<div class="govuk-error-summary".*?</ul>', html, re.S)
-    assert match, "no error summary on the page"
-    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0))))
-
-
-def banner(response):
-    html = response.content.decode()
-    match = re.search(r'govuk-notification-banner--success.*?</div>\s*</div>', html, re.S)
-    assert match, "no success banner on the page"
-    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0))))
 
 
 def date_parts(name, day):

@@ -3,7 +3,6 @@ plans on both sides, the provider's own monitoring page and KPI return form, and
 overview. A provider sees only what ADR 0008 allows, and only its own."""
 
 import datetime
-import html as htmllib
 import re
 from decimal import Decimal
 
@@ -23,6 +22,7 @@ from monitoring.models import (
 from tests import factories as f
 from tests.asserts import nothing_changes
 from tests.monitoring import factories as mf
+from tests.pages import banner, error_summary, text
 
 pytestmark = pytest.mark.django_db
 
@@ -33,34 +33,6 @@ KPIS = reverse("monitoring:kpis")
 
 def url(name, *args):
     return reverse(f"monitoring:{name}", args=args)
-
-
-@pytest.fixture
-def as_user(client):
-    def sign_in(user):
-        client.force_login(user)
-        return client
-
-    return sign_in
-
-
-def text(response):
-    html = response.content.decode()
-    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
-
-
-def error_summary(response):
-    html = response.content.decode()
-    match = re.search(r'<div class="govuk-error-summary".*?</ul>', html, re.S)
-    assert match, "no error summary on the page"
-    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0))))
-
-
-def banner(response):
-    html = response.content.decode()
-    match = re.search(r'govuk-notification-banner--success.*?</div>\s*</div>', html, re.S)
-    assert match, "no success banner on the page"
-    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0))))
 
 
 def date_parts(name, day):

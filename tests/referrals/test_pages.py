@@ -2,8 +2,6 @@
 decision and withdraw."""
 
 import datetime
-import html as htmllib
-import re
 from decimal import Decimal
 
 import pytest
@@ -19,32 +17,12 @@ from referrals.models import Child, Referral
 from tests import factories as f
 from tests.asserts import nothing_changes
 from tests.calloffs.factories import CHILD, EoiFactory, OpenCallOffFactory, ReferralFactory
+from tests.pages import error_summary, text
 
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("referrals:list")
 NEW = reverse("referrals:new")
-
-
-@pytest.fixture
-def as_user(client):
-    def sign_in(user):
-        client.force_login(user)
-        return client
-
-    return sign_in
-
-
-def text(response):
-    html = response.content.decode()
-    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
-
-
-def error_summary(response):
-    html = response.content.decode()
-    match = re.search(r'<div class="govuk-error-summary".*?</ul>', html, re.S)
-    assert match, "no error summary on the page"
-    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0))))
 
 
 def date_parts(name, day, time=None):
