@@ -8,7 +8,6 @@ are not found.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,6 +30,7 @@ from calloffs.forms import (
 from calloffs.models import CallOff, ExpressionOfInterest
 from dps.errors import DomainError
 from dps.models import Role
+from dps.paging import page_query, paginate
 from dps.views import role_required
 from referrals import selectors as referral_selectors
 from referrals.models import OutcomeDomain
@@ -61,17 +61,11 @@ def _provider_id(request):
 
 
 def _page(request, queryset):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.links = list(page.paginator.get_elided_page_range(page.number, on_each_side=1,
-                                                           on_ends=1))
-    return page
+    return paginate(request, queryset, PAGE_SIZE)
 
 
 def _page_query(request):
-    """The current query string without `page`, for the pagination links."""
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
+    return page_query(request)
 
 
 # --- Commissioners: call-offs ---------------------------------------------------------------

@@ -7,7 +7,6 @@ outside the user's scope is not found. Agreements are served as stored, never re
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,6 +27,7 @@ from contracts.forms import (
 from contracts.models import FeeChange, FeePeriod, Placement
 from dps.errors import DomainError
 from dps.models import Organisation, Role
+from dps.paging import paginate
 from dps.views import role_required
 from providers.models import Lot
 
@@ -45,10 +45,7 @@ def _change_text(change):
 
 
 def _page(request, queryset):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.links = list(page.paginator.get_elided_page_range(page.number, on_each_side=1,
-                                                           on_ends=1))
-    return page
+    return paginate(request, queryset, PAGE_SIZE)
 
 
 def _page_query(request):

@@ -9,7 +9,6 @@ escalation flag. Another provider's objects are not found.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from dps.errors import DomainError
 from dps.models import Organisation, Role
+from dps.paging import paginate
 from dps.views import role_required
 from monitoring import selectors, services
 from monitoring.forms import (
@@ -57,10 +57,7 @@ def _provider_id(request):
 
 
 def _page(request, queryset):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.links = list(page.paginator.get_elided_page_range(page.number, on_each_side=1,
-                                                           on_ends=1))
-    return page
+    return paginate(request, queryset, PAGE_SIZE)
 
 
 def _query(request):

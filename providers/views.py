@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from dps.errors import DomainError
 from dps.models import Role
+from dps.paging import paginate
 from dps.views import role_required
 from providers import selectors, services
 from providers.forms import ApplyForm, DecideForm, RoundForm
@@ -142,8 +143,10 @@ def close_round(request, pk):
 def round_detail(request, pk):
     round_ = get_object_or_404(AdmissionRound.objects.select_related("dps"), pk=pk)
     today = timezone.localdate()
+    # Paginated: a large round holds hundreds of applications.
+    page = paginate(request, selectors.round_applications(round_), per_page=50)
     rows = []
-    for application in selectors.round_applications(round_):
+    for application in page.object_list:
         awaiting = application.status == Application.Status.SUBMITTED
         days_left = services.days_left_to_decide(application, today) if awaiting else None
         rows.append({
@@ -156,6 +159,7 @@ def round_detail(request, pk):
     return render(request, "providers/round_detail.html", {
         "round": round_,
         "rows": rows,
+        "page": page,
         "rounds_url": _with_dps(reverse("providers:rounds"), round_.dps),
     })
 

@@ -4,7 +4,6 @@ authority is not found."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 from calloffs import services as calloff_services
 from dps.errors import DomainError
 from dps.models import Role
+from dps.paging import paginate
 from dps.views import role_required
 from referrals import selectors, services
 from referrals.forms import LotForm, PanelForm, PublishForm, ReferralForm
@@ -40,10 +40,7 @@ def _labels(codes, choices):
 @role_required(Role.COMMISSIONER)
 def referral_list(request):
     _authority(request)
-    page = Paginator(selectors.referral_list(request.user), PAGE_SIZE).get_page(
-        request.GET.get("page"))
-    page.links = list(page.paginator.get_elided_page_range(page.number, on_each_side=1,
-                                                           on_ends=1))
+    page = paginate(request, selectors.referral_list(request.user), PAGE_SIZE)
     return render(request, "referrals/list.html", {"page": page})
 
 

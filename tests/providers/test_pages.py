@@ -268,6 +268,17 @@ def test_round_detail_query_count_does_not_grow(as_user, dps_admin,
     assert text(response).count("Decide the application from") == 30
 
 
+def test_round_detail_pages_a_large_round(as_user, dps_admin):
+    round_ = f.ClosedRoundFactory()
+    f.AwaitingDecisionApplicationFactory.create_batch(53, round=round_)
+    url = reverse("providers:round", args=[round_.pk])
+    first = text(as_user(dps_admin).get(url))
+    second = text(as_user(dps_admin).get(url + "?page=2"))
+    assert first.count("Decide the application from") == 50
+    assert second.count("Decide the application from") == 3
+    assert "Next page" in first
+
+
 def test_round_detail_marks_overdue_decisions(as_user, dps_admin):
     overdue = f.AwaitingDecisionApplicationFactory(
         evaluation_due=timezone.localdate() - datetime.timedelta(days=14))
