@@ -6,7 +6,7 @@ writes the audit row in the same transaction. Side effects (e-mail) run after co
 
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -61,22 +61,28 @@ def publish_referral(referral, *, by, deadline, short_deadline_reason="", qualit
         short_deadline_reason=short_deadline_reason, quality_weight=quality_weight,
         price_weight=price_weight, published_at=now, published_by=by,
     )
-    members = Membership.objects.filter(
-        lot=referral.lot, status=Membership.Status.ADMITTED).values_list("pk", "provider_id")
-    invitations = [Invitation(calloff=calloff, membership_id=membership_id,
-                              provider_id=provider_id, invited_at=now)
-                   for membership_id, provider_id in members]
-    # No batch size: one INSERT on PostgreSQL whatever the lot's size (Django still splits it
-    # where SQLite's variable limit requires).
-    Invitation.objects.bulk_create(invitations)
-    calloff.invited_count = len(invitations)
+    calloff.invited_count = _invite_admitted_members(calloff, now)
     calloff.save(update_fields=["invited_count"])
     audit.record(referral, "referral.publish", by=by, from_state="draft", to_state="published")
     audit.record(calloff, "calloff.published", by=by, to_state=calloff.status,
                  reason=short_deadline_reason,
-                 data={"invited": len(invitations), "deadline": deadline.isoformat()})
+                 data={"invited": calloff.invited_count, "deadline": deadline.isoformat()})
     _after_commit(tasks.notify_invited_providers, calloff.pk)
     return calloff
+
+
+def _invite_admitted_members(calloff, now):
+    """Invite every admitted (not suspended, not removed) member of the lot, in one statement
+    however many there are: INSERT ... SELECT, so no rows travel through Python."""
+    invitation, membership = Invitation._meta, Membership._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {invitation.db_table} (calloff_id, provider_id, membership_id, "
+            f"invited_at) SELECT %s, provider_id, id, %s FROM {membership.db_table} "
+            "WHERE lot_id = %s AND status = %s",
+            [calloff.pk, now, calloff.lot_id, Membership.Status.ADMITTED],
+        )
+        return cursor.rowcount
 
 
 @transaction.atomic
