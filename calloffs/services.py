@@ -13,7 +13,14 @@ from django_fsm import can_proceed
 from calloffs import selectors, tasks
 from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
 from dps import audit
-from dps.errors import Conflict, Forbidden, InvalidTransition, NotFound, RuleViolation
+from dps.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    RuleViolation,
+    require_reason,
+)
 from dps.money import pennies
 from dps.transitions import move
 from providers.models import Membership, PriceUnit
@@ -98,9 +105,7 @@ def close_calloff(calloff, *, by):
 @transaction.atomic
 def cancel_calloff(calloff, *, by, reason):
     calloff = _lock_calloff(calloff)
-    if not reason.strip():
-        raise RuleViolation("Say why the call-off is cancelled.", code="invalid",
-                            fields={"reason": ["A reason is required."]})
+    require_reason(reason, "Say why the call-off is cancelled.")
     write = _move(calloff, "cancel", by=by, reason=reason)
     calloff.ended_reason = reason
     calloff.save(update_fields=["status", "ended_reason"])
@@ -335,9 +340,7 @@ def recommend(calloff, *, by, eoi, reason):
         raise RuleViolation(
             f"Score every offer's quality first ({len(unscored)} still to score).",
             code="evaluation_incomplete")
-    if not reason.strip():
-        raise RuleViolation("Give the reason for the recommendation.", code="invalid",
-                            fields={"reason": ["A reason is required."]})
+    require_reason(reason, "Give the reason for the recommendation.")
     first = ranking[0]["eoi"] if ranking else None
     write = _move(calloff, "recommend", by=by, reason=reason,
                   data={"eoi": eoi.pk, "ranked_first": first == eoi.pk})
@@ -354,9 +357,7 @@ def recommend(calloff, *, by, eoi, reason):
 @transaction.atomic
 def reject_recommendation(calloff, *, by, reason):
     calloff = _lock_calloff(calloff)
-    if not reason.strip():
-        raise RuleViolation("Say why the recommendation is sent back.", code="invalid",
-                            fields={"reason": ["A reason is required."]})
+    require_reason(reason, "Say why the recommendation is sent back.")
     write = _move(calloff, "reject_recommendation", by=by, reason=reason)
     # The recommendation is gone; the audit trail keeps what it was and why it was sent back.
     calloff.recommended_eoi = None
@@ -373,9 +374,7 @@ def reject_recommendation(calloff, *, by, reason):
 def declare_no_award(calloff, *, by, reason):
     """No suitable offer: ends the call-off; later justifies a spot purchase."""
     calloff = _lock_calloff(calloff)
-    if not reason.strip():
-        raise RuleViolation("Say why no offer was suitable.", code="invalid",
-                            fields={"reason": ["A reason is required."]})
+    require_reason(reason, "Say why no offer was suitable.")
     write = _move(calloff, "no_award", by=by, reason=reason)
     calloff.ended_reason = reason
     calloff.save(update_fields=["status", "ended_reason"])

@@ -48,3 +48,9 @@ class Conflict(DomainError):
     status = 409
     code = "conflict"
     default_detail = "The request conflicts with the current state."
+
+
+def require_reason(reason, detail, field="reason"):
+    """Refuse an empty reason: 400 invalid naming the field, with `detail` saying what to do."""
+    if not (reason or "").strip():
+        raise RuleViolation(detail, code="invalid", fields={field: ["A reason is required."]})

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from dps import audit
-from dps.errors import Conflict, InvalidTransition, RuleViolation
+from dps.errors import Conflict, InvalidTransition, RuleViolation, require_reason
 from dps.transitions import move
 from dps.workdays import add_working_days
 from providers import selectors, tasks
@@ -314,9 +314,7 @@ def extend_evaluation(application, *, by, working_days, reason):
     if application.status != Application.Status.SUBMITTED or application.round is None or \
             application.round.status != AdmissionRound.Status.CLOSED:
         raise InvalidTransition("Only an application in a closed round awaits a decision.")
-    if not reason.strip():
-        raise RuleViolation("Say why the decision needs longer.", code="invalid",
-                            fields={"reason": ["A reason is required."]})
+    require_reason(reason, "Say why the decision needs longer.")
     limit = application.dps.evaluation_max_working_days
     if working_days > limit:
         raise RuleViolation(
@@ -459,9 +457,7 @@ def suspend_membership(membership, *, by, until, reason):
             f"until {latest:%d %B %Y} at the latest.",
             code="suspension_too_long", fields={"until": [f"No later than {latest}."]},
         )
-    if not reason.strip():
-        raise RuleViolation("Say why the provider is suspended.", code="invalid",
-                            fields={"reason": ["A reason is required."]})
+    require_reason(reason, "Say why the provider is suspended.")
     write = _transition(membership, "suspend", by=by, reason=reason,
                         data={"until": until.isoformat()})
     membership.suspended_from = today
@@ -491,9 +487,7 @@ def remove_membership(membership, *, by, reason):
     membership = _locked(Membership, membership.pk)
     if not can_proceed(membership.remove):
         raise InvalidTransition("This membership has already been removed.")
-    if not reason.strip():
-        raise RuleViolation("Say why the provider is removed.", code="invalid",
-                            fields={"reason": ["A reason is required."]})
+    require_reason(reason, "Say why the provider is removed.")
     write = _transition(membership, "remove", by=by, reason=reason)
     membership.removed_at = timezone.now()
     membership.suspended_until = None
