@@ -197,6 +197,9 @@ if REDIS_URL:
 else:
     # kombu's filesystem transport: a broker that needs no server, for the embedded demo.
     CELERY_BROKER_URL = "filesystem://"
+    # The transport needs its folders before anything is queued (e.g. e-mail from seed_demo).
+    for _folder in ("queue", "processed", "control"):
+        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
