@@ -163,6 +163,19 @@ def filter_opportunities(queryset, *, lot="", need="", area="", closing_soon=Fal
     return queryset
 
 
+def accepts_responses(calloff, now=None):
+    """Open and before its deadline: offers and questions may still come in."""
+    now = now or timezone.now()
+    return calloff.status == CallOff.Status.OPEN and now < calloff.deadline
+
+
+def in_negotiation(calloff, now=None):
+    """Closed, with a negotiation window still running: bidders may lower their prices."""
+    now = now or timezone.now()
+    return (calloff.status == CallOff.Status.CLOSED and calloff.negotiation_until is not None
+            and calloff.negotiation_until > now)
+
+
 def is_closing_soon(calloff, now=None):
     now = now or timezone.now()
     return calloff.status == CallOff.Status.OPEN and now < calloff.deadline <= now + CLOSING_SOON

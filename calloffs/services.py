@@ -152,7 +152,7 @@ def _check_open(calloff, now=None):
     now = now or timezone.now()
     if calloff.status == CallOff.Status.CANCELLED:
         raise InvalidTransition("This call-off was cancelled.")
-    if calloff.status != CallOff.Status.OPEN or now >= calloff.deadline:
+    if not selectors.accepts_responses(calloff, now):
         raise RuleViolation(
             f"The deadline passed at {timezone.localtime(calloff.deadline):%H:%M on %d %B %Y}.",
             code="deadline_passed")
@@ -308,8 +308,7 @@ def revise_price(eoi, *, by, price):
     """In a negotiation a provider may lower its price, never raise it."""
     eoi = _lock_eoi(eoi)
     calloff = eoi.calloff
-    if calloff.status != CallOff.Status.CLOSED or calloff.negotiation_until is None or \
-            calloff.negotiation_until <= timezone.now():
+    if not selectors.in_negotiation(calloff):
         raise InvalidTransition("Prices can be revised only during a negotiation.")
     if eoi.status != ExpressionOfInterest.Status.SUBMITTED:
         raise InvalidTransition("A withdrawn expression of interest cannot be revised.")

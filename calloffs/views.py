@@ -396,11 +396,9 @@ def _opportunity_page(request, calloff, *, bound=None, problems=(), status=200):
         "response": response,
         "live": live,
         "unit": unit,
-        "is_open": calloff.status == CallOff.Status.OPEN and now < calloff.deadline,
+        "is_open": selectors.accepts_responses(calloff, now),
         "closing_soon": selectors.is_closing_soon(calloff, now),
-        "negotiating": (calloff.status == CallOff.Status.CLOSED and live is not None
-                        and calloff.negotiation_until is not None
-                        and calloff.negotiation_until > now),
+        "negotiating": live is not None and selectors.in_negotiation(calloff, now),
         "questions": selectors.questions_visible_to(calloff, provider_id),
         "eoi_form": eoi_form,
         "question_form": question_form,
