@@ -59,6 +59,14 @@ class Placement(FSMModelMixin, models.Model):
     price_unit = models.CharField(max_length=10)
     hours_per_week = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     exception_reason = models.TextField(blank=True)
+    block = models.ForeignKey("contracts.BlockContract", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="placements",
+                              help_text="The block bed it occupies (route `block`).")
+    price_before_discount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True,
+        help_text="The agreed price before a volume discount; blank when none applied.")
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True,
+                                           blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -255,3 +263,74 @@ class AgreementVersion(models.Model):
 
     def __str__(self):
         return f"Agreement v{self.version} for placement {self.placement_id}"
+
+
+class BlockContract(models.Model):
+    """Beds bought in advance from one provider on one lot for a period, used or not.
+
+    Spend counts every bed-day bought; placements made into the block (route `block`) occupy
+    beds, and the bed-days nobody occupied are the voids.
+    """
+
+    authority = models.ForeignKey("dps.Organisation", on_delete=models.PROTECT,
+                                  related_name="blocks_bought")
+    provider = models.ForeignKey("dps.Organisation", on_delete=models.PROTECT,
+                                 related_name="blocks")
+    lot = models.ForeignKey("providers.Lot", on_delete=models.PROTECT, related_name="blocks")
+    reference = models.CharField(max_length=60, blank=True)
+    beds = models.PositiveIntegerField()
+    price_per_bed = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Per bed, in `unit` (the lot's unit).")
+    unit = models.CharField(max_length=10)
+    hours_per_week = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        indexes = [models.Index(fields=["authority", "start_date"]),
+                   models.Index(fields=["provider", "lot"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(beds__gt=0), name="block_has_beds"),
+            models.CheckConstraint(condition=Q(price_per_bed__gt=0),
+                                   name="block_price_positive"),
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")),
+                                   name="block_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"Block {self.reference or self.pk}: {self.beds} beds"
+
+
+class VolumeDiscountTier(models.Model):
+    """A provider's discount on a lot once it has this many concurrent placements."""
+
+    provider = models.ForeignKey("dps.Organisation", on_delete=models.PROTECT,
+                                 related_name="volume_discount_tiers")
+    lot = models.ForeignKey("providers.Lot", on_delete=models.PROTECT,
+                            related_name="volume_discount_tiers")
+    min_concurrent = models.PositiveIntegerField(
+        help_text="The tier applies to a new placement when the provider already has at least "
+                  "this many live placements on the lot, the new one included.")
+    percent = models.DecimalField(max_digits=5, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["provider_id", "lot_id", "min_concurrent"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "lot", "min_concurrent"],
+                                    name="one_tier_per_threshold"),
+            models.CheckConstraint(condition=Q(min_concurrent__gte=2),
+                                   name="tier_threshold_at_least_two"),
+            models.CheckConstraint(condition=Q(percent__gt=0) & Q(percent__lt=100),
+                                   name="tier_percent_between_0_and_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.percent}% off from {self.min_concurrent} placements"

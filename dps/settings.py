@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "calloffs",
     "contracts",
     "monitoring",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -48,6 +48,8 @@ api_v1 = [
     path("providers/register/", kernel.ProviderRegisterView.as_view(),
          name="api-provider-register"),
     path("", include("contracts.api.urls")),
+    path("", include("reports.api.urls_finance")),
+    path("", include("reports.api.urls_insight")),
     path("", include(router.urls)),
 ]
 
