@@ -1,6 +1,10 @@
 """Write the audit trail. Called by services inside their transaction, never after it."""
 
+import threading
+from contextlib import contextmanager
+
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
 
 from dps.models import AuditEntry
 
@@ -18,3 +22,31 @@ def record(obj, action, *, by, from_state="", to_state="", reason="", data=None)
         reason=reason or "",
         data=data or {},
     )
+
+
+_purge = threading.local()
+
+
+def purging():
+    return getattr(_purge, "active", False)
+
+
+@contextmanager
+def purge():
+    """Allow deleting audit rows inside this block: only for resetting a seeded benchmark
+    database (seed_scale --reset and friends), never in the product's own flows.
+
+    On PostgreSQL the trigger also checks a transaction-local setting, set here."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('dps.audit_purge', 'on', true)")
+        _purge.active = True
+        try:
+            yield
+        finally:
+            _purge.active = False
+            # Local to the transaction, which may be an outer one: switch it off again.
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('dps.audit_purge', 'off', true)")

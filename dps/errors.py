@@ -54,3 +54,11 @@ def require_reason(reason, detail, field="reason"):
     """Refuse an empty reason: 400 invalid naming the field, with `detail` saying what to do."""
     if not (reason or "").strip():
         raise RuleViolation(detail, code="invalid", fields={field: ["A reason is required."]})
+
+
+class AuditImmutable(DomainError):
+    """The audit trail is append-only: an attempt to change or remove an entry is a bug."""
+
+    status = 409
+    code = "conflict"
+    default_detail = "Audit entries cannot be changed or removed."

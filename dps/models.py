@@ -6,6 +6,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from dps.errors import AuditImmutable
+
 
 class Role(models.TextChoices):
     DPS_ADMIN = "dps_admin", "DPS administrator"
@@ -92,12 +94,38 @@ class User(AbstractUser):
         return Role.PROVIDER in self.roles
 
 
+class AuditEntryQuerySet(models.QuerySet):
+    """Append-only: rows are inserted, never changed or removed through the ORM.
+
+    The only way out is `dps.audit.purge(...)`, which the scale-seeding commands use to reset a
+    benchmark database; PostgreSQL enforces the same rule with a trigger (migration 0003).
+    """
+
+    def update(self, **kwargs):
+        raise AuditImmutable()
+
+    def delete(self):
+        from dps import audit
+
+        if not audit.purging():
+            raise AuditImmutable()
+        return super().delete()
+
+    def _raw_delete(self, using):
+        from dps import audit
+
+        if not audit.purging():
+            raise AuditImmutable()
+        return super()._raw_delete(using)
+
+
 class AuditEntry(models.Model):
     """One state change: who, when, which object, from what to what, and why."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # PROTECT, not SET_NULL: removing a user must not rewrite who did what (deactivate instead).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
@@ -110,6 +138,8 @@ class AuditEntry(models.Model):
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
 
+    objects = AuditEntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["content_type", "object_id"])]
@@ -117,6 +147,14 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditImmutable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditImmutable()
 
 
 class AnonymousActor(AnonymousUser):

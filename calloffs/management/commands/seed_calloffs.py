@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
 from calloffs.services import KEY_DECISION_THRESHOLD, award_value
+from dps import audit
 from dps.models import AuditEntry, Organisation, Role, User
 from dps.money import pennies
 from providers.management.commands.seed_scale import (
@@ -242,10 +243,11 @@ class Command(BaseCommand):
         ]
         try:
             for model, queryset in owned:
-                AuditEntry.objects.filter(
-                    content_type=ContentType.objects.get_for_model(model),
-                    object_id__in=queryset.values("pk"),
-                ).delete()
+                with audit.purge():  # resetting a seeded database: the one allowed purge
+                    AuditEntry.objects.filter(
+                        content_type=ContentType.objects.get_for_model(model),
+                        object_id__in=queryset.values("pk"),
+                    ).delete()
             calloffs.update(recommended_eoi=None)
             for _, queryset in owned:
                 queryset.delete()

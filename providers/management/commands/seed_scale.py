@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from dps import audit
 from dps.models import AuditEntry, Organisation, Role, User
 from dps.workdays import add_working_days
 from providers.models import (
@@ -175,10 +176,11 @@ class Command(BaseCommand):
         ]
         try:
             for model, queryset in owned:
-                AuditEntry.objects.filter(
-                    content_type=ContentType.objects.get_for_model(model),
-                    object_id__in=queryset.values("pk"),
-                ).delete()
+                with audit.purge():  # resetting a seeded database: the one allowed purge
+                    AuditEntry.objects.filter(
+                        content_type=ContentType.objects.get_for_model(model),
+                        object_id__in=queryset.values("pk"),
+                    ).delete()
             for _, queryset in reversed(owned):
                 queryset.delete()
             if dps.lead_authority_id in seeded_orgs:
