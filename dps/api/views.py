@@ -5,13 +5,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from dps import services
 from dps.api import serializers as s
+from dps.api.auth import ExpiringTokenAuthentication, token_expired
 from dps.api.mixins import ServiceActionMixin
 from dps.api.permissions import ANY_AUTHENTICATED, ActionRoles, roles
 from dps.errors import RuleViolation
@@ -32,12 +33,36 @@ class TokenView(APIView):
     def post(self, request):
         data = s.TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, **data.validated_data)
+        # The Django request, not DRF's wrapper: django-axes marks a lockout on it and its
+        # middleware answers 429 from that mark.
+        user = authenticate(request._request, **data.validated_data)
         if user is None:
             raise RuleViolation("The username or password is not right.",
                                 code="invalid_credentials")
         token, _ = Token.objects.get_or_create(user=user)
+        if token_expired(token):
+            # An expired token is replaced, never revived.
+            token.delete()
+            token = Token.objects.create(user=user)
         return Response({"token": token.key})
+
+    def get_authenticators(self):
+        # Anyone may ask for a token, even with a stale one still in the header; revoking
+        # needs the token itself.
+        if getattr(self.request, "method", None) == "DELETE":
+            return [ExpiringTokenAuthentication()]
+        return []
+
+    def get_permissions(self):
+        if getattr(self.request, "method", None) == "DELETE":
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    @extend_schema(request=None, responses={204: None},
+                   description="Revoke the caller's API token (sign out of the API).")
+    def delete(self, request):
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ProviderRegisterView(APIView):
