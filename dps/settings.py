@@ -302,6 +302,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
     "RaisableTriggerKindEnum": "monitoring.models.RAISABLE_TRIGGER_KINDS",
     "MonitoringLevelEnum": "monitoring.models.MonitoringLevel",
     "OutcomeDomainEnum": "referrals.models.OutcomeDomain",
+    "AnnualReportStatusEnum": "monitoring.models.AnnualReport.Status",
+    "AnnualReportOutcomeEnum": "monitoring.models.AnnualReport.Outcome",
+    "EscalationDecisionEnum": "monitoring.models.EscalationDecision",
 }
 # --- Open data (OCDS) ----------------------------------------------------------------------
 # The ocid prefix the Open Contracting Partnership assigned to the publisher (ocds-xxxxxx until

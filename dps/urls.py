@@ -38,6 +38,7 @@ router.register("action-items", monitoring.ActionItemViewSet, basename="action-i
 router.register("kpis", monitoring.KpiViewSet, basename="kpi")
 router.register("kpi-returns", monitoring.KpiReturnViewSet, basename="kpi-return")
 router.register("outcome-ratings", monitoring.OutcomeRatingViewSet, basename="outcome-rating")
+router.register("annual-reports", monitoring.AnnualReportViewSet, basename="annual-report")
 router.register("monitoring/attention", monitoring.AttentionViewSet,
                 basename="monitoring-attention")
 router.register("fee-changes", contracts.FeeChangeViewSet, basename="fee-change")

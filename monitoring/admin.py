@@ -3,6 +3,7 @@ from django.contrib import admin
 from monitoring.models import (
     ActionItem,
     ActionPlan,
+    AnnualReport,
     Kpi,
     KpiReturn,
     MonitoringActivity,
@@ -82,3 +83,10 @@ class KpiReturnAdmin(ReadOnlyAdmin):
 class OutcomeRatingAdmin(ReadOnlyAdmin):
     list_display = ["placement", "domain", "rating", "rated_on"]
     list_filter = ["domain"]
+
+
+@admin.register(AnnualReport)
+class AnnualReportAdmin(ReadOnlyAdmin):
+    list_display = ["provider", "year", "status", "submitted_at", "reviewed_at"]
+    list_filter = ["year", "status"]
+    list_select_related = ["provider"]

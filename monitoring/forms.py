@@ -8,11 +8,13 @@ from dps.forms import DatePartsField
 from monitoring.models import (
     RAISABLE_TRIGGER_KINDS,
     FinancialStanding,
+    Frequency,
     KpiTimeliness,
     MonitoringLevel,
     RegulatorRating,
 )
 from referrals.forms import ServiceForm
+from referrals.models import OutcomeDomain
 
 ONE_TO_FIVE = [(str(n), str(n)) for n in range(1, 6)]
 COUNT_ERRORS = {"invalid": "Enter a whole number, like 0 or 3",
@@ -238,3 +240,186 @@ class KpiReturnForm(ServiceForm):
                 exc.fields[key] = [m if m.startswith(name) else f"{name}: {m[0].lower()}{m[1:]}"
                                    for m in messages]
         super().add_domain_error(exc)
+
+
+# --- Child outcomes -------------------------------------------------------------------------
+
+class OutcomeRatingForm(ServiceForm):
+    domain = forms.ChoiceField(label="Outcome domain", choices=OutcomeDomain.choices,
+                               widget=forms.RadioSelect,
+                               error_messages={"required": "Choose the outcome domain",
+                                               "invalid_choice": "Choose the outcome domain"})
+    rating = forms.ChoiceField(
+        label="Rating", choices=ONE_TO_FIVE, widget=forms.RadioSelect,
+        help_text="From 1 (poor) to 5 (excellent).",
+        error_messages={"required": "Choose a rating from 1 to 5",
+                        "invalid_choice": "Choose a rating from 1 to 5"})
+    rated_on = DatePartsField(label="Date of the rating (optional)", subject="of the rating",
+                              required=False, help_text="Leave blank for today.")
+    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "rating")
+        super().__init__(*args, **kwargs)
+
+    def clean_rating(self):
+        return int(self.cleaned_data["rating"])
+
+
+# --- Annual reports -------------------------------------------------------------------------
+
+def _whole(label, hint=""):
+    return forms.IntegerField(
+        label=label, required=False, min_value=0, help_text=hint,
+        error_messages={"invalid": f"Enter {label.lower()} as a whole number, like 0 or 12",
+                        "min_value": f"Enter {label.lower()} as 0 or more"})
+
+
+class AnnualReportForm(ServiceForm):
+    """The report's evidence; with `with_year`, the financial year too (a first submission).
+    Every rule (the year, local ≤ total, required answers) is the service's."""
+
+    field_sentences = True
+    year = forms.TypedChoiceField(
+        label="Financial year", coerce=int, widget=forms.RadioSelect,
+        error_messages={"required": "Choose the financial year the report covers",
+                        "invalid_choice": "Choose the financial year the report covers"})
+    total_employees = _whole("Total staff", "Everyone employed at the end of the year.")
+    local_employees = _whole("Staff living locally",
+                             "Staff living in the area of a council using the DPS.")
+    apprenticeships = _whole("Apprenticeships")
+    work_placements = _whole("Work placements")
+    community_hours = _whole("Hours of community work",
+                             "Hours staff spent on community work or volunteering.")
+    community_work = forms.CharField(label="Community work", required=False,
+                                     widget=forms.Textarea,
+                                     help_text="What you did for the communities you serve.")
+    environmental_impact = forms.CharField(
+        label="Environmental impact", required=False, widget=forms.Textarea,
+        help_text="Your impact on the environment and what you did to reduce it.")
+    narrative = forms.CharField(label="Overview of the year", required=False,
+                                widget=forms.Textarea)
+
+    def __init__(self, *args, years=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if years is None:
+            del self.fields["year"]
+        else:
+            self.fields["year"].choices = [(str(year), f"April {year} to March {year + 1}")
+                                           for year in years]
+
+    def evidence(self):
+        data = dict(self.cleaned_data)
+        data.pop("year", None)
+        return data
+
+
+class ReviewForm(ServiceForm):
+    field_sentences = True
+    outcome = forms.ChoiceField(label="Your review", widget=forms.RadioSelect,
+                                choices=[("accepted", "Accept the report"),
+                                         ("returned", "Return it to the provider for changes")],
+                                error_messages={"required": "Choose whether to accept the "
+                                                            "report or return it",
+                                                "invalid_choice": "Choose whether to accept "
+                                                                  "the report or return it"})
+    comments = forms.CharField(label="Comments", required=False, widget=forms.Textarea,
+                               help_text="The provider sees these. Required when you return "
+                                         "the report: say what must change.")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "review")
+        super().__init__(*args, **kwargs)
+
+
+# --- KPI definitions ------------------------------------------------------------------------
+
+def _bound(label):
+    return forms.DecimalField(
+        label=label, required=False, max_digits=12, decimal_places=2,
+        error_messages={"invalid": f"Enter the {label.lower().replace(' (optional)', '')} as a "
+                                   f"number, like 0 or 100",
+                        "max_decimal_places": "Enter a number to 2 decimal places",
+                        "max_digits": "Enter a smaller number",
+                        "max_whole_digits": "Enter a smaller number"})
+
+
+class KpiForm(ServiceForm):
+    """Define a KPI (with `lots`) or change one (without: lot, code and frequency are fixed)."""
+
+    field_sentences = True
+    lot = forms.ChoiceField(label="Lot", widget=forms.RadioSelect,
+                            error_messages={"required": "Choose the lot",
+                                            "invalid_choice": "Choose the lot"})
+    code = forms.SlugField(label="Code", max_length=40,
+                           help_text="Letters, numbers, hyphens and underscores, like "
+                                     "placement_stability. Used in the API; fixed once set.",
+                           error_messages={"required": "Enter a code",
+                                           "invalid": "Enter a code using only letters, "
+                                                      "numbers, hyphens and underscores",
+                                           "max_length": "The code must be 40 characters or "
+                                                         "fewer"})
+    name = forms.CharField(label="Name", max_length=200,
+                           error_messages={"required": "Enter the KPI's name",
+                                           "max_length": "The name must be 200 characters or "
+                                                         "fewer"})
+    unit = forms.CharField(label="Unit", max_length=30, help_text='For example, "%", "days" or '
+                                                                  '"children".',
+                           error_messages={"required": "Enter the unit",
+                                           "max_length": "The unit must be 30 characters or "
+                                                         "fewer"})
+    frequency = forms.ChoiceField(label="How often", choices=Frequency.choices,
+                                  initial=Frequency.QUARTERLY, widget=forms.RadioSelect,
+                                  error_messages={"required": "Choose how often",
+                                                  "invalid_choice": "Choose how often"})
+    min_value = _bound("Lowest allowed value (optional)")
+    max_value = _bound("Highest allowed value (optional)")
+    required = forms.BooleanField(label="Providers must give a value", required=False)
+    is_active = forms.BooleanField(label="In use (returns ask for it)", required=False)
+    position = forms.IntegerField(label="Order on the return", min_value=0, initial=0,
+                                  required=False,
+                                  error_messages={"invalid": "Enter the order as a whole "
+                                                             "number, like 0 or 3",
+                                                  "min_value": "Enter the order as 0 or more"})
+
+    def __init__(self, *args, lots=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if lots is None:
+            for name in ("lot", "code", "frequency"):
+                del self.fields[name]
+        else:
+            del self.fields["is_active"]
+            self.lots = {str(lot.pk): lot for lot in lots}
+            self.fields["lot"].choices = [(key, lot.name) for key, lot in self.lots.items()]
+
+    def clean_lot(self):
+        return self.lots[self.cleaned_data["lot"]]
+
+    def clean_position(self):
+        return self.cleaned_data.get("position") or 0
+
+
+# --- Escalations ----------------------------------------------------------------------------
+
+class SuspendForm(ServiceForm):
+    until = DatePartsField(label="Suspended until", subject="the suspension ends",
+                           help_text="For example, 30 6 2026")
+    memberships = forms.MultipleChoiceField(
+        label="Which lots?", widget=forms.CheckboxSelectMultiple,
+        help_text="The provider's admitted memberships to suspend.",
+        error_messages={"required": "Choose at least one lot to suspend",
+                        "invalid_choice": "Choose lots the provider is admitted to"})
+    reason = forms.CharField(label="Why is the provider suspended?", required=False,
+                             widget=forms.Textarea,
+                             help_text="The provider and the audit trail record this.")
+
+    def __init__(self, *args, memberships, **kwargs):
+        kwargs.setdefault("prefix", "suspend")
+        super().__init__(*args, **kwargs)
+        self.choices = {str(m.pk): m for m in memberships}
+        self.fields["memberships"].choices = [(key, m.lot.name)
+                                              for key, m in self.choices.items()]
+        self.fields["memberships"].initial = list(self.choices)
+
+    def clean_memberships(self):
+        return [self.choices[key] for key in self.cleaned_data["memberships"]]

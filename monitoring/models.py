@@ -199,6 +199,13 @@ class MonitoringActivity(FSMModelMixin, models.Model):
         pass
 
 
+class EscalationDecision(models.TextChoices):
+    """What the DPS administrator decided on an escalated item's recommendation."""
+
+    SUSPENDED = "suspended", "Provider suspended"
+    DISMISSED = "dismissed", "Recommendation dismissed"
+
+
 class ActionPlan(models.Model):
     provider = models.ForeignKey("dps.Organisation", on_delete=models.PROTECT,
                                  related_name="action_plans")
@@ -242,6 +249,13 @@ class ActionItem(FSMModelMixin, models.Model):
     # the DPS administrator recommending suspension.
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The DPS administrator's decision on the recommendation: it leaves the list once decided.
+    escalation_decision = models.CharField(max_length=10, blank=True,
+                                           choices=EscalationDecision.choices)
+    escalation_decided_at = models.DateTimeField(null=True, blank=True)
+    escalation_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                              on_delete=models.SET_NULL, related_name="+")
+    escalation_decision_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["due_date", "id"]
@@ -252,7 +266,8 @@ class ActionItem(FSMModelMixin, models.Model):
 
     @property
     def recommend_suspension(self):
-        return self.escalated_at is not None and self.status == self.Status.OPEN
+        return (self.escalated_at is not None and self.status == self.Status.OPEN
+                and not self.escalation_decision)
 
     @transition(field=status, source=Status.OPEN, target=Status.RESPONDED)
     def respond(self):
@@ -398,3 +413,76 @@ class OutcomeRating(models.Model):
 
     def __str__(self):
         return f"{self.get_domain_display()} {self.rating} on {self.rated_on}"
+
+
+class AnnualReport(FSMModelMixin, models.Model):
+    """A provider's annual monitoring report for one financial year (April to March), with its
+    social value evidence (Public Services (Social Value) Act 2012). One per provider and year:
+    a report returned for changes is corrected and resubmitted, not replaced."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        RETURNED = "returned", "Returned for changes"
+        ACCEPTED = "accepted", "Accepted"
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        RETURNED = "returned", "Returned for changes"
+
+    provider = models.ForeignKey("dps.Organisation", on_delete=models.PROTECT,
+                                 related_name="annual_reports")
+    year = models.PositiveSmallIntegerField(
+        help_text="The financial year it covers, by the year it starts: 2025 is April 2025 to "
+                  "March 2026.")
+    status = FSMField(default=Status.SUBMITTED, choices=Status.choices, protected=True,
+                      db_index=True)
+    # Social value evidence.
+    total_employees = models.PositiveIntegerField()
+    local_employees = models.PositiveIntegerField(
+        help_text="Staff living in the area of a council using the DPS.")
+    apprenticeships = models.PositiveIntegerField()
+    work_placements = models.PositiveIntegerField()
+    community_hours = models.PositiveIntegerField(
+        help_text="Hours of community work or volunteering by staff.")
+    community_work = models.TextField()
+    environmental_impact = models.TextField()
+    narrative = models.TextField()
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    submissions = models.PositiveSmallIntegerField(default=1)
+    # The latest review (earlier ones are in the audit trail).
+    review_outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    review_comments = models.TextField(blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-year", "provider_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "year"],
+                                    name="one_annual_report_per_provider_year"),
+            models.CheckConstraint(condition=Q(local_employees__lte=F("total_employees")),
+                                   name="annual_report_local_within_total"),
+        ]
+        indexes = [models.Index(fields=["year", "status"])]
+
+    def __str__(self):
+        return f"Annual report of {self.provider} for {self.year_label}"
+
+    @property
+    def year_label(self):
+        return f"{self.year} to {self.year + 1}"
+
+    @transition(field=status, source=Status.SUBMITTED, target=Status.ACCEPTED)
+    def accept(self):
+        pass
+
+    @transition(field=status, source=Status.SUBMITTED, target=Status.RETURNED)
+    def return_for_changes(self):
+        pass
+
+    @transition(field=status, source=Status.RETURNED, target=Status.SUBMITTED)
+    def resubmit(self):
+        pass

@@ -26,6 +26,7 @@ from dps.models import AuditEntry, Organisation, Role, User
 from monitoring.models import (
     ActionItem,
     ActionPlan,
+    AnnualReport,
     KpiReturn,
     KpiValue,
     MonitoringActivity,
@@ -58,8 +59,9 @@ def overdue_action_items(today=None):
 
 
 def escalated_action_items():
-    """Open items flagged to the DPS administrator: suspension recommended."""
-    return ActionItem.objects.filter(status=ActionItem.Status.OPEN, escalated_at__isnull=False)
+    """Open items flagged to the DPS administrator, not yet decided: suspension recommended."""
+    return ActionItem.objects.filter(status=ActionItem.Status.OPEN, escalated_at__isnull=False,
+                                     escalation_decision="")
 
 
 def late_kpi_returns(today=None):
@@ -233,6 +235,23 @@ def outcome_averages(ratings):
 def outcome_trend(placement_id):
     return OutcomeRating.objects.filter(placement_id=placement_id).order_by("domain", "rated_on",
                                                                             "id")
+
+
+# --- Annual reports -------------------------------------------------------------------------
+
+def annual_reports():
+    return AnnualReport.objects.select_related("provider", "submitted_by", "reviewed_by")
+
+
+def annual_report_years():
+    """The years that have reports, newest first."""
+    return list(AnnualReport.objects.order_by("-year").values_list("year", flat=True).distinct())
+
+
+def annual_report_counts(year):
+    """{status: count} for one year, in one query."""
+    return dict(AnnualReport.objects.filter(year=year).order_by().values("status")
+                .annotate(n=Count("pk")).values_list("status", "n"))
 
 
 # --- People to tell -------------------------------------------------------------------------

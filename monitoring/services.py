@@ -15,13 +15,15 @@ from django.utils import timezone
 
 from contracts.models import Placement
 from dps import audit
-from dps.errors import Conflict, InvalidTransition, NotFound, RuleViolation
+from dps.errors import Conflict, InvalidTransition, NotFound, RuleViolation, require_reason
 from dps.models import Organisation
 from dps.transitions import move
 from monitoring import selectors
 from monitoring.models import (
     ActionItem,
     ActionPlan,
+    AnnualReport,
+    EscalationDecision,
     Frequency,
     Kpi,
     KpiReturn,
@@ -320,7 +322,13 @@ def reopen_action(item, *, by, reason, due_date):
     item.due_date = due_date
     item.reminder_sent_at = None
     item.escalated_at = None
-    item.save(update_fields=["status", "due_date", "reminder_sent_at", "escalated_at"])
+    item.escalation_decision = ""
+    item.escalation_decided_at = None
+    item.escalation_decided_by = None
+    item.escalation_decision_reason = ""
+    item.save(update_fields=["status", "due_date", "reminder_sent_at", "escalated_at",
+                             "escalation_decision", "escalation_decided_at",
+                             "escalation_decided_by", "escalation_decision_reason"])
     write()
     return item
 
@@ -382,10 +390,37 @@ def suspend_for_escalation(item, *, by, until, reason, memberships=None):
     if not chosen:
         raise InvalidTransition("The provider has no admitted membership to suspend.")
     suspended = [suspend_membership(m, by=by, until=until, reason=reason) for m in chosen]
+    _decide(item, EscalationDecision.SUSPENDED, by=by, reason=reason)
     audit.record(item, "actionitem.suspension", by=by, from_state=item.status,
                  to_state=item.status, reason=reason,
                  data={"memberships": [m.pk for m in suspended], "until": until.isoformat()})
     return suspended
+
+
+def _decide(item, decision, *, by, reason):
+    """The recommendation is decided: it leaves the DPS administrator's list. A later reopening
+    of the item (new due date) clears the decision with the escalation."""
+    item.escalation_decision = decision
+    item.escalation_decided_at = timezone.now()
+    item.escalation_decided_by = by
+    item.escalation_decision_reason = reason
+    item.save(update_fields=["escalation_decision", "escalation_decided_at",
+                             "escalation_decided_by", "escalation_decision_reason"])
+
+
+@transaction.atomic
+def dismiss_escalation(item, *, by, reason):
+    """The DPS administrator decides not to suspend (e.g. the provider has engaged since):
+    the decision and its reason are recorded; the item itself stays open."""
+    item = _lock_item(item)
+    if not item.recommend_suspension:
+        raise InvalidTransition("Only an open action whose escalation has not been decided can "
+                                "have its recommendation dismissed.")
+    require_reason(reason, "Say why suspension is not needed.")
+    _decide(item, EscalationDecision.DISMISSED, by=by, reason=reason)
+    audit.record(item, "actionitem.escalation_dismissed", by=by, from_state=item.status,
+                 to_state=item.status, reason=reason)
+    return item
 
 
 # --- KPIs -----------------------------------------------------------------------------------
@@ -570,3 +605,116 @@ def record_outcome_rating(*, by, placement, domain, rating, rated_on=None, note=
     audit.record(rating_row, "outcomerating.recorded", by=by,
                  data={"placement": placement.pk, "domain": domain, "rating": rating})
     return rating_row
+
+
+# --- Annual reports -------------------------------------------------------------------------
+
+REPORT_COUNTS = ("total_employees", "local_employees", "apprenticeships", "work_placements",
+                 "community_hours")
+REPORT_TEXTS = ("community_work", "environmental_impact", "narrative")
+REPORT_FIELDS = REPORT_COUNTS + REPORT_TEXTS
+REPORT_TEXT_MESSAGES = {
+    "community_work": "Describe your community work, or say there was none.",
+    "environmental_impact": "Describe your environmental impact and what you did to reduce it.",
+    "narrative": "Give an overview of the year.",
+}
+
+
+def financial_year_of(day):
+    """The financial year (by the year it starts in April) that contains `day`."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def _check_report(year, evidence):
+    problems = {}
+    current = financial_year_of(_today())
+    if not isinstance(year, int) or year > current:
+        problems["year"] = [f"Must be a financial year that has started: {current} or earlier."]
+    for name in REPORT_COUNTS:
+        value = evidence.get(name)
+        if not isinstance(value, int) or value < 0:
+            problems[name] = ["Must be a whole number, 0 or more."]
+    for name in REPORT_TEXTS:
+        if not str(evidence.get(name) or "").strip():
+            problems[name] = [REPORT_TEXT_MESSAGES[name]]
+    total, local = evidence.get("total_employees"), evidence.get("local_employees")
+    if "total_employees" not in problems and "local_employees" not in problems \
+            and local > total:
+        problems["local_employees"] = ["Must not be more than the total number of staff."]
+    if problems:
+        raise RuleViolation("Some fields are not valid: see fields.", code="invalid",
+                            fields=problems)
+
+
+def _evidence(evidence):
+    unknown = set(evidence) - set(REPORT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown report fields: {sorted(unknown)}")
+    return {name: evidence.get(name) for name in REPORT_FIELDS}
+
+
+@transaction.atomic
+def submit_annual_report(*, by, year, **evidence):
+    """The provider's annual monitoring report for a financial year, with its social value
+    evidence. One per provider and year (409 conflict for a second: a returned report is
+    resubmitted with `resubmit_annual_report`)."""
+    evidence = _evidence(evidence)
+    if by is None or by.organisation_id is None:
+        raise NotFound()
+    provider = _lock_provider(by.organisation)
+    _check_report(year, evidence)
+    if AnnualReport.objects.filter(provider=provider, year=year).exists():
+        raise Conflict(f"You have already submitted a report for {year} to {year + 1}. If it "
+                       f"was returned for changes, resubmit that report.")
+    report = AnnualReport.objects.create(provider=provider, year=year, submitted_at=timezone.now(),
+                                         submitted_by=by, **evidence)
+    audit.record(report, "annualreport.submitted", by=by, to_state=report.status,
+                 data={"year": year})
+    return report
+
+
+def _lock_report(report):
+    return AnnualReport.objects.select_for_update(of=("self",)).select_related("provider").get(
+        pk=report.pk)
+
+
+@transaction.atomic
+def resubmit_annual_report(report, *, by, **evidence):
+    """A report returned for changes, corrected and sent again (every field replaced)."""
+    evidence = _evidence(evidence)
+    report = _lock_report(report)
+    if by is None or by.organisation_id != report.provider_id:
+        raise NotFound()
+    write = move(report, "resubmit", by=by, data={"submission": report.submissions + 1})
+    _check_report(report.year, evidence)
+    for name, value in evidence.items():
+        setattr(report, name, value)
+    report.submitted_at = timezone.now()
+    report.submitted_by = by
+    report.submissions += 1
+    report.save(update_fields=["status", *REPORT_FIELDS, "submitted_at", "submitted_by",
+                               "submissions"])
+    write()
+    return report
+
+
+@transaction.atomic
+def review_annual_report(report, *, by, outcome, comments=""):
+    """A commissioner or the DPS administrator reviews a submitted report: accepted, or
+    returned for changes (comments required: they tell the provider what to change)."""
+    report = _lock_report(report)
+    if outcome not in AnnualReport.Outcome.values:
+        raise _invalid("outcome", "Choose accepted or returned.")
+    name = "accept" if outcome == AnnualReport.Outcome.ACCEPTED else "return_for_changes"
+    write = move(report, name, by=by, reason=comments, verb="review",
+                 action=f"annualreport.{outcome}")
+    if outcome == AnnualReport.Outcome.RETURNED and not comments.strip():
+        raise _invalid("comments", "Say what the provider must change.")
+    report.review_outcome = outcome
+    report.review_comments = comments
+    report.reviewed_at = timezone.now()
+    report.reviewed_by = by
+    report.save(update_fields=["status", "review_outcome", "review_comments", "reviewed_at",
+                               "reviewed_by"])
+    write()
+    return report

@@ -7,14 +7,19 @@ due date and evidence, never the assessor's notes or name, the reassessment trig
 escalation flag. Another provider's objects are not found.
 """
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from contracts.models import Placement
+from dps.api.scoping import for_authority
 from dps.errors import DomainError
 from dps.models import Organisation, Role
 from dps.paging import paginate
@@ -22,15 +27,30 @@ from dps.views import role_required
 from monitoring import selectors, services
 from monitoring.forms import (
     ActionPlanForm,
+    AnnualReportForm,
     CompleteActivityForm,
+    KpiForm,
     KpiReturnForm,
+    OutcomeRatingForm,
     ReasonForm,
     RespondForm,
+    ReviewForm,
     RiskAssessmentForm,
     ScheduleActivityForm,
+    SuspendForm,
     TriggerForm,
 )
-from monitoring.models import ActionItem, Kpi, KpiReturn, KpiValue, MonitoringActivity
+from monitoring.models import (
+    ActionItem,
+    AnnualReport,
+    Kpi,
+    KpiReturn,
+    KpiValue,
+    MonitoringActivity,
+    OutcomeRating,
+)
+from providers.models import Lot, Membership
+from referrals.models import OutcomeDomain
 
 STAFF = (Role.DPS_ADMIN, Role.COMMISSIONER)
 PAGE_SIZE = 25
@@ -83,7 +103,9 @@ def attention(request):
     page = _page(request, selectors.providers_needing_attention())
     for row in page.object_list:
         row.reasons = [REASON_LABELS[reason] for reason in selectors.attention_reasons(row)]
-    return render(request, "monitoring/attention.html", {"page": page, "query": _query(request)})
+    return render(request, "monitoring/attention.html", {
+        "page": page, "query": _query(request),
+        "perms_dps_admin": request.user.has_role(Role.DPS_ADMIN)})
 
 
 # --- Staff: a provider's risk page ----------------------------------------------------------
@@ -427,3 +449,362 @@ def kpi_overview(request):
         "lots": list(lots.values()), "lot": lot, "averages": averages, "page": page,
         "query": _query(request),
     })
+
+
+# --- Child outcomes -------------------------------------------------------------------------
+
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 160, 44, 6
+
+
+def _spark(points):
+    """Polyline points for ratings 1–5 over time (evenly spaced): a picture only, the table
+    beside it carries the figures."""
+    usable = SPARK_HEIGHT - 2 * SPARK_PAD
+    step = (SPARK_WIDTH - 2 * SPARK_PAD) / max(len(points) - 1, 1)
+    coords = [(SPARK_PAD + index * step, SPARK_PAD + (5 - point.rating) * usable / 4)
+              for index, point in enumerate(points)]
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in coords), coords[-1]
+
+
+def _trend_text(points):
+    first, last = points[0].rating, points[-1].rating
+    if len(points) == 1:
+        return f"One rating: {last}"
+    if last > first:
+        return f"Up from {first} to {last}"
+    if last < first:
+        return f"Down from {first} to {last}"
+    return f"Unchanged at {last}"
+
+
+def _domains(placement_id):
+    """Each of the 11 outcome domains with its ratings over time and a sparkline."""
+    ratings = defaultdict(list)
+    for rating in selectors.outcome_trend(placement_id).select_related("rated_by"):
+        ratings[rating.domain].append(rating)
+    rows = []
+    for domain in OutcomeDomain:
+        points = ratings[domain.value]
+        row = {"domain": domain.value, "label": domain.label, "points": points}
+        if points:
+            row["line"], row["last"] = _spark(points)
+            row["trend"] = _trend_text(points)
+            row["latest"] = points[-1]
+        rows.append(row)
+    return rows
+
+
+def _staff_placement(request, pk):
+    """A placement of the user's authority (a DPS administrator, any); others are 404."""
+    placements = for_authority(Placement.objects.select_related("lot", "child", "authority"),
+                               request.user)
+    return get_object_or_404(placements, pk=pk)
+
+
+def _outcomes_page(request, placement, *, form=None, status=200):
+    form = form or OutcomeRatingForm()
+    return render(request, "monitoring/outcomes.html", {
+        "placement": placement, "domains": _domains(placement.pk), "form": form,
+        "problems": form.error_summary(), "spark": {"width": SPARK_WIDTH,
+                                                    "height": SPARK_HEIGHT},
+    }, status=status)
+
+
+@role_required(*STAFF)
+def placement_outcomes(request, pk):
+    """The trend of a child's outcome ratings in each domain, and a form to record one
+    (commissioners of the placement's authority and DPS administrators, as the API)."""
+    placement = _staff_placement(request, pk)
+    if request.method != "POST":
+        return _outcomes_page(request, placement)
+    form = OutcomeRatingForm(request.POST)
+    if form.is_valid():
+        try:
+            rating = services.record_outcome_rating(by=request.user, placement=placement,
+                                                    **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"{rating.get_domain_display()} rated {rating.rating} on "
+                                      f"{rating.rated_on:%-d %B %Y}.")
+            return redirect("monitoring:placement-outcomes", pk=placement.pk)
+    return _outcomes_page(request, placement, form=form)
+
+
+@role_required(Role.PROVIDER)
+def my_outcomes(request):
+    """Average ratings per domain across the provider's own placements: no child, no other
+    provider."""
+    provider_id = _provider_id(request)
+    averages = {row["domain"]: row for row in selectors.outcome_averages(
+        OutcomeRating.objects.filter(placement__provider_id=provider_id))}
+    rows = [{"label": domain.label, **averages.get(domain.value, {})}
+            for domain in OutcomeDomain]
+    for row in rows:
+        if row.get("average") is not None:
+            row["percent"] = round(float(row["average"]) / 5 * 100)
+    return render(request, "monitoring/my_outcomes.html", {"rows": rows})
+
+
+# --- Annual reports -------------------------------------------------------------------------
+
+def _report_years():
+    """The financial years a provider may report on: the current one and the two before."""
+    current = services.financial_year_of(timezone.localdate())
+    return [current, current - 1, current - 2]
+
+
+def _scoped_reports(request):
+    reports = selectors.annual_reports()
+    if _is_staff(request.user):
+        return reports
+    return reports.filter(provider_id=_provider_id(request))
+
+
+@role_required(Role.PROVIDER)
+def my_annual_reports(request):
+    provider_id = _provider_id(request)
+    reports = list(selectors.annual_reports().filter(provider_id=provider_id)
+                   .order_by("-year"))
+    done = {report.year for report in reports}
+    return render(request, "monitoring/my_annual_reports.html", {
+        "reports": reports, "can_submit": any(y not in done for y in _report_years()),
+    })
+
+
+@role_required(Role.PROVIDER)
+def submit_annual_report(request):
+    _provider_id(request)
+    years = _report_years()
+    if request.method != "POST":
+        form = AnnualReportForm(years=years)
+    else:
+        form = AnnualReportForm(request.POST, years=years)
+        if form.is_valid():
+            try:
+                report = services.submit_annual_report(by=request.user,
+                                                       year=form.cleaned_data["year"],
+                                                       **form.evidence())
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                messages.success(request, f"Annual report for {report.year_label} submitted. "
+                                          "A commissioner will review it.")
+                return redirect("monitoring:annual-report", pk=report.pk)
+    return render(request, "monitoring/annual_report_form.html", {
+        "form": form, "problems": form.error_summary(), "report": None,
+    }, status=200)
+
+
+def _report_page(request, report, *, form=None, review_form=None):
+    staff = _is_staff(request.user)
+    returned = report.status == AnnualReport.Status.RETURNED
+    if not staff and returned and form is None:
+        form = AnnualReportForm(initial={name: getattr(report, name)
+                                         for name in services.REPORT_FIELDS})
+    if staff and report.status == AnnualReport.Status.SUBMITTED and review_form is None:
+        review_form = ReviewForm()
+    problems = (form.error_summary() if form is not None else []) or \
+        (review_form.error_summary() if review_form is not None else [])
+    return render(request, "monitoring/annual_report.html", {
+        "report": report, "staff": staff, "form": form if not staff else None,
+        "review_form": review_form if staff else None, "problems": problems,
+        "history": selectors.audit_history([report]).get(report.pk, []) if staff else [],
+    })
+
+
+@role_required(*STAFF, Role.PROVIDER)
+def annual_report(request, pk):
+    report = get_object_or_404(_scoped_reports(request), pk=pk)
+    if request.method != "POST":
+        return _report_page(request, report)
+    if _is_staff(request.user):
+        form = ReviewForm(request.POST)
+        if form.is_valid():
+            try:
+                services.review_annual_report(report, by=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                report.refresh_from_db()
+                messages.success(request, f"Review recorded: {report.get_status_display()}.")
+                return redirect("monitoring:annual-report", pk=report.pk)
+        return _report_page(request, report, review_form=form)
+    form = AnnualReportForm(request.POST)
+    if form.is_valid():
+        try:
+            services.resubmit_annual_report(report, by=request.user, **form.evidence())
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Annual report for {report.year_label} resubmitted.")
+            return redirect("monitoring:annual-report", pk=report.pk)
+    return _report_page(request, report, form=form)
+
+
+@role_required(*STAFF)
+def annual_reports(request):
+    """Reports by financial year, with how many are waiting for review."""
+    years = selectors.annual_report_years()
+    wanted = request.GET.get("year", "")
+    year = int(wanted) if wanted.isdigit() and int(wanted) in years else \
+        (years[0] if years else None)
+    page, counts = None, {}
+    if year is not None:
+        page = _page(request, selectors.annual_reports().filter(year=year)
+                     .order_by("status", "provider__name", "id"))
+        counts = selectors.annual_report_counts(year)
+    return render(request, "monitoring/annual_reports.html", {
+        "years": years, "year": year, "page": page, "query": _query(request),
+        "counts": [(label, counts.get(value, 0))
+                   for value, label in AnnualReport.Status.choices],
+    })
+
+
+# --- KPI definitions (DPS administrator) ----------------------------------------------------
+
+def _kpi_lots():
+    return list(Lot.objects.select_related("dps").order_by("dps_id", "position", "id"))
+
+
+def _kpi_page(request, form, status=200):
+    kpis = list(Kpi.objects.select_related("lot").order_by("lot__dps_id", "lot__position",
+                                                            "position", "code"))
+    return render(request, "monitoring/kpi_definitions.html", {
+        "kpis": kpis, "form": form, "problems": form.error_summary(),
+    }, status=status)
+
+
+@role_required(Role.DPS_ADMIN)
+def kpi_definitions(request):
+    lots = _kpi_lots()
+    if request.method != "POST":
+        return _kpi_page(request, KpiForm(lots=lots, initial={"required": True}))
+    form = KpiForm(request.POST, lots=lots)
+    if form.is_valid():
+        try:
+            kpi = services.define_kpi(by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"KPI “{kpi.name}” defined for {kpi.lot.name}, "
+                                      f"{kpi.get_frequency_display().lower()}.")
+            return redirect("monitoring:kpi-definitions")
+    return _kpi_page(request, form)
+
+
+@role_required(Role.DPS_ADMIN)
+def edit_kpi(request, pk):
+    kpi = get_object_or_404(Kpi.objects.select_related("lot"), pk=pk)
+    if request.method != "POST":
+        form = KpiForm(initial={name: getattr(kpi, name) for name in services.KPI_CHANGEABLE})
+    else:
+        form = KpiForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_kpi(kpi, by=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                messages.success(request, f"KPI “{form.cleaned_data['name']}” changed.")
+                return redirect("monitoring:kpi-definitions")
+    return render(request, "monitoring/kpi_edit.html", {
+        "kpi": kpi, "form": form, "problems": form.error_summary(),
+    })
+
+
+# --- Escalations (DPS administrator) --------------------------------------------------------
+
+def _memberships(provider_ids):
+    memberships = defaultdict(list)
+    for membership in (Membership.objects.filter(provider_id__in=set(provider_ids))
+                       .select_related("lot").order_by("lot__position", "id")):
+        memberships[membership.provider_id].append(membership)
+    return memberships
+
+
+@role_required(Role.DPS_ADMIN)
+def escalations(request):
+    """Open action items escalated with a recommendation to suspend, not yet decided, with the
+    history that justifies each (due date, reminder, escalation) and the provider's lots."""
+    page = _page(request, selectors.escalated_action_items()
+                 .select_related("plan", "plan__provider").order_by("escalated_at", "id"))
+    history = selectors.audit_history(page.object_list)
+    memberships = _memberships(item.plan.provider_id for item in page.object_list)
+    for item in page.object_list:
+        item.history = history.get(item.pk, [])
+        item.memberships = memberships.get(item.plan.provider_id, [])
+    return render(request, "monitoring/escalations.html", {"page": page,
+                                                           "query": _query(request)})
+
+
+def _dismiss_form(data=None):
+    return ReasonForm(data, prefix="dismiss", label="Why is suspension not needed?",
+                      hint="For example, the provider has since engaged with the plan.")
+
+
+def _admitted(memberships):
+    return [m for m in memberships if m.status == Membership.Status.ADMITTED]
+
+
+def _escalation_page(request, item, *, suspend_form=None, dismiss_form=None):
+    memberships = _memberships([item.plan.provider_id])[item.plan.provider_id]
+    admitted = _admitted(memberships)
+    suspend_form = suspend_form or SuspendForm(memberships=admitted)
+    dismiss_form = dismiss_form or _dismiss_form()
+    return render(request, "monitoring/escalation.html", {
+        "item": item, "plan": item.plan,
+        "history": selectors.audit_history([item]).get(item.pk, []),
+        "memberships": memberships, "admitted": admitted, "suspend_form": suspend_form,
+        "dismiss_form": dismiss_form,
+        "problems": suspend_form.error_summary() or dismiss_form.error_summary(),
+    })
+
+
+def _escalated_item(pk):
+    """Any escalated item (decided ones too, to show the decision); others are 404."""
+    return get_object_or_404(selectors.action_items().filter(escalated_at__isnull=False), pk=pk)
+
+
+@role_required(Role.DPS_ADMIN)
+def escalation(request, pk):
+    return _escalation_page(request, _escalated_item(pk))
+
+
+@require_POST
+@role_required(Role.DPS_ADMIN)
+def suspend_provider(request, pk):
+    item = _escalated_item(pk)
+    admitted = _admitted(_memberships([item.plan.provider_id])[item.plan.provider_id])
+    form = SuspendForm(request.POST, memberships=admitted)
+    if form.is_valid():
+        try:
+            suspended = services.suspend_for_escalation(
+                item, by=request.user, until=form.cleaned_data["until"],
+                reason=form.cleaned_data["reason"],
+                memberships=form.cleaned_data["memberships"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            lots = ", ".join(m.lot.name for m in suspended)
+            messages.success(request, f"{item.plan.provider.name} suspended from {lots} until "
+                                      f"{form.cleaned_data['until']:%-d %B %Y}.")
+            return redirect("monitoring:escalations")
+    return _escalation_page(request, item, suspend_form=form)
+
+
+@require_POST
+@role_required(Role.DPS_ADMIN)
+def dismiss_escalation(request, pk):
+    item = _escalated_item(pk)
+    form = _dismiss_form(request.POST)
+    if form.is_valid():
+        try:
+            services.dismiss_escalation(item, by=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Recommendation to suspend {item.plan.provider.name} "
+                                      "dismissed.")
+            return redirect("monitoring:escalations")
+    return _escalation_page(request, item, dismiss_form=form)

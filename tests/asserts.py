@@ -16,6 +16,7 @@ from dps.models import AuditEntry, Organisation, User
 from monitoring.models import (
     ActionItem,
     ActionPlan,
+    AnnualReport,
     Kpi,
     KpiReturn,
     KpiValue,
@@ -33,6 +34,7 @@ WATCHED = (Organisation, AuditEntry, AdmissionRound, Application, ApplicationLot
            FeePeriod, FeeChange, SupportItem, PlacementReview, AgreementVersion)
 WATCHED += (RiskAssessment, ReassessmentTrigger, MonitoringActivity, ActionPlan, ActionItem, Kpi,
             KpiReturn, KpiValue, OutcomeRating)
+WATCHED += (AnnualReport,)
 
 
 def assert_error(response, status, code, fields=()):

@@ -7,6 +7,7 @@ from monitoring import selectors
 from monitoring.models import (
     ActionItem,
     ActionPlan,
+    AnnualReport,
     Frequency,
     Kpi,
     KpiReturn,
@@ -126,3 +127,13 @@ class OutcomeRatingFilter(django_filters.FilterSet):
     class Meta:
         model = OutcomeRating
         fields = ["placement", "domain"]
+
+
+class AnnualReportFilter(django_filters.FilterSet):
+    provider = django_filters.NumberFilter()
+    year = django_filters.NumberFilter()
+    status = django_filters.ChoiceFilter(choices=AnnualReport.Status.choices)
+
+    class Meta:
+        model = AnnualReport
+        fields = ["provider", "year", "status"]

@@ -14,6 +14,8 @@ from monitoring.models import (
     RAISABLE_TRIGGER_KINDS,
     ActionItem,
     ActionPlan,
+    AnnualReport,
+    EscalationDecision,
     FinancialStanding,
     Frequency,
     Kpi,
@@ -223,6 +225,10 @@ class ReopenSerializer(serializers.Serializer):
     due_date = serializers.DateField()
 
 
+class DismissEscalationSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
 class SuspendProviderSerializer(serializers.Serializer):
     until = serializers.DateField()
     reason = serializers.CharField()
@@ -256,11 +262,14 @@ class HistorySerializer(serializers.Serializer):
 class ActionItemSerializer(ProviderActionItemSerializer):
     recommend_suspension = serializers.BooleanField(read_only=True)
     provider = serializers.IntegerField(source="plan.provider_id", read_only=True)
+    escalation_decision = serializers.ChoiceField(EscalationDecision.choices, allow_blank=True,
+                                                  read_only=True)
     history = serializers.SerializerMethodField()
 
     class Meta(ProviderActionItemSerializer.Meta):
         fields = [*ProviderActionItemSerializer.Meta.fields, "provider", "closed_at",
-                  "escalated_at", "recommend_suspension", "history"]
+                  "escalated_at", "recommend_suspension", "escalation_decision",
+                  "escalation_decided_at", "escalation_decision_reason", "history"]
         read_only_fields = fields
 
     @extend_schema_field(HistorySerializer(many=True))
@@ -468,6 +477,62 @@ class OutcomeAverageSerializer(serializers.Serializer):
     average = serializers.DecimalField(max_digits=4, decimal_places=2, rounding=ROUND_HALF_UP)
     ratings = serializers.IntegerField()
     placements = serializers.IntegerField()
+
+
+# --- Annual reports -------------------------------------------------------------------------
+
+class AnnualReportEvidenceSerializer(serializers.Serializer):
+    """The social value evidence and narrative; the rules (year, local ≤ total, required
+    texts) are the service's."""
+
+    total_employees = serializers.IntegerField(min_value=0)
+    local_employees = serializers.IntegerField(
+        min_value=0, help_text="Staff living in the area of a council using the DPS.")
+    apprenticeships = serializers.IntegerField(min_value=0)
+    work_placements = serializers.IntegerField(min_value=0)
+    community_hours = serializers.IntegerField(
+        min_value=0, help_text="Hours of community work or volunteering by staff.")
+    community_work = serializers.CharField(allow_blank=True)
+    environmental_impact = serializers.CharField(allow_blank=True)
+    narrative = serializers.CharField(allow_blank=True)
+
+
+class AnnualReportInputSerializer(AnnualReportEvidenceSerializer):
+    year = serializers.IntegerField(
+        min_value=2000, max_value=2100,
+        help_text="The financial year, by the year it starts: 2025 is April 2025 to March 2026.")
+
+
+class AnnualReportReviewSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(AnnualReport.Outcome.choices)
+    comments = serializers.CharField(allow_blank=True, required=False, default="",
+                                     help_text="Required when the report is returned.")
+
+
+class AnnualReportSerializer(serializers.ModelSerializer):
+    """The same for the provider and for staff: the review is addressed to the provider."""
+
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+    status = serializers.ChoiceField(AnnualReport.Status.choices, read_only=True)
+    review_outcome = serializers.ChoiceField(AnnualReport.Outcome.choices, allow_blank=True,
+                                             read_only=True)
+    submitted_by = serializers.SerializerMethodField()
+    reviewed_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AnnualReport
+        fields = ["id", "provider", "provider_name", "year", "status", "total_employees",
+                  "local_employees", "apprenticeships", "work_placements", "community_hours",
+                  "community_work", "environmental_impact", "narrative", "submitted_at",
+                  "submitted_by", "submissions", "review_outcome", "review_comments",
+                  "reviewed_at", "reviewed_by"]
+        read_only_fields = fields
+
+    def get_submitted_by(self, obj) -> str | None:
+        return _username(obj.submitted_by)
+
+    def get_reviewed_by(self, obj) -> str | None:
+        return _username(obj.reviewed_by)
 
 
 # --- Attention ------------------------------------------------------------------------------

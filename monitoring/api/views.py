@@ -31,6 +31,7 @@ from monitoring.api import serializers as s
 from monitoring.models import (
     ActionItem,
     ActionPlan,
+    AnnualReport,
     Kpi,
     KpiReturn,
     KpiValue,
@@ -222,7 +223,7 @@ class ActionItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Monito
     queryset = ActionItem.objects.none()
     action_roles = {"list": READERS, "retrieve": READERS, "answer": PROVIDER,
                     "complete": STAFF, "cancel": STAFF, "reopen": STAFF, "escalated": ADMIN,
-                    "suspend_provider": ADMIN}
+                    "suspend_provider": ADMIN, "dismiss_escalation": ADMIN}
     filterset_class = filters.ActionItemFilter
     provider_field = "plan__provider"
 
@@ -299,6 +300,16 @@ class ActionItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Monito
         data = self.validated(s.SuspendProviderSerializer)
         suspended = services.suspend_for_escalation(item, by=request.user, **data)
         return Response({"memberships": s.MembershipBriefSerializer(suspended, many=True).data})
+
+    @extend_schema(request=s.DismissEscalationSerializer, responses=s.ActionItemSerializer)
+    @action(detail=True, methods=["post"], url_path="dismiss-escalation")
+    def dismiss_escalation(self, request, pk=None):
+        """The DPS administrator decides not to suspend: the decision and reason are recorded
+        and the item leaves /action-items/escalated/ (the item stays open)."""
+        item = self.get_object()
+        data = self.validated(s.DismissEscalationSerializer)
+        item = services.dismiss_escalation(item, by=request.user, reason=data["reason"])
+        return self.respond(item, s.ActionItemSerializer)
 
 
 # --- KPIs -----------------------------------------------------------------------------------
@@ -453,6 +464,47 @@ class OutcomeRatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mon
         rows = [{**row, "label": labels[row["domain"]]}
                 for row in selectors.outcome_averages(ratings)]
         return Response({"rows": s.OutcomeAverageSerializer(rows, many=True).data})
+
+
+# --- Annual reports -------------------------------------------------------------------------
+
+class AnnualReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MonitoringViewSet):
+    """Annual monitoring reports with social value evidence, one per provider and financial
+    year. The provider submits (`POST /annual-reports/`) and, when a report is returned for
+    changes, resubmits it (`POST /annual-reports/{id}/submit/`); a commissioner or the DPS
+    administrator reviews a submitted report (`POST /annual-reports/{id}/review/`: accepted, or
+    returned with comments). Staff read every report; a provider its own (others are 404)."""
+
+    queryset = AnnualReport.objects.none()
+    serializer_class = s.AnnualReportSerializer
+    action_roles = {"list": READERS, "retrieve": READERS, "create": PROVIDER,
+                    "submit": PROVIDER, "review": STAFF}
+    filterset_class = filters.AnnualReportFilter
+
+    def get_queryset(self):
+        return self.scope(selectors.annual_reports().order_by("-year", "provider__name", "id"))
+
+    @extend_schema(request=s.AnnualReportInputSerializer,
+                   responses={201: s.AnnualReportSerializer})
+    def create(self, request):
+        data = self.validated(s.AnnualReportInputSerializer)
+        report = services.submit_annual_report(by=request.user, **data)
+        return self.respond(report, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.AnnualReportEvidenceSerializer, responses=s.AnnualReportSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Resubmit a report returned for changes (every field replaced)."""
+        report = self.get_object()
+        data = self.validated(s.AnnualReportEvidenceSerializer)
+        return self.respond(services.resubmit_annual_report(report, by=request.user, **data))
+
+    @extend_schema(request=s.AnnualReportReviewSerializer, responses=s.AnnualReportSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        report = self.get_object()
+        data = self.validated(s.AnnualReportReviewSerializer)
+        return self.respond(services.review_annual_report(report, by=request.user, **data))
 
 
 # --- Attention ------------------------------------------------------------------------------

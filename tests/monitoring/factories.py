@@ -10,6 +10,7 @@ from contracts.models import Placement
 from monitoring.models import (
     ActionItem,
     ActionPlan,
+    AnnualReport,
     Frequency,
     Kpi,
     KpiReturn,
@@ -21,7 +22,7 @@ from monitoring.models import (
     RiskAssessment,
     TriggerKind,
 )
-from monitoring.services import period_for, rate
+from monitoring.services import financial_year_of, period_for, rate
 from tests import factories as f
 
 
@@ -229,3 +230,44 @@ class OutcomeRatingFactory(factory.django.DjangoModelFactory):
     domain = "safety"
     rating = 3
     rated_on = factory.LazyFunction(lambda: _today() - datetime.timedelta(days=30))
+
+
+class AnnualReportFactory(factory.django.DjangoModelFactory):
+    """A submitted report for the financial year before the current one."""
+
+    class Meta:
+        model = AnnualReport
+
+    provider = factory.SubFactory(f.ProviderOrgFactory)
+    year = factory.LazyFunction(lambda: financial_year_of(_today()) - 1)
+    status = AnnualReport.Status.SUBMITTED
+    total_employees = 40
+    local_employees = 31
+    apprenticeships = 2
+    work_placements = 3
+    community_hours = 120
+    community_work = "Staff ran a weekly youth club at the village hall."
+    environmental_impact = "Moved the fleet to two electric cars; cut heating use by 10%."
+    narrative = "A stable year: two new homes registered, no placement breakdowns."
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+class ReturnedAnnualReportFactory(AnnualReportFactory):
+    status = AnnualReport.Status.RETURNED
+    review_outcome = AnnualReport.Outcome.RETURNED
+    review_comments = "Give the number of local staff, not the percentage."
+    reviewed_at = factory.LazyFunction(timezone.now)
+
+
+class AcceptedAnnualReportFactory(AnnualReportFactory):
+    status = AnnualReport.Status.ACCEPTED
+    review_outcome = AnnualReport.Outcome.ACCEPTED
+    reviewed_at = factory.LazyFunction(timezone.now)
+
+
+REPORT_STATES = {"submitted": AnnualReportFactory, "returned": ReturnedAnnualReportFactory,
+                 "accepted": AcceptedAnnualReportFactory}
+
+
+def report_states_except(*allowed):
+    return [made for state, made in REPORT_STATES.items() if state not in allowed]
