@@ -32,6 +32,8 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105
 
+# The previous key, for a day after rotating SECRET_KEY (docs/operations.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -257,6 +259,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.send_review_reminders",
         "schedule": crontab(minute=20),
     },
+    # Children's identity past its retention period is cleared (referrals/retention.py).
+    "clear-expired-child-identities": {
+        "task": "referrals.tasks.clear_expired_identities",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- Placements (contracts) -----------------------------------------------------------------
@@ -359,6 +366,21 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dps.lockout.locked_out"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("NUM_PROXIES", "0")) or None
 AXES_VERBOSE = False
+
+# Children's identity is encrypted at rest (django-encrypted-model-fields, Fernet). One key, or
+# several separated by commas: the first encrypts, all decrypt, so a new key goes first and
+# `manage.py rotate_child_keys` re-encrypts (docs/operations.md). Required with DEBUG off.
+_field_keys = env_list("FIELD_ENCRYPTION_KEY")
+if not _field_keys:
+    if not DEBUG and not env_bool("TESTING"):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is off.")
+    _field_keys = ["ZGV2ZWxvcG1lbnQtb25seS1rZXktbm90LWZvci11c2U="]  # noqa: S105 - dev only
+FIELD_ENCRYPTION_KEY = _field_keys
+# How long a child's identity is kept after their last placement ends (then cleared by a
+# scheduled task; the anonymised records stay for reporting).
+CHILD_IDENTITY_RETENTION_YEARS = int(os.environ.get("CHILD_IDENTITY_RETENTION_YEARS", "7"))
 
 # API tokens expire this many hours after they were issued; DELETE /api/v1/auth/token/
 # revokes the caller's token at once.

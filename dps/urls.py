@@ -23,6 +23,7 @@ router.register("memberships", admission.MembershipViewSet, basename="membership
 router.register("debarments", admission.DebarmentViewSet, basename="debarment")
 router.register("needs", referrals.NeedViewSet, basename="need")
 router.register("referrals", referrals.ReferralViewSet, basename="referral")
+router.register("children", referrals.ChildViewSet, basename="child")
 router.register("opportunities", calloffs.OpportunityViewSet, basename="opportunity")
 router.register("eois", calloffs.EoiViewSet, basename="eoi")
 router.register("calloffs", calloffs.CallOffViewSet, basename="calloff")

@@ -6,7 +6,11 @@ reaches; providers only ever see the anonymised referral through an allowlist.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django_fsm import FSMField, FSMModelMixin, transition
+from encrypted_model_fields.fields import EncryptedCharField, EncryptedDateField
+
+from referrals.crypto import reference_digest, reference_digests
 
 
 class Need(models.Model):
@@ -66,30 +70,62 @@ class PanelDecision(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
+class ChildQuerySet(models.QuerySet):
+    """The case reference is stored encrypted: an exact lookup on it becomes a lookup on its
+    keyed digest, so `get_or_create(authority=..., case_reference=...)` still works."""
+
+    def _filter_or_exclude(self, negate, args, kwargs):
+        if "case_reference" in kwargs:
+            kwargs = dict(kwargs)
+            # Under every configured key: rows not yet re-keyed after a rotation still match.
+            kwargs["case_reference_digest__in"] = reference_digests(kwargs.pop("case_reference"))
+        refused = [name for name in kwargs
+                   if name.split("__")[0] in Child.ENCRYPTED and "__" in name]
+        if refused:
+            raise ValueError(f"Encrypted fields cannot be searched: {', '.join(refused)}")
+        return super()._filter_or_exclude(negate, args, kwargs)
+
+
 class Child(models.Model):
     """A child's identity, held for one authority. Never serialised to a provider except the
-    awarded provider's placement view (name and date of birth only)."""
+    awarded provider's placement view (name and date of birth only). Encrypted at rest."""
+
+    ENCRYPTED = ("first_name", "last_name", "date_of_birth", "case_reference", "postcode")
 
     authority = models.ForeignKey("dps.Organisation", on_delete=models.PROTECT,
                                   related_name="children")
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField()
-    case_reference = models.CharField(max_length=50)
-    postcode = models.CharField(max_length=10, blank=True)
+    first_name = EncryptedCharField(max_length=100)
+    last_name = EncryptedCharField(max_length=100)
+    date_of_birth = EncryptedDateField(null=True, blank=True)
+    case_reference = EncryptedCharField(max_length=50)
+    case_reference_digest = models.CharField(max_length=64, editable=False, default="")
+    postcode = EncryptedCharField(max_length=10, blank=True)
+    identity_cleared_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the retention rule cleared the identity (names, date of birth, postcode).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ChildQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "children"
         constraints = [
-            models.UniqueConstraint(fields=["authority", "case_reference"],
+            models.UniqueConstraint(fields=["authority", "case_reference_digest"],
+                                    condition=Q(identity_cleared_at__isnull=True),
                                     name="child_case_reference_per_authority"),
         ]
 
     def __str__(self):
         # Deliberately not the name: str() ends up in logs and audit rows.
         return f"Child #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.case_reference_digest = reference_digest(self.case_reference)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "case_reference" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "case_reference_digest"}
+        super().save(*args, **kwargs)
 
 
 class Referral(FSMModelMixin, models.Model):

@@ -1,4 +1,5 @@
 from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -13,7 +14,8 @@ from dps.models import Role
 from providers.api.views import resolve_dps
 from referrals import services
 from referrals.api import serializers as s
-from referrals.models import Need, Referral
+from referrals.models import Child, Need, Referral
+from referrals.subject_access import subject_access_export
 
 STAFF = roles(Role.DPS_ADMIN, Role.COMMISSIONER, Role.BUDGET_HOLDER, Role.FINANCE)
 COMMISSIONER = roles(Role.COMMISSIONER)
@@ -82,3 +84,19 @@ class NeedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None
     permission_classes = [ActionRoles]
     action_roles = {"list": "__any__"}
+
+
+class ChildViewSet(viewsets.GenericViewSet):
+    """Children's records for the DPS administrator: the subject-access export only."""
+
+    permission_classes = [ActionRoles]
+    action_roles = {"subject_access": roles(Role.DPS_ADMIN)}
+    queryset = Child.objects.select_related("authority").order_by("pk")
+    serializer_class = None
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT},
+                   description="Everything held about one child (UK GDPR Article 15), as JSON. "
+                               "DPS administrator only; the export is audited.")
+    @action(detail=True, methods=["get"], url_path="subject-access")
+    def subject_access(self, request, pk=None):
+        return Response(subject_access_export(self.get_object(), by=request.user))

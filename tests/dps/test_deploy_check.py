@@ -4,6 +4,7 @@ Each check runs `manage.py` in a fresh process with a production-like environmen
 own settings (dps.test_settings) switch HTTPS-only behaviour off and must not leak in.
 """
 
+import base64
 import os
 import secrets
 import string
@@ -27,6 +28,7 @@ def production_env(tmp_path, **overrides):
         DJANGO_SETTINGS_MODULE="dps.settings",
         DEBUG="0",
         SECRET_KEY=random_secret_key(),
+        FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         ALLOWED_HOSTS="dps.example.org",
         CSRF_TRUSTED_ORIGINS="https://dps.example.org",
         VAR_DIR=str(tmp_path),
@@ -77,3 +79,11 @@ def test_demo_settings_need_no_configuration(tmp_path):
     result = run(["manage.py", "check"], env)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_an_encryption_key(tmp_path):
+    env = production_env(tmp_path)
+    env.pop("FIELD_ENCRYPTION_KEY")
+    result = run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: FIELD_ENCRYPTION_KEY must be set" in result.stderr

@@ -54,6 +54,7 @@ from providers.management.commands.seed_scale import (
     explicit_timestamps,
 )
 from providers.models import Dps, Membership, PriceUnit
+from referrals.crypto import reference_digest
 from referrals.models import (
     Alternative,
     BudgetKind,
@@ -154,6 +155,12 @@ def explicit_updates(*fields):
             field.auto_now = value
 
 
+def seeded_children():
+    """Children of the seeded authorities (case references are encrypted, so not by prefix)."""
+    return Child.objects.filter(
+        authority__in=Organisation.objects.filter(users__username__startswith=PREFIX))
+
+
 def _batches(rows, size=BATCH):
     batch = []
     for row in rows:
@@ -195,7 +202,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             if reset:
                 self.wipe()
-            elif Child.objects.filter(case_reference__startswith=CASE_PREFIX).exists():
+            elif seeded_children().exists():
                 raise CommandError("seed_calloffs has already run on this database: pass "
                                    "--reset to delete its data and seed again.")
             counts = Generator(dps, random.Random(seed), calloffs, invite_per_calloff).run()
@@ -231,7 +238,7 @@ class Command(BaseCommand):
             cursor.execute(f"{verb} " + ", ".join(map(connection.ops.quote_name, tables)))
 
     def wipe(self):
-        children = Child.objects.filter(case_reference__startswith=CASE_PREFIX)
+        children = seeded_children()
         referrals = Referral.objects.filter(child__in=children)
         calloffs = CallOff.objects.filter(referral__in=referrals)
         owned = [
@@ -503,6 +510,7 @@ class Generator:
             authority=p.authority, first_name=rng.choice(FIRST_NAMES),
             last_name=rng.choice(LAST_NAMES), date_of_birth=dob,
             case_reference=f"{CASE_PREFIX}{index + 1:06d}", postcode=p.authority.postcode,
+            case_reference_digest=reference_digest(f"{CASE_PREFIX}{index + 1:06d}"),
             created_at=created, updated_at=created,
         )
         lo, hi, _ = LOT_PROFILES[code][1]
