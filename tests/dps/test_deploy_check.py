@@ -87,3 +87,31 @@ def test_production_refuses_to_start_without_an_encryption_key(tmp_path):
     result = run(["manage.py", "check"], env)
     assert result.returncode != 0
     assert "ImproperlyConfigured: FIELD_ENCRYPTION_KEY must be set" in result.stderr
+
+
+def test_with_the_database_down_health_says_503_and_pages_a_plain_error(tmp_path):
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "client = Client(HTTP_HOST='dps.example.org', raise_request_exception=False,\n"
+        "                HTTP_X_FORWARDED_PROTO='https')\n"
+        "health = client.get('/healthz')\n"
+        "page = client.post('/sign-in/', {'username': 'someone', 'password': 'x'})\n"
+        "print('HEALTH', health.status_code, health.json()['database'])\n"
+        "print('PAGE', page.status_code)\n"
+        "print(page.content.decode())\n"
+    )
+    # Nothing listens on port 9: connections are refused at once.
+    env = production_env(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:9/none")
+    # Production serves hashed static names from the manifest, as after `collectstatic`.
+    collected = run(["manage.py", "collectstatic", "--noinput", "-v", "0"], env)
+    assert collected.returncode == 0, collected.stderr
+    result = run(["-c", script], env)
+
+    assert result.returncode == 0, result.stderr
+    assert "HEALTH 503 unavailable" in result.stdout
+    assert "PAGE 500" in result.stdout
+    page = result.stdout.split("PAGE 500", 1)[1]
+    assert "Sorry, there is a problem with the service" in page
+    assert "Traceback" not in page
+    assert "OperationalError" not in page
