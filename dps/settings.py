@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "dps",
     "providers",
     "referrals",
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "dps.two_factor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -382,6 +386,11 @@ FIELD_ENCRYPTION_KEY = _field_keys
 # How long a child's identity is kept after their last placement ends (then cleared by a
 # scheduled task; the anonymised records stay for reporting).
 CHILD_IDENTITY_RETENTION_YEARS = int(os.environ.get("CHILD_IDENTITY_RETENTION_YEARS", "7"))
+
+# Two-factor sign-in (TOTP) for staff roles (dps_admin, commissioner, budget_holder, finance);
+# on by default in production. The demo and the test suite turn it off unless a test asks.
+STAFF_TWO_FACTOR = env_bool("STAFF_TWO_FACTOR", not DEBUG and not env_bool("TESTING"))
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Placements DPS")
 
 # API tokens expire this many hours after they were issued; DELETE /api/v1/auth/token/
 # revokes the caller's token at once.

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dps import views
+from dps import two_factor_views, views
 from dps.forms import SignInForm
 
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
         template_name="registration/sign_in.html", authentication_form=SignInForm,
         redirect_authenticated_user=True), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("two-factor/setup/", two_factor_views.setup, name="two-factor-setup"),
+    path("two-factor/verify/", two_factor_views.verify, name="two-factor-verify"),
     path("providers/", include(("providers.urls", "providers"))),
     path("referrals/", include(("referrals.urls", "referrals"))),
     path("monitoring/", include(("monitoring.urls", "monitoring"))),

@@ -61,6 +61,10 @@ class RegisterOutputSerializer(serializers.Serializer):
 class TokenInputSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"})
+    otp = serializers.CharField(
+        required=False, allow_blank=True, max_length=10,
+        help_text="Staff accounts where two-factor sign-in is on: the 6-digit code from the "
+                  "authenticator app (else 400 `otp_required` / `invalid_otp`).")
 
 
 class TokenOutputSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from dps import services
+from dps import services, two_factor
 from dps.api import serializers as s
 from dps.api.auth import ExpiringTokenAuthentication, token_expired
 from dps.api.mixins import ServiceActionMixin
@@ -35,10 +35,12 @@ class TokenView(APIView):
         data.is_valid(raise_exception=True)
         # The Django request, not DRF's wrapper: django-axes marks a lockout on it and its
         # middleware answers 429 from that mark.
-        user = authenticate(request._request, **data.validated_data)
+        user = authenticate(request._request, username=data.validated_data["username"],
+                            password=data.validated_data["password"])
         if user is None:
             raise RuleViolation("The username or password is not right.",
                                 code="invalid_credentials")
+        two_factor.verify_for_token(user, data.validated_data.get("otp"))
         token, _ = Token.objects.get_or_create(user=user)
         if token_expired(token):
             # An expired token is replaced, never revived.
