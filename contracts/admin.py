@@ -4,11 +4,13 @@ from django.contrib import admin
 
 from contracts.models import (
     AgreementVersion,
+    BlockContract,
     FeeChange,
     FeePeriod,
     Placement,
     PlacementReview,
     SupportItem,
+    VolumeDiscountTier,
 )
 
 
@@ -104,3 +106,32 @@ class SupportItemAdmin(ReadOnlyAdmin):
 class AgreementVersionAdmin(ReadOnlyAdmin):
     list_display = ["placement", "version", "reason", "created_at"]
     exclude = ["pdf"]
+
+
+class BlockPlacementInline(ReadOnlyInline):
+    model = Placement
+    fk_name = "block"
+    fields = ["status", "child", "start_date", "planned_end_date", "end_date", "price"]
+    readonly_fields = fields
+
+
+@admin.register(BlockContract)
+class BlockContractAdmin(ReadOnlyAdmin):
+    """Read-only: blocks are bought through the service (membership and cap checks, audit)."""
+
+    list_display = ["id", "reference", "authority", "provider", "lot", "beds", "price_per_bed",
+                    "unit", "start_date", "end_date"]
+    list_filter = ["lot"]
+    list_select_related = ["authority", "provider", "lot"]
+    search_fields = ["reference", "provider__name", "authority__name"]
+    inlines = [BlockPlacementInline]
+
+
+@admin.register(VolumeDiscountTier)
+class VolumeDiscountTierAdmin(ReadOnlyAdmin):
+    """Read-only: tiers are set and removed on the volume discounts page (audited)."""
+
+    list_display = ["id", "provider", "lot", "min_concurrent", "percent", "created_at"]
+    list_filter = ["lot"]
+    list_select_related = ["provider", "lot"]
+    search_fields = ["provider__name"]

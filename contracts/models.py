@@ -286,6 +286,12 @@ class BlockContract(models.Model):
     start_date = models.DateField()
     end_date = models.DateField()
     notes = models.TextField(blank=True)
+    price_cap = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True,
+        help_text="The provider's cap on the lot when the block was bought.")
+    cap_warning_acknowledged = models.BooleanField(
+        default=False, help_text="The price per bed was above the provider's cap and the "
+                                 "commissioner acknowledged it.")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")

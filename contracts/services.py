@@ -6,6 +6,7 @@ and writes the audit row in the same transaction. E-mail goes after commit, ids 
 
 import hashlib
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -15,15 +16,19 @@ from django_fsm import can_proceed
 from contracts import rules, tasks
 from contracts.models import (
     AgreementVersion,
+    BlockContract,
     EndReason,
     FeeChange,
     FeePeriod,
     Placement,
     PlacementReview,
     SupportItem,
+    VolumeDiscountTier,
 )
 from dps import audit
-from dps.errors import Conflict, InvalidTransition, NotFound, RuleViolation
+from dps.errors import Conflict, Forbidden, InvalidTransition, NotFound, RuleViolation
+from dps.models import Role
+from dps.money import pennies
 from dps.transitions import move
 from providers.models import Membership, PriceUnit
 
@@ -134,18 +139,229 @@ def _create_placement(*, by, reason, audit_data, **fields):
 
 @transaction.atomic
 def create_placement_from_award(calloff, eoi, *, by):
-    """The approved award becomes a placement (route `dps`) with its first fee period."""
+    """The approved award becomes a placement (route `dps`) with its first fee period, at the
+    awarded price less the provider's volume discount on the lot, if a tier applies."""
     referral = calloff.referral
     start = eoi.proposed_start or referral.placement_start
+    live, tier = volume_discount_for(eoi.provider, calloff.lot)
+    price, before, percent = discounted_price(eoi.price, tier)
+    discount = {"price_before_discount": str(before), "discount_percent": str(percent),
+                "live_placements": live} if tier else {}
     return _create_placement(
         by=by, reason=f"Award of call-off {calloff.pk}",
-        audit_data={"calloff": calloff.pk, "eoi": eoi.pk},
+        audit_data={"calloff": calloff.pk, "eoi": eoi.pk, **discount},
         authority_id=calloff.authority_id, provider=eoi.provider, provider_name=eoi.provider.name,
         lot=calloff.lot, route=Placement.Route.DPS, calloff=calloff, eoi=eoi,
         child=referral.child, start_date=start,
         planned_end_date=start + timedelta(weeks=referral.duration_weeks) - timedelta(days=1),
-        price=eoi.price, price_unit=calloff.lot.price_unit,
+        price=price, price_unit=calloff.lot.price_unit,
         hours_per_week=referral.hours_per_week,
+        price_before_discount=before, discount_percent=percent,
+    )
+
+
+# --- Volume discounts -----------------------------------------------------------------------
+
+def volume_discount_for(provider, lot):
+    """(live placements counting the new one, the tier that applies or None).
+
+    Live means pending start or active, on any route, for any authority: the tiers are the
+    provider's offer to the whole DPS. The provider's membership row of the lot is locked so
+    two awards to the same provider at once count each other.
+    """
+    list(Membership.objects.select_for_update().filter(
+        provider=provider, lot=lot, status__in=Membership.LIVE).values_list("pk", flat=True))
+    live = Placement.objects.filter(
+        provider=provider, lot=lot,
+        status__in=[Placement.Status.PENDING_START, Placement.Status.ACTIVE]).count() + 1
+    tier = (VolumeDiscountTier.objects.filter(provider=provider, lot=lot,
+                                              min_concurrent__lte=live)
+            .order_by("-min_concurrent").first())
+    return live, tier
+
+
+def discounted_price(price, tier):
+    """(price payable, price before discount or None, percent or None), half up to pennies."""
+    if tier is None:
+        return price, None, None
+    payable = pennies(price * (Decimal(100) - tier.percent) / Decimal(100))
+    return payable, price, tier.percent
+
+
+def _require_dps_admin(by):
+    if by is None or not by.has_role(Role.DPS_ADMIN):
+        raise Forbidden("Only a DPS administrator sets volume discounts.")
+
+
+@transaction.atomic
+def set_volume_discount(*, by, provider, lot, min_concurrent, percent):
+    """Set the provider's discount on the lot from `min_concurrent` live placements (a tier at
+    that threshold already set is changed). New DPS placements pick it up; earlier ones keep
+    their price."""
+    _require_dps_admin(by)
+    problems = {}
+    if provider is None or not provider.is_provider:
+        problems["provider"] = ["Not a provider organisation."]
+    if min_concurrent is None or min_concurrent < 2:
+        problems["min_concurrent"] = ["At least 2: a discount is for more than one placement."]
+    if percent is None or not Decimal(0) < percent < Decimal(100):
+        problems["percent"] = ["More than 0 and less than 100."]
+    if problems:
+        raise RuleViolation("Some fields are not valid: see fields.", code="invalid",
+                            fields=problems)
+    tier = (VolumeDiscountTier.objects.select_for_update()
+            .filter(provider=provider, lot=lot, min_concurrent=min_concurrent).first())
+    before = str(tier.percent) if tier else None
+    if tier is None:
+        try:
+            with transaction.atomic():
+                tier = VolumeDiscountTier.objects.create(
+                    provider=provider, lot=lot, min_concurrent=min_concurrent, percent=percent,
+                    created_by=by)
+        except IntegrityError as exc:  # another administrator set the same threshold
+            raise Conflict("A tier at that threshold was set at the same moment; "
+                           "reload and try again.") from exc
+        tier.created = True
+    else:
+        tier.percent = percent
+        tier.save(update_fields=["percent"])
+        tier.created = False
+    audit.record(tier, "volumediscount.set", by=by,
+                 data={"provider": provider.pk, "lot": lot.code,
+                       "min_concurrent": min_concurrent, "percent": str(percent),
+                       "previous_percent": before})
+    return tier
+
+
+@transaction.atomic
+def remove_volume_discount(tier, *, by):
+    _require_dps_admin(by)
+    tier = VolumeDiscountTier.objects.select_for_update().filter(pk=tier.pk).first()
+    if tier is None:
+        raise NotFound()
+    audit.record(tier, "volumediscount.removed", by=by,
+                 data={"provider": tier.provider_id, "lot": tier.lot_id,
+                       "min_concurrent": tier.min_concurrent, "percent": str(tier.percent)})
+    tier.delete()
+
+
+# --- Block contracts ------------------------------------------------------------------------
+
+def _admitted_membership(provider, lot):
+    """The provider's admitted (not suspended, not removed) membership of the lot, or None."""
+    return Membership.objects.filter(provider=provider, lot=lot,
+                                     status=Membership.Status.ADMITTED).first()
+
+
+@transaction.atomic
+def create_block_contract(*, by, provider, lot, beds, price_per_bed, start_date, end_date,
+                          reference="", hours_per_week=None, notes="",
+                          acknowledge_cap_warning=False):
+    """Buy `beds` beds from an admitted member of the lot for a period, at a price per bed in
+    the lot's unit. A price above the provider's cap is a warning to acknowledge."""
+    authority = by.organisation if by is not None else None
+    if authority is None or not authority.is_authority:
+        raise NotFound()
+    problems = {}
+    if provider is None or not provider.is_provider:
+        problems["provider"] = ["Choose a provider organisation."]
+    if beds is None or beds < 1:
+        problems["beds"] = ["A block has at least 1 bed."]
+    if price_per_bed is None or price_per_bed <= 0:
+        problems["price_per_bed"] = ["The price per bed must be more than £0."]
+    if start_date and end_date and end_date < start_date:
+        problems["end_date"] = ["The end date must be on or after the start date."]
+    if lot.price_unit == PriceUnit.HOUR and not hours_per_week:
+        problems["hours_per_week"] = ["Enter the hours a week: the lot is priced by the hour."]
+    if problems:
+        raise RuleViolation("Some fields are not valid: see fields.", code="invalid",
+                            fields=problems)
+    membership = _admitted_membership(provider, lot)
+    if membership is None:
+        raise RuleViolation(
+            f"{provider.name} is not an admitted member of {lot.name} (suspended, removed or "
+            f"never admitted), so no block can be bought from it.",
+            code="provider_not_admitted",
+            fields={"provider": [f"{provider.name} is not an admitted member of {lot.name}: "
+                                 f"choose a provider admitted to the lot."]})
+    cap = membership.price_cap
+    above = price_per_bed > cap
+    if above and not acknowledge_cap_warning:
+        raise RuleViolation(
+            f"£{price_per_bed} is above the provider's price cap on this lot, £{cap} "
+            f"{unit_label(lot.price_unit)}. Confirm you accept that to go ahead.",
+            code="above_price_cap_unacknowledged",
+            fields={"acknowledge_cap_warning": [
+                f"The price per bed is above the cap of {cap}: send true to accept it."]})
+    block = BlockContract.objects.create(
+        authority=authority, provider=provider, lot=lot, reference=(reference or "").strip(),
+        beds=beds, price_per_bed=price_per_bed, unit=lot.price_unit,
+        hours_per_week=hours_per_week if lot.price_unit == PriceUnit.HOUR else None,
+        start_date=start_date, end_date=end_date, notes=(notes or "").strip(),
+        price_cap=cap, cap_warning_acknowledged=above, created_by=by)
+    audit.record(block, "blockcontract.created", by=by,
+                 data={"provider": provider.pk, "lot": lot.code, "beds": beds,
+                       "price_per_bed": str(price_per_bed), "unit": block.unit,
+                       "start_date": start_date.isoformat(), "end_date": end_date.isoformat(),
+                       "price_cap": str(cap), "cap_warning_acknowledged": above})
+    return block
+
+
+def _occupied_until(placement_end, planned_end, block_end):
+    return min(placement_end or planned_end or block_end, block_end)
+
+
+def _peak_occupancy(block, start, end):
+    """The most beds occupied on any one day from `start` to `end` (inclusive)."""
+    stays = [(s, _occupied_until(e, p, block.end_date)) for s, e, p in
+             block.placements.values_list("start_date", "end_date", "planned_end_date")]
+    stays = [(s, e) for s, e in stays if s <= end and e >= start]
+    # Occupancy only rises on a start day: the peak is at `start` or at a later stay's start.
+    days = {start} | {s for s, _ in stays if s > start}
+    return max((sum(1 for s, e in stays if s <= d <= e) for d in days), default=0)
+
+
+@transaction.atomic
+def place_into_block(block, *, by, start_date, planned_end_date=None, child=None):
+    """A placement (route `block`) into a bed of the block, at the block's price per bed.
+
+    The block row is locked first, so parallel placements into its last bed queue here and
+    only one finds the bed free.
+    """
+    block = BlockContract.objects.select_for_update(of=("self",)).select_related(
+        "provider", "lot", "authority").filter(pk=block.pk).first()
+    if block is None or by is None or by.organisation_id != block.authority_id:
+        raise NotFound()
+    planned_end_date = planned_end_date or block.end_date
+    problems = {}
+    if not block.start_date <= start_date <= block.end_date:
+        problems["start_date"] = [f"The start date must be between {block.start_date:%-d %B %Y}"
+                                  f" and {block.end_date:%-d %B %Y}, the block's dates."]
+    if planned_end_date < start_date:
+        problems["planned_end_date"] = ["The planned end must be on or after the start date."]
+    elif planned_end_date > block.end_date:
+        problems["planned_end_date"] = [f"The planned end must be on or before "
+                                        f"{block.end_date:%-d %B %Y}, when the block ends."]
+    if problems:
+        raise RuleViolation(
+            f"A placement into this block must fall within its dates, "
+            f"{block.start_date:%-d %B %Y} to {block.end_date:%-d %B %Y}.",
+            code="outside_block_dates", fields=problems)
+    peak = _peak_occupancy(block, start_date, planned_end_date)
+    if peak >= block.beds:
+        raise RuleViolation(
+            f"Every bed in this block ({block.beds}) is taken on some day from "
+            f"{start_date:%-d %B %Y} to {planned_end_date:%-d %B %Y}.",
+            code="block_full",
+            fields={"start_date": ["No bed is free in this block for the whole period."]})
+    return _create_placement(
+        by=by, reason=f"Placement into block contract {block.pk}",
+        audit_data={"block": block.pk, "beds": block.beds, "occupied_before": peak},
+        authority=block.authority, provider=block.provider, provider_name=block.provider.name,
+        lot=block.lot, route=Placement.Route.BLOCK, block=block,
+        child=_spot_child(block.authority, child) if child else None,
+        start_date=start_date, planned_end_date=planned_end_date,
+        price=block.price_per_bed, price_unit=block.unit, hours_per_week=block.hours_per_week,
     )
 
 
@@ -582,6 +798,8 @@ def end_placement(placement, *, by, end_date, reason, notes=""):
     if last is not None:
         last.effective_to = end_date
         last.save(update_fields=["effective_to"])
+    breakdown = (reason == EndReason.PLACEMENT_BREAKDOWN
+                 and placement.end_reason != EndReason.PLACEMENT_BREAKDOWN)
     placement.end_date = end_date
     placement.end_reason = reason
     placement.end_notes = notes or ""
@@ -603,7 +821,22 @@ def end_placement(placement, *, by, end_date, reason, notes=""):
         placement.save(update_fields=["end_date", "end_reason", "end_notes", "ended_by"])
         audit.record(placement, "placement.end_scheduled", by=by, reason=notes or reason,
                      data=data)
+    if breakdown and placement.provider_id is not None:
+        _raise_breakdown_trigger(placement, by=by, end_date=end_date)
     return placement
+
+
+def _raise_breakdown_trigger(placement, *, by, end_date):
+    """A breakdown is information between assessments: the provider's reassessment is due now
+    (ADR 0008). Raised once, in the same transaction as the ending."""
+    from monitoring.models import TriggerKind
+    from monitoring.services import raise_trigger
+
+    # The notes stay on the placement: they may name the child, and triggers travel wider.
+    details = (f"Placement {placement.pk} ({placement.lot.name}, for {placement.authority.name})"
+               f" broke down; it ends on {end_date:%-d %B %Y}.")
+    raise_trigger(by=by, provider=placement.provider, kind=TriggerKind.PLACEMENT_BREAKDOWN,
+                  details=details, placement=placement)
 
 
 # --- Time-driven work -----------------------------------------------------------------------

@@ -17,19 +17,25 @@ from django.views.decorators.http import require_POST
 from contracts import selectors, services
 from contracts.forms import (
     ApproveFeeChangeForm,
+    BlockContractForm,
+    BlockPlacementForm,
     DeclineFeeChangeForm,
     EndForm,
     FeeChangeForm,
+    OccupancyForm,
     PlacementFilterForm,
     ReviewForm,
+    SpotPlacementForm,
     SupportItemForm,
+    SupportReviewForm,
+    VolumeDiscountForm,
 )
-from contracts.models import FeeChange, FeePeriod, Placement
+from contracts.models import FeeChange, FeePeriod, Placement, VolumeDiscountTier
 from dps.errors import DomainError
 from dps.models import Organisation, Role
 from dps.paging import paginate
 from dps.views import role_required
-from providers.models import Lot
+from providers.models import Lot, Membership
 
 PAGE_SIZE = 25
 STAFF = (Role.COMMISSIONER, Role.DPS_ADMIN, Role.FINANCE, Role.BUDGET_HOLDER)
@@ -55,7 +61,7 @@ def _page_query(request):
 
 
 def _with_provider(queryset):
-    return queryset.select_related("provider", "authority", "lot", "child")
+    return queryset.select_related("provider", "authority", "lot", "child", "block")
 
 
 # --- Authority staff: the list --------------------------------------------------------------
@@ -69,6 +75,7 @@ def placement_list(request):
         kind=Organisation.Kind.PROVIDER,
         pk__in=selectors.placements_for(request.user).values("provider_id")).order_by("name")]
     form = PlacementFilterForm(request.GET or None, lots=lots, providers=providers)
+    block = None
     if form.is_bound and form.is_valid():
         wanted = form.cleaned_data
         if wanted["lot"]:
@@ -81,11 +88,15 @@ def placement_list(request):
             queryset = queryset.filter(route=wanted["route"])
         if wanted["review_due"]:
             queryset = selectors.review_due(queryset, wanted["review_due"])
+        if wanted["block"]:
+            block = selectors.blocks_for(request.user).filter(pk=wanted["block"]).first()
+            queryset = queryset.filter(block=block) if block else queryset.none()
     page = _page(request, queryset)
     return render(request, "contracts/list.html", {
-        "page": page, "query": _page_query(request), "form": form,
+        "page": page, "query": _page_query(request), "form": form, "in_block": block,
         "problems": form.error_summary() if form.is_bound else [],
         "today": timezone.localdate(),
+        "can_record_spot": request.user.has_role(Role.COMMISSIONER),
     })
 
 
@@ -139,7 +150,7 @@ def _detail_page(request, placement, *, bound=None, status=200):
         "next_review": services.next_review(placement),
         "versions": _versions(placement),
         "today": timezone.localdate(),
-        "can_act": can_act and live, "live": live,
+        "can_act": can_act and live, "live": live, "block_link": True,
         "problems": problems,
         **forms,
     }, status=status)
@@ -352,3 +363,209 @@ def request_fee_change(request, pk):
 @role_required(Role.PROVIDER)
 def my_agreement(request, pk, version):
     return _agreement_response(_provider_placement(request, pk), version)
+
+
+def _posted(request):
+    """The POST data, bound even when empty (an empty form must show its errors)."""
+    return request.POST if request.method == "POST" else None
+
+
+# --- Block contracts ------------------------------------------------------------------------
+
+def _lot_choices():
+    lots = [(str(lot.pk), f"{lot.name} ({lot.get_price_unit_display()})")
+            for lot in Lot.objects.select_related("dps").order_by("dps_id", "position", "code")]
+    return lots
+
+
+def _admitted_providers():
+    """Providers admitted (not suspended, not removed) to at least one lot."""
+    return [(str(org.pk), org.name) for org in Organisation.objects.filter(
+        kind=Organisation.Kind.PROVIDER, memberships__status=Membership.Status.ADMITTED)
+        .distinct().order_by("name")]
+
+
+def _own_block(request, pk):
+    return get_object_or_404(selectors.blocks_for(request.user), pk=pk)
+
+
+@role_required(*STAFF)
+def block_list(request):
+    page = _page(request, selectors.blocks_for(request.user))
+    return render(request, "contracts/block_list.html", {
+        "page": page, "query": _page_query(request),
+        "can_buy": request.user.has_role(Role.COMMISSIONER),
+    })
+
+
+@role_required(Role.COMMISSIONER)
+def block_create(request):
+    form = BlockContractForm(_posted(request), providers=_admitted_providers(),
+                             lots=_lot_choices())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            block = services.create_block_contract(
+                by=request.user, provider=Organisation.objects.get(pk=int(data["provider"])),
+                lot=Lot.objects.get(pk=int(data["lot"])), beds=data["beds"],
+                price_per_bed=data["price_per_bed"], start_date=data["start_date"],
+                end_date=data["end_date"], reference=data["reference"],
+                hours_per_week=data["hours_per_week"], notes=data["notes"],
+                acknowledge_cap_warning=data["acknowledge_cap_warning"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Block contract bought: {block.beds} "
+                                      f"bed{'s' if block.beds != 1 else ''} from "
+                                      f"{block.provider.name}.")
+            return redirect("contracts:block", pk=block.pk)
+    return render(request, "contracts/block_form.html", {
+        "form": form, "problems": form.error_summary() if form.is_bound else []})
+
+
+@role_required(*STAFF)
+def block_detail(request, pk):
+    block = _own_block(request, pk)
+    first, last = selectors.financial_year()
+    wanted = {key: value for key, value in request.GET.items() if key.startswith("date_")}
+    form = OccupancyForm(wanted or None, initial={"date_from": first, "date_to": last})
+    date_from, date_to = first, last
+    if form.is_bound and form.is_valid():
+        date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    placements = list(_with_provider(selectors.placements_for(request.user))
+                      .filter(block=block).order_by("start_date", "id"))
+    # Not "block": inside {% block %} tags that name is the template block.
+    return render(request, "contracts/block_detail.html", {
+        "contract": block, "unit": services.unit_label(block.unit),
+        "occupancy": selectors.block_occupancy(block, date_from, date_to),
+        "form": form, "problems": form.error_summary() if form.is_bound else [],
+        "placements": placements,
+        "can_place": request.user.has_role(Role.COMMISSIONER)
+        and request.user.organisation_id == block.authority_id
+        and block.end_date >= timezone.localdate(),
+    })
+
+
+@role_required(Role.COMMISSIONER)
+def block_place(request, pk):
+    block = _own_block(request, pk)
+    if block.authority_id != request.user.organisation_id:
+        raise Http404
+    form = BlockPlacementForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            placement = services.place_into_block(
+                block, by=request.user, start_date=data["start_date"],
+                planned_end_date=data["planned_end_date"], child=data["child"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Placed into the block from "
+                                      f"{placement.start_date:%-d %B %Y} at "
+                                      f"{_money(placement.price, placement.price_unit)}. The "
+                                      f"agreement has been issued.")
+            return redirect("contracts:block", pk=block.pk)
+    return render(request, "contracts/block_place.html", {
+        "contract": block, "form": form, "unit": services.unit_label(block.unit),
+        "problems": form.error_summary() if form.is_bound else []})
+
+
+# --- Volume discounts -----------------------------------------------------------------------
+
+def _discount_page(request, form, status=200):
+    tiers = VolumeDiscountTier.objects.select_related("provider", "lot").order_by(
+        "provider__name", "lot__position", "min_concurrent")
+    page = _page(request, tiers)
+    return render(request, "contracts/volume_discounts.html", {
+        "page": page, "query": _page_query(request), "form": form,
+        "problems": form.error_summary() if form.is_bound else []}, status=status)
+
+
+def _discount_form(data=None):
+    providers = [(str(org.pk), org.name) for org in Organisation.objects.filter(
+        kind=Organisation.Kind.PROVIDER, memberships__status__in=Membership.LIVE)
+        .distinct().order_by("name")]
+    return VolumeDiscountForm(data, providers=providers, lots=_lot_choices())
+
+
+@role_required(Role.DPS_ADMIN)
+def volume_discounts(request):
+    form = _discount_form(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tier = services.set_volume_discount(
+                by=request.user, provider=Organisation.objects.get(pk=int(data["provider"])),
+                lot=Lot.objects.get(pk=int(data["lot"])),
+                min_concurrent=data["min_concurrent"], percent=data["percent"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"{tier.provider.name}: {tier.percent:g}% off on "
+                                      f"{tier.lot.name} from {tier.min_concurrent} live "
+                                      f"placements.")
+            return redirect("contracts:volume-discounts")
+    return _discount_page(request, form)
+
+
+@require_POST
+@role_required(Role.DPS_ADMIN)
+def remove_volume_discount(request, pk):
+    tier = get_object_or_404(VolumeDiscountTier.objects.select_related("provider", "lot"),
+                             pk=pk)
+    services.remove_volume_discount(tier, by=request.user)
+    messages.success(request, f"Removed {tier.provider.name}'s {tier.percent:g}% discount on "
+                              f"{tier.lot.name} from {tier.min_concurrent} placements.")
+    return redirect("contracts:volume-discounts")
+
+
+# --- Spot placements ------------------------------------------------------------------------
+
+@role_required(Role.COMMISSIONER)
+def spot_placement(request):
+    form = SpotPlacementForm(_posted(request), lots=_lot_choices())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            placement = services.record_spot_placement(
+                by=request.user, provider_name=data["provider_name"],
+                lot=Lot.objects.get(pk=int(data["lot"])), price=data["price"],
+                start_date=data["start_date"], planned_end_date=data["planned_end_date"],
+                hours_per_week=data["hours_per_week"],
+                exception_reason=data["exception_reason"], child=data["child"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, "Spot placement recorded. The agreement has been issued.")
+            return _to_detail(placement)
+    return render(request, "contracts/spot_form.html", {
+        "form": form, "problems": form.error_summary() if form.is_bound else []})
+
+
+# --- Support reviews ------------------------------------------------------------------------
+
+@role_required(Role.COMMISSIONER)
+def support_review(request, pk, item_pk):
+    placement = _own_placement(request, pk)
+    if placement.authority_id != request.user.organisation_id:
+        raise Http404
+    item = get_object_or_404(placement.support_items, pk=item_pk)
+    form = SupportReviewForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_support_review(
+                item, by=request.user, reviewed_on=data["reviewed_on"],
+                next_review_date=data["next_review_date"], notes=data["notes"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, "Support review recorded." + (
+                f" The next review is due on {data['next_review_date']:%-d %B %Y}."
+                if data["next_review_date"] else ""))
+            return _to_detail(placement, "#support")
+    return render(request, "contracts/support_review.html", {
+        "placement": placement, "item": item, "form": form,
+        "live": placement.status != Placement.Status.ENDED,
+        "problems": form.error_summary() if form.is_bound else []})

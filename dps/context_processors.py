@@ -26,6 +26,10 @@ def navigation(request):
         elif user.has_role(Role.PROVIDER):
             items.append(("My placements", reverse("contracts:my-placements")))
         if user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN):
+            items.append(("Block contracts", reverse("contracts:blocks")))
+        if user.has_role(Role.DPS_ADMIN):
+            items.append(("Volume discounts", reverse("contracts:volume-discounts")))
+        if user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN):
             items.append(("Monitoring", reverse("monitoring:attention")))
         elif user.has_role(Role.PROVIDER):
             items.append(("Monitoring", reverse("monitoring:mine")))

@@ -6,11 +6,13 @@ from decimal import Decimal
 from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
 from contracts.models import (
     AgreementVersion,
+    BlockContract,
     FeeChange,
     FeePeriod,
     Placement,
     PlacementReview,
     SupportItem,
+    VolumeDiscountTier,
 )
 from dps.models import AuditEntry, Organisation, User
 from monitoring.models import (
@@ -34,6 +36,7 @@ WATCHED = (Organisation, AuditEntry, AdmissionRound, Application, ApplicationLot
            FeePeriod, FeeChange, SupportItem, PlacementReview, AgreementVersion)
 WATCHED += (RiskAssessment, ReassessmentTrigger, MonitoringActivity, ActionPlan, ActionItem, Kpi,
             KpiReturn, KpiValue, OutcomeRating)
+WATCHED += (BlockContract, VolumeDiscountTier)
 WATCHED += (AnnualReport,)
 
 

@@ -4,7 +4,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 
 from contracts import selectors
-from contracts.models import FeeChange, Placement
+from contracts.models import BlockContract, FeeChange, Placement, VolumeDiscountTier
 
 
 class PlacementFilter(django_filters.FilterSet):
@@ -15,6 +15,7 @@ class PlacementFilter(django_filters.FilterSet):
                                             help_text="Authority id (DPS administrators).")
     status = django_filters.ChoiceFilter(choices=Placement.Status.choices)
     route = django_filters.ChoiceFilter(choices=Placement.Route.choices)
+    block = django_filters.NumberFilter(field_name="block_id", help_text="Block contract id.")
     review_due = django_filters.CharFilter(
         method="filter_review_due",
         help_text="true: the next review is due within the reminder window or overdue; "
@@ -22,7 +23,7 @@ class PlacementFilter(django_filters.FilterSet):
 
     class Meta:
         model = Placement
-        fields = ["lot", "provider", "authority", "status", "route", "review_due"]
+        fields = ["lot", "provider", "authority", "status", "route", "block", "review_due"]
 
     def filter_review_due(self, queryset, name, value):
         text = value.strip().lower()
@@ -44,3 +45,25 @@ class FeeChangeFilter(django_filters.FilterSet):
     class Meta:
         model = FeeChange
         fields = ["placement", "status"]
+
+
+class BlockContractFilter(django_filters.FilterSet):
+    lot = django_filters.CharFilter(field_name="lot__code", help_text="Lot code.")
+    provider = django_filters.NumberFilter(field_name="provider_id",
+                                           help_text="Provider organisation id.")
+    authority = django_filters.NumberFilter(field_name="authority_id",
+                                            help_text="Authority id (DPS administrators).")
+
+    class Meta:
+        model = BlockContract
+        fields = ["lot", "provider", "authority"]
+
+
+class VolumeDiscountFilter(django_filters.FilterSet):
+    lot = django_filters.CharFilter(field_name="lot__code", help_text="Lot code.")
+    provider = django_filters.NumberFilter(field_name="provider_id",
+                                           help_text="Provider organisation id.")
+
+    class Meta:
+        model = VolumeDiscountTier
+        fields = ["lot", "provider"]

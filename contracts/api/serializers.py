@@ -6,12 +6,14 @@ from rest_framework import serializers
 from contracts import services
 from contracts.models import (
     AgreementVersion,
+    BlockContract,
     EndReason,
     FeeChange,
     FeePeriod,
     Placement,
     PlacementReview,
     SupportItem,
+    VolumeDiscountTier,
 )
 from referrals.api.serializers import ChildInputSerializer
 
@@ -29,8 +31,9 @@ class PlacementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Placement
         fields = ["id", "authority", "provider", "provider_name", "lot", "route", "calloff",
-                  "start_date", "planned_end_date", "end_date", "end_reason", "price",
-                  "price_unit", "hours_per_week", "status", "next_review_date"]
+                  "block", "start_date", "planned_end_date", "end_date", "end_reason", "price",
+                  "price_unit", "hours_per_week", "price_before_discount", "discount_percent",
+                  "status", "next_review_date"]
         read_only_fields = fields
 
     def get_end_date(self, obj) -> str | None:
@@ -207,3 +210,92 @@ class AgreementVersionSerializer(serializers.ModelSerializer):
         model = AgreementVersion
         fields = ["version", "reason", "sha256", "created_at"]
         read_only_fields = fields
+
+
+# --- Block contracts --------------------------------------------------------------------------
+
+class BlockContractSerializer(serializers.ModelSerializer):
+    lot = serializers.CharField(source="lot.code")
+    provider_name = serializers.CharField(source="provider.name")
+    occupied_today = serializers.SerializerMethodField(
+        help_text="Beds occupied today by placements into the block.")
+
+    class Meta:
+        model = BlockContract
+        fields = ["id", "authority", "provider", "provider_name", "lot", "reference", "beds",
+                  "price_per_bed", "unit", "hours_per_week", "start_date", "end_date", "notes",
+                  "price_cap", "cap_warning_acknowledged", "occupied_today", "created_at"]
+        read_only_fields = fields
+
+    def get_occupied_today(self, obj) -> int:
+        return getattr(obj, "occupied_today", 0) or 0
+
+
+class BlockContractInputSerializer(serializers.Serializer):
+    provider = serializers.IntegerField(help_text="The provider organisation: an admitted "
+                                                  "member of the lot.")
+    lot = serializers.CharField(help_text="Lot code (or id).")
+    dps = serializers.SlugField(required=False, help_text="DPS code; the children's by default.")
+    reference = serializers.CharField(max_length=60, allow_blank=True, default="")
+    beds = serializers.IntegerField(min_value=1, max_value=10000)
+    price_per_bed = serializers.DecimalField(**MONEY, help_text="In the lot's unit.")
+    hours_per_week = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0,
+                                              max_value=168, required=False, allow_null=True,
+                                              default=None,
+                                              help_text="Needed when the lot is priced by hour.")
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    notes = serializers.CharField(allow_blank=True, default="")
+    acknowledge_cap_warning = serializers.BooleanField(
+        default=False, help_text="Accept a price per bed above the provider's cap.")
+
+
+class BlockPlacementInputSerializer(serializers.Serializer):
+    start_date = serializers.DateField(help_text="Within the block's dates.")
+    planned_end_date = serializers.DateField(
+        required=False, allow_null=True, default=None,
+        help_text="On or before the block's end; the block's end by default.")
+    child = ChildInputSerializer(required=False, allow_null=True, default=None)
+
+
+class OccupancySerializer(serializers.Serializer):
+    block = serializers.IntegerField()
+    date_from = serializers.DateField(help_text="As asked (`from`).")
+    date_to = serializers.DateField(help_text="As asked (`to`).")
+    days = serializers.IntegerField(help_text="Days of the range within the block's dates.")
+    beds = serializers.IntegerField()
+    bed_days_bought = serializers.IntegerField()
+    bed_days_occupied = serializers.IntegerField()
+    void_bed_days = serializers.IntegerField()
+    occupancy_percent = serializers.DecimalField(max_digits=5, decimal_places=2,
+                                                 allow_null=True)
+    daily_bed_price = serializers.DecimalField(
+        max_digits=14, decimal_places=4,
+        help_text="price / 7 (week), price × hours_per_week / 7 (hour), price / 365 (year).")
+    cost_bought = serializers.DecimalField(**MONEY, help_text="Bed-days bought × daily price.")
+    void_cost = serializers.DecimalField(**MONEY, help_text="Void bed-days × daily price.")
+    placements = serializers.IntegerField(help_text="Placements with days in the range.")
+
+
+# --- Volume discounts -------------------------------------------------------------------------
+
+class VolumeDiscountSerializer(serializers.ModelSerializer):
+    lot = serializers.CharField(source="lot.code")
+    provider_name = serializers.CharField(source="provider.name")
+
+    class Meta:
+        model = VolumeDiscountTier
+        fields = ["id", "provider", "provider_name", "lot", "min_concurrent", "percent",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class VolumeDiscountInputSerializer(serializers.Serializer):
+    provider = serializers.IntegerField()
+    lot = serializers.CharField(help_text="Lot code (or id).")
+    dps = serializers.SlugField(required=False, help_text="DPS code; the children's by default.")
+    min_concurrent = serializers.IntegerField(
+        help_text="Applies when the provider has at least this many live placements on the "
+                  "lot, the new one included (2 or more).")
+    percent = serializers.DecimalField(max_digits=5, decimal_places=2,
+                                       help_text="More than 0 and less than 100.")

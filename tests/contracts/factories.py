@@ -10,7 +10,7 @@ import factory
 from django.utils import timezone
 
 from contracts import rules
-from contracts.models import FeePeriod, Placement, PlacementReview
+from contracts.models import BlockContract, FeePeriod, Placement, PlacementReview
 from tests import factories as f
 from tests.calloffs import factories as cf
 
@@ -88,3 +88,37 @@ class SpotPlacementFactory(PlacementFactory):
 
 EVERY_STATE = {"pending_start": PendingPlacementFactory, "active": PlacementFactory,
                "ended": EndedPlacementFactory}
+
+
+class BlockContractFactory(factory.django.DjangoModelFactory):
+    """Two residential beds at £4,500 a week from an admitted member (cap £5,500), for the
+    financial year 2026/27."""
+
+    class Meta:
+        model = BlockContract
+        skip_postgeneration_save = True
+
+    authority = factory.SubFactory(f.AuthorityFactory)
+    provider = factory.SubFactory(f.ProviderOrgFactory)
+    lot = factory.LazyFunction(lambda: f.lot("residential"))
+    reference = factory.Sequence(lambda n: f"BLK-{n:03d}")
+    beds = 2
+    price_per_bed = Decimal("4500.00")
+    unit = factory.LazyAttribute(lambda b: b.lot.price_unit)
+    start_date = datetime.date(2026, 4, 1)
+    end_date = datetime.date(2027, 3, 31)
+    price_cap = Decimal("5500.00")
+
+    @factory.post_generation
+    def membership(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            f.AdmittedMembershipFactory(provider=obj.provider, lot=obj.lot,
+                                        price_cap=obj.price_cap)
+
+
+def block_placement(block, start, end=None, **kwargs):
+    """A placement occupying a bed of `block` from `start` to `end` (planned)."""
+    return PlacementFactory(authority=block.authority, provider=block.provider, lot=block.lot,
+                            route=Placement.Route.BLOCK, block=block, start_date=start,
+                            planned_end_date=end, price=block.price_per_bed, cap=False,
+                            **kwargs)

@@ -101,3 +101,20 @@ def test_four_reminder_workers_send_each_reminder_once():
     assert len(mail.outbox) == 30
     assert len({m.body for m in mail.outbox}) == 30
     assert not SupportItem.objects.filter(review_reminder_sent_at__isnull=True).exists()
+
+
+def test_parallel_placements_into_a_one_bed_block_place_exactly_one():
+    today = timezone.localdate()
+    block = pf.BlockContractFactory(beds=1, start_date=today - datetime.timedelta(days=10),
+                                    end_date=today + datetime.timedelta(days=355))
+    user = f.CommissionerFactory(organisation=block.authority)
+
+    def place(index):
+        body = {"start_date": str(today + datetime.timedelta(days=index))}
+        response = _client(user).post(f"/api/v1/blocks/{block.pk}/placements/", body,
+                                      format="json")
+        return response.status_code, response.json().get("code")
+
+    results = _race(8, place)
+    assert sorted(results) == [(201, None)] + [(400, "block_full")] * 7
+    assert block.placements.count() == 1
