@@ -58,7 +58,7 @@ def publish_referral(referral, *, by, deadline, short_deadline_reason="", qualit
                             fields={"quality_weight": ["quality_weight + price_weight = 100"]})
     check_publishable(referral, deadline=deadline, short_deadline_reason=short_deadline_reason)
     now = timezone.now()
-    referral.publish()
+    write_published = move(referral, "publish", by=by)
     referral.published_at = now
     referral.published_by = by
     referral.save(update_fields=["status", "published_at", "published_by"])
@@ -70,7 +70,7 @@ def publish_referral(referral, *, by, deadline, short_deadline_reason="", qualit
     )
     calloff.invited_count = _invite_admitted_members(calloff, now)
     calloff.save(update_fields=["invited_count"])
-    audit.record(referral, "referral.publish", by=by, from_state="draft", to_state="published")
+    write_published()
     audit.record(calloff, "calloff.published", by=by, to_state=calloff.status,
                  reason=short_deadline_reason,
                  data={"invited": calloff.invited_count, "deadline": deadline.isoformat()})

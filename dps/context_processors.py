@@ -8,7 +8,16 @@ def navigation(request):
     user = getattr(request, "user", None)
     items = []
     if user is not None and user.is_authenticated:
-        items.append(("Home", reverse("home")))
+        # "Home" is the role's front door itself (issue 8), so it shows as the current page.
+        if user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN):
+            home = reverse("dashboard")
+        elif user.has_role(Role.FINANCE) and not user.has_role(Role.BUDGET_HOLDER):
+            home = reverse("finance-workspace")
+        elif user.has_role(Role.PROVIDER):
+            home = reverse("portal")
+        else:
+            home = reverse("home")
+        items.append(("Home", home))
         if user.has_role(Role.COMMISSIONER):
             items.append(("Referrals", reverse("referrals:list")))
             items.append(("Call-offs", reverse("calloffs:list")))
@@ -33,6 +42,10 @@ def navigation(request):
             items.append(("Monitoring", reverse("monitoring:attention")))
         elif user.has_role(Role.PROVIDER):
             items.append(("Monitoring", reverse("monitoring:mine")))
+        if user.has_role(Role.FINANCE, Role.DPS_ADMIN):
+            items.append(("Finance", reverse("finance:spend")))
+        if user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN):
+            items.append(("Insight", reverse("insight:market")))
         if user.is_staff:
             items.append(("Back office", reverse("admin:index")))
     current = request.path if request is not None else ""

@@ -8,7 +8,7 @@ import datetime
 import re
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 from django.utils import timezone
@@ -185,3 +185,35 @@ class SignInForm(GovukFormMixin, AuthenticationForm):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
+
+
+# --- Front doors (issue 8) ------------------------------------------------------------------
+
+class InviteColleagueForm(GovukForm):
+    """A provider administrator invites a colleague: they choose their own password."""
+
+    first_name = forms.CharField(label="First name", max_length=150, required=False)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    email = forms.EmailField(
+        label="Email address", max_length=254,
+        help_text="We send the link to choose a password here.",
+        error_messages={"required": "Enter an email address",
+                        "invalid": "Enter an email address in the correct format, like "
+                                   "name@example.com"})
+    username = forms.CharField(
+        label="Username", max_length=150, help_text="They sign in with this.",
+        error_messages={"required": "Enter a username"})
+
+
+class ChoosePasswordForm(GovukFormMixin, SetPasswordForm):
+    """Choose a password from an invitation link (Django's SetPasswordForm, GOV.UK errors)."""
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        first, second = self.fields["new_password1"], self.fields["new_password2"]
+        first.label = "New password"
+        first.help_text = "At least 10 characters; not a common password or only numbers."
+        first.error_messages["required"] = "Enter a password"
+        second.label = "Confirm the password"
+        second.help_text = ""
+        second.error_messages["required"] = "Confirm the password"

@@ -72,6 +72,16 @@ class User(AbstractUser):
         max_digits=12, decimal_places=2, null=True, blank=True,
         help_text="Largest award value a budget holder may approve.",
     )
+    # The supplier portal (issue 8): "new since your last visit", and who may invite colleagues.
+    last_portal_visit = models.DateTimeField(
+        null=True, blank=True, help_text="When the provider user last opened the portal.")
+    is_org_admin = models.BooleanField(
+        default=False, help_text="A provider user who may invite colleagues to the organisation.")
+    invited_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The colleague who invited this user.")
+    invitation_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the set-password e-mail went (sent once).")
 
     def has_role(self, *roles):
         """True when the user holds any of `roles`; a superuser counts as a DPS administrator."""

@@ -105,4 +105,76 @@ def register_provider(*, organisation_name, area, postcode, companies_house_numb
         by=None, username=username, password=password, email=email,
         organisation=organisation, roles=[Role.PROVIDER],
     )
+    # The one who registered the organisation may invite colleagues (the supplier portal).
+    user.is_org_admin = True
+    user.save(update_fields=["is_org_admin"])
     return organisation, user
+
+
+# --- Supplier portal: a provider's own colleagues -------------------------------------------
+
+def may_invite(user):
+    """A provider organisation's administrator may invite colleagues: a user flagged so (the
+    one who registered it is), or, while nobody in the organisation is, its first active
+    user (organisations made by the DPS administrator or the demo)."""
+    if not (user.has_role(Role.PROVIDER) and user.organisation_id
+            and user.organisation.is_provider):
+        return False
+    if user.is_org_admin:
+        return True
+    colleagues = User.objects.filter(organisation_id=user.organisation_id, is_active=True)
+    if colleagues.filter(is_org_admin=True).exists():
+        return False
+    return colleagues.order_by("date_joined", "pk").values_list("pk", flat=True).first() \
+        == user.pk
+
+
+@transaction.atomic
+def invite_colleague(*, by, username, email, first_name="", last_name="", site_url=""):
+    """A provider user for the inviter's own organisation, with no password: a one-time
+    set-password link (Django's password-reset token) goes to `email` after commit."""
+    from dps.errors import Forbidden
+    from dps.tasks import send_invitation
+
+    if not may_invite(by):
+        raise Forbidden("Only your organisation's administrator can invite colleagues.")
+    username = (username or "").strip()
+    email = (email or "").strip()
+    problems = {}
+    if not username:
+        problems["username"] = ["Enter a username"]
+    if not email:
+        problems["email"] = ["Enter an email address"]
+    if problems:
+        raise RuleViolation("Some details are missing.", code="invalid", fields=problems)
+    if User.objects.filter(username__iexact=username).exists():
+        raise RuleViolation(
+            "That username is taken.", code="invalid",
+            fields={"username": ["A user with that username already exists."]},
+        )
+    user = User(username=username, email=email, first_name=first_name.strip(),
+                last_name=last_name.strip(), organisation=by.organisation,
+                roles=[Role.PROVIDER.value], invited_by=by)
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a concurrent invitation took the username
+        raise RuleViolation(
+            "That username is taken.", code="invalid",
+            fields={"username": ["A user with that username already exists."]},
+        ) from exc
+    audit.record(user, "user.invited", by=by,
+                 data={"organisation": by.organisation_id, "roles": [Role.PROVIDER.value]})
+    transaction.on_commit(lambda: send_invitation.delay(user.pk, site_url))
+    return user
+
+
+def record_portal_visit(user, now=None):
+    """Stamp the visit; returns the previous one ("new since your last visit")."""
+    from django.utils import timezone
+
+    previous = user.last_portal_visit
+    user.last_portal_visit = now or timezone.now()
+    User.objects.filter(pk=user.pk).update(last_portal_visit=user.last_portal_visit)
+    return previous

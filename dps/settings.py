@@ -318,6 +318,13 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
     "AnnualReportOutcomeEnum": "monitoring.models.AnnualReport.Outcome",
     "EscalationDecisionEnum": "monitoring.models.EscalationDecision",
 }
+# Finance reports' export jobs (reports/models.py).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
+    "ExportJobKindEnum": "reports.models.ExportJob.Kind",
+    "ExportJobFormatEnum": "reports.models.ExportJob.Format",
+    "ExportJobStatusEnum": "reports.models.ExportJob.Status",
+}
+
 # --- Open data (OCDS) ----------------------------------------------------------------------
 # The ocid prefix the Open Contracting Partnership assigned to the publisher (ocds-xxxxxx until
 # one is registered); every call-off's ocid is "<prefix>-calloff-<id>".

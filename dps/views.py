@@ -1,11 +1,18 @@
+from datetime import datetime
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from dps import audit, services
+from dps.errors import DomainError
 from dps.models import Role
 
 
@@ -20,6 +27,8 @@ def role_required(*roles):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
+        # Read by the permission matrix test (tests/security/matrix.py) to know a page's roles.
+        wrapped.required_roles = frozenset(roles)
         return wrapped
 
     return decorator
@@ -29,15 +38,168 @@ def role_required(*roles):
 def home(request):
     """Each role lands on its own front door."""
     user = request.user
-    if user.has_role(Role.DPS_ADMIN):
-        return redirect("providers:rounds")
-    if user.has_role(Role.COMMISSIONER):
-        return redirect("calloffs:list")
+    if user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN):
+        return redirect("dashboard")
     if user.has_role(Role.BUDGET_HOLDER):
         return redirect("calloffs:approvals")
+    if user.has_role(Role.FINANCE):
+        return redirect("finance-workspace")
     if user.has_role(Role.PROVIDER):
-        return redirect("providers:my-applications")
+        return redirect("portal")
     return render(request, "home.html")
+
+
+# --- The front doors (issue 8) --------------------------------------------------------------
+
+@role_required(Role.COMMISSIONER, Role.DPS_ADMIN)
+def dashboard(request):
+    """The commissioner's dashboard: what needs doing today, and a search box."""
+    from dps import dashboard as queries
+
+    query = request.GET.get("q", "")
+    results = None
+    if query.strip() and request.user.has_role(Role.COMMISSIONER):
+        results = queries.search(request.user, query)
+    return render(request, "dps/dashboard.html", {
+        "sections": queries.commissioner_dashboard(request.user),
+        "is_commissioner": request.user.has_role(Role.COMMISSIONER),
+        "is_admin": request.user.has_role(Role.DPS_ADMIN),
+        "query": query, "results": results,
+        "today": timezone.localdate(),
+    })
+
+
+def _portal_page(request, invite_form=None, status=200):
+    from dps import dashboard as queries
+    from dps.forms import InviteColleagueForm
+    from dps.services import may_invite
+
+    since = request.session.get("portal_since")
+    if since is None:
+        # A visit is a session: the previous one decides what is "new", kept in the session so
+        # a reload (or a failed invitation) shows the same list; the next session counts from
+        # this one.
+        previous = services.record_portal_visit(request.user)
+        since = previous.isoformat() if previous else ""
+        request.session["portal_since"] = since
+    since_at = datetime.fromisoformat(since) if since else None
+    data = queries.supplier_portal(request.user, since=since_at)
+    can_invite = may_invite(request.user)
+    return render(request, "dps/portal.html", {
+        **data, "since": since_at, "can_invite": can_invite,
+        "invite_form": invite_form or (InviteColleagueForm() if can_invite else None),
+        "problems": invite_form.error_summary() if invite_form else [],
+    }, status=status)
+
+
+@role_required(Role.PROVIDER)
+def portal(request):
+    """The supplier portal: the provider's front door."""
+    if request.user.organisation_id is None or not request.user.organisation.is_provider:
+        raise PermissionDenied
+    return _portal_page(request)
+
+
+@require_POST
+@role_required(Role.PROVIDER)
+def invite_colleague(request):
+    from dps.forms import InviteColleagueForm
+
+    if not services.may_invite(request.user):
+        raise PermissionDenied
+    form = InviteColleagueForm(request.POST)
+    if form.is_valid():
+        try:
+            colleague = services.invite_colleague(
+                by=request.user, site_url=request.build_absolute_uri("/"), **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"{colleague.username} was invited. We sent a link to "
+                                      f"{colleague.email} to choose a password.")
+            return redirect(reverse("portal") + "#colleagues")
+    return _portal_page(request, invite_form=form, status=400)
+
+
+@role_required(Role.FINANCE, Role.DPS_ADMIN)
+def finance_workspace(request):
+    """Finance's front door: spend, commitments, payments and exports, one click away."""
+    return render(request, "dps/finance.html")
+
+
+def cookies(request):
+    """Essential cookies only (session and CSRF): no banner, nothing to accept."""
+    return render(request, "help/cookies.html")
+
+
+HELP_PAGES = {
+    "commissioners": "Help for commissioners",
+    "providers": "Help for providers",
+    "budget-holders": "Help for budget holders",
+    "finance": "Help for finance",
+    "administrators": "Help for DPS administrators",
+}
+
+
+@login_required
+def help_index(request):
+    return render(request, "help/index.html", {"pages": HELP_PAGES})
+
+
+def _help(slug):
+    @login_required
+    def view(request):
+        return render(request, f"help/{slug}.html", {"title": HELP_PAGES[slug],
+                                                     "pages": HELP_PAGES})
+
+    view.__name__ = f"help_{slug.replace('-', '_')}"
+    return view
+
+
+help_pages = {slug: _help(slug) for slug in HELP_PAGES}
+
+
+SET_PASSWORD_SESSION_KEY = "set_password_user"
+
+
+def set_password(request):
+    """The invitation's one-time link: `?uid=…&token=…` is checked, kept in the session and
+    taken out of the address (so it cannot leak in a Referer), then the password is chosen."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_str
+    from django.utils.http import urlsafe_base64_decode
+
+    from dps.forms import ChoosePasswordForm
+    from dps.models import User
+
+    if "uid" in request.GET:
+        try:
+            pk = int(force_str(urlsafe_base64_decode(request.GET.get("uid", ""))))
+            user = User.objects.get(pk=pk, is_active=True)
+        except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+            user = None
+        if user is not None and default_token_generator.check_token(
+                user, request.GET.get("token", "")):
+            request.session[SET_PASSWORD_SESSION_KEY] = [user.pk, request.GET["token"]]
+            return redirect("set-password")
+        request.session.pop(SET_PASSWORD_SESSION_KEY, None)
+        return render(request, "dps/set_password_invalid.html")
+    pk, token = request.session.get(SET_PASSWORD_SESSION_KEY) or (None, "")
+    user = User.objects.filter(pk=pk, is_active=True).first() if pk else None
+    if user is None or not default_token_generator.check_token(user, token):
+        # A page that explains, for a person following an old link; a write is refused.
+        return render(request, "dps/set_password_invalid.html",
+                      status=404 if request.method == "POST" else 200)
+    form = ChoosePasswordForm(user, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        audit.record(user, "user.password_set", by=user)
+        request.session.pop(SET_PASSWORD_SESSION_KEY, None)
+        messages.success(request, "Your password is set. Sign in with your username and it.")
+        return redirect("login")
+    return render(request, "dps/set_password.html", {
+        "form": form, "account": user, "problems": form.error_summary() if form.errors else []},
+        status=400 if form.errors else 200)
 
 
 def bad_request(request, exception=None):

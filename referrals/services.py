@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from dps import audit
 from dps.errors import Forbidden, InvalidTransition, RuleViolation
+from dps.transitions import move
 from providers.models import PriceUnit
 from referrals.identifiers import find_identifiers
 from referrals.models import Alternative, Child, Need, OutcomeDomain, PanelDecision, Referral
@@ -200,8 +201,7 @@ def withdraw_referral(referral, *, by, reason=""):
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if referral.status != Referral.Status.DRAFT:
         raise InvalidTransition("Only a draft referral can be withdrawn; cancel its call-off.")
-    referral.withdraw()
+    write = move(referral, "withdraw", by=by, reason=reason)
     referral.save(update_fields=["status"])
-    audit.record(referral, "referral.withdraw", by=by, from_state="draft",
-                 to_state=referral.status, reason=reason)
+    write()
     return referral

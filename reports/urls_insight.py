@@ -1,3 +1,9 @@
-"""Filled in by the reports work."""
+"""Market insight pages, mounted at /insight/ (namespace `insight`)."""
 
-urlpatterns = []
+from django.urls import path
+
+from reports import views_insight
+
+urlpatterns = [
+    path("", views_insight.market, name="market"),
+]

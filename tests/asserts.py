@@ -29,6 +29,7 @@ from monitoring.models import (
 )
 from providers.models import AdmissionRound, Application, ApplicationLot, Membership
 from referrals.models import Child, Referral
+from reports.models import ExportJob
 
 # Rows compared in full before and after a refused request.
 WATCHED = (Organisation, AuditEntry, AdmissionRound, Application, ApplicationLot, Membership,
@@ -38,6 +39,7 @@ WATCHED += (RiskAssessment, ReassessmentTrigger, MonitoringActivity, ActionPlan,
             KpiReturn, KpiValue, OutcomeRating)
 WATCHED += (BlockContract, VolumeDiscountTier)
 WATCHED += (AnnualReport,)
+WATCHED += (ExportJob,)
 
 
 def assert_error(response, status, code, fields=()):

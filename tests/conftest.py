@@ -120,3 +120,27 @@ def browser_type_launch_args(browser_type_launch_args):
         "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"],
     }
+
+
+# Every state change writes an audit entry (issue 7): transitions go through
+# dps.transitions.move, which returns the audit writer. Any transition fired anywhere in the
+# suite outside move() fails the test that fired it.
+def _transition_outside_move(sender, instance, name, source, target, **kwargs):
+    import inspect
+
+    for frame in inspect.stack(context=0)[1:]:
+        if frame.function == "move" and frame.filename.endswith(
+                os.path.join("dps", "transitions.py")):
+            return
+    raise AssertionError(
+        f"{sender.__name__}.{name} ({source} → {target}) ran outside dps.transitions.move, so "
+        f"no audit entry records it")
+
+
+def _guard_transitions():
+    from django_fsm.signals import post_transition
+
+    post_transition.connect(_transition_outside_move, dispatch_uid="audit-every-transition")
+
+
+_guard_transitions()

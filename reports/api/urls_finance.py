@@ -1,3 +1,21 @@
-"""Filled in by the reports work."""
+"""Finance reports under /api/v1/reports/: spend, commitments, payments and export jobs."""
 
-urlpatterns = []
+from django.urls import path
+
+from reports.api.finance import CommitmentsView, ExportJobViewSet, PaymentsView, SpendView
+
+exports_list = ExportJobViewSet.as_view({"get": "list", "post": "create"})
+export_detail = ExportJobViewSet.as_view({"get": "retrieve"})
+export_download = ExportJobViewSet.as_view({"get": "download"})
+
+urlpatterns = [
+    path("reports/spend/", SpendView.as_view({"get": "list"}), name="api-report-spend"),
+    path("reports/commitments/", CommitmentsView.as_view({"get": "list"}),
+         name="api-report-commitments"),
+    path("reports/payments/", PaymentsView.as_view({"get": "list"}),
+         name="api-report-payments"),
+    path("reports/exports/", exports_list, name="api-report-exports"),
+    path("reports/exports/<int:pk>/", export_detail, name="api-report-export"),
+    path("reports/exports/<int:pk>/download/", export_download,
+         name="api-report-export-download"),
+]

@@ -145,9 +145,11 @@ def test_each_role_lands_on_its_own_front_door_with_its_own_navigation(as_user, 
     holder = f.BudgetHolderFactory(organisation=authority)
     provider = f.ProviderUserFactory()
     for user, door, shown, hidden in (
-            (commissioner, CALLOFFS, ["Referrals", "Call-offs"], ["Approvals", "Opportunities"]),
+            # The front doors of issue 8: the commissioner's dashboard, the supplier portal.
+            (commissioner, reverse("dashboard"), ["Referrals", "Call-offs"],
+             ["Approvals", "Opportunities"]),
             (holder, APPROVALS, ["Approvals"], ["Referrals", "Call-offs", "Opportunities"]),
-            (provider, reverse("providers:my-applications"), ["Opportunities", "My responses"],
+            (provider, reverse("portal"), ["Opportunities", "My responses"],
              ["Referrals", "Approvals"])):
         client = as_user(user)
         response = client.get(reverse("home"))

@@ -1,0 +1,266 @@
+"""Read queries for the front doors (issue 8): the commissioner's dashboard, its search, and the
+supplier portal. Each section is one query, cut to a few rows (with "and more" when there are),
+so a page's query count is fixed whatever the data size. Reuses the apps' selectors."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from calloffs import selectors as calloff_selectors
+from calloffs.models import CallOff, ExpressionOfInterest
+from contracts import selectors as contract_selectors
+from contracts.models import FeeChange, Placement, PlacementReview, SupportItem
+from dps.models import Organisation, Role, User
+from dps.workdays import working_days_between
+from monitoring import selectors as monitoring_selectors
+from monitoring.models import ActionItem, KpiReturn, Rag, RiskAssessment
+from providers import selectors as provider_selectors
+from providers.models import Application, Lot
+from referrals.models import Child, Referral
+
+ROWS = 10
+FORTNIGHT = timedelta(days=14)
+
+
+@dataclass
+class Section:
+    rows: list = field(default_factory=list)
+    more: bool = False
+
+    def __bool__(self):
+        return bool(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+
+LIVE = (Placement.Status.PENDING_START, Placement.Status.ACTIVE)
+
+
+def _unindexed(name):
+    """Order by `name` without letting PostgreSQL walk its index in order. With a LIMIT it
+    would otherwise read the column's index from the start and filter row by row (the open
+    reviews of one authority are a few among half a million done ones: 330 ms at regional
+    scale); this way it picks the few candidates by the selective indexes first and sorts
+    them (about 30 ms)."""
+    return Coalesce(name, name)
+
+
+def _take(queryset, rows=ROWS):
+    """The first `rows` of `queryset` and whether there are more, in one query."""
+    found = list(queryset[:rows + 1])
+    return Section(found[:rows], len(found) > rows)
+
+
+# --- Commissioner's dashboard ---------------------------------------------------------------
+
+def closing_soon(authority_id, now=None):
+    """Open call-offs closing in the next 48 hours, soonest first, with response counts."""
+    now = now or timezone.now()
+    return _take(calloff_selectors.authority_calloffs(authority_id)
+                 .filter(status=CallOff.Status.OPEN, deadline__gt=now,
+                         deadline__lte=now + calloff_selectors.CLOSING_SOON)
+                 .order_by("deadline", "id"))
+
+
+def awaiting_decision(authority_id):
+    """Closed call-offs to evaluate and recommend, and recommendations with a budget holder."""
+    return _take(calloff_selectors.authority_calloffs(authority_id)
+                 .filter(status__in=[CallOff.Status.CLOSED, CallOff.Status.AWAITING_APPROVAL])
+                 .select_related("recommended_eoi__provider")
+                 .order_by("status", "closed_at", "id"))
+
+
+def applications_to_decide(today=None):
+    """Submitted applications by their evaluation deadline, each with the working days left
+    (negative: overdue). DPS-wide: the lead authority's administrators decide them."""
+    today = today or timezone.localdate()
+    section = _take(Application.objects.filter(status=Application.Status.SUBMITTED)
+                    .select_related("provider", "round")
+                    .order_by("evaluation_due", "submitted_at", "id"))
+    for application in section:
+        due = application.evaluation_due
+        application.days_left = None if due is None else working_days_between(today, due)
+        application.overdue = due is not None and due < today
+        application.days_overdue = -application.days_left if application.overdue else 0
+    return section
+
+
+def reviews_due(authority_id, today=None):
+    """Placement reviews not yet held that fall due within a fortnight (or are overdue)."""
+    today = today or timezone.localdate()
+    return _take(PlacementReview.objects
+                 .filter(placement__authority_id=authority_id, done_date__isnull=True,
+                         due_date__lte=today + FORTNIGHT, placement__status__in=LIVE)
+                 .select_related("placement", "placement__child", "placement__lot")
+                 .order_by(_unindexed("due_date"), "id"))
+
+
+def support_reviews_due(authority_id, today=None):
+    """Additional support whose review falls due within a fortnight (or is overdue)."""
+    today = today or timezone.localdate()
+    return _take(SupportItem.objects
+                 .filter(placement__authority_id=authority_id, reviewed_on__isnull=True,
+                         review_date__lte=today + FORTNIGHT, end_date__gte=today,
+                         placement__status__in=LIVE)
+                 .select_related("placement", "placement__child")
+                 .order_by(_unindexed("review_date"), "id"))
+
+
+def _current_assessments():
+    """Current risk assessments (one a provider) with the provider and whether a visit is
+    planned."""
+    return (RiskAssessment.objects.filter(is_current=True).select_related("provider")
+            .annotate(visit_planned=Exists(monitoring_selectors.planned_visits()
+                                           .filter(provider=OuterRef("provider_id")))))
+
+
+def red_providers(today=None):
+    """Providers whose current rating is red, highest score first (as on the monitoring
+    page)."""
+    return _take(_current_assessments().filter(rag=Rag.RED)
+                 .order_by("-score", "provider__name", "id"))
+
+
+def overdue_reassessments(today=None):
+    """Current assessments past their next due date (the monitoring selector's definition)."""
+    overdue = monitoring_selectors.overdue_assessments(today).values("pk")
+    return _take(_current_assessments().filter(pk__in=overdue).order_by("next_due", "id"))
+
+
+def overdue_actions(today=None):
+    return _take(monitoring_selectors.overdue_action_items(today)
+                 .select_related("plan", "plan__provider").order_by("due_date", "id"))
+
+
+def commissioner_dashboard(user, now=None):
+    """Everything the dashboard shows: a fixed number of queries (one per section)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    sections = {}
+    if user.has_role(Role.COMMISSIONER) and user.organisation_id:
+        authority_id = user.organisation_id
+        sections.update(
+            closing=closing_soon(authority_id, now),
+            awaiting=awaiting_decision(authority_id),
+            reviews=reviews_due(authority_id, today),
+            support_reviews=support_reviews_due(authority_id, today),
+        )
+    sections.update(
+        applications=applications_to_decide(today),
+        red=red_providers(today),
+        reassessments=overdue_reassessments(today),
+        actions=overdue_actions(today),
+    )
+    return sections
+
+
+# --- Search ---------------------------------------------------------------------------------
+
+def _exact_then_named(queryset, exact, named, order):
+    """Rows matching `exact` (ids and case references, as literal values: a few rows found
+    through their indexes), then those matching `named` (a lot's or a provider's, newest
+    first): two queries whatever the data size, duplicates dropped."""
+    rows = list(queryset.filter(exact).order_by(_unindexed("pk").desc())[:ROWS + 1])
+    if named is not None:
+        seen = {row.pk for row in rows}
+        rows += [row for row in queryset.filter(named).order_by(*order)[:ROWS + 1]
+                 if row.pk not in seen]
+    return Section(rows[:ROWS], len(rows) > ROWS)
+
+
+def search(user, text):
+    """Referrals, call-offs, placements (the user's authority's) and providers matching `text`.
+
+    Children's names and case references are encrypted: a case reference matches exactly
+    (through its keyed digest), names never. A number matches ids. Other text matches a
+    provider's organisation name (and the placements with the providers listed), and a lot's
+    name or code (and its call-offs).
+    """
+    text = (text or "").strip()[:100]
+    if not text:
+        return None
+    authority_id = user.organisation_id
+    number = int(text) if text.isdigit() and len(text) < 10 else None
+    # Resolved first, so each search below is a plain OR of indexed columns.
+    children = list(Child.objects.filter(authority_id=authority_id, case_reference=text)
+                    .values_list("pk", flat=True)[:ROWS])
+    referral_match = Q(child_id__in=children)
+    calloff_match = Q(referral__child_id__in=children)
+    placement_match = Q(child_id__in=children)
+    if number is not None:
+        referral_match |= Q(pk=number)
+        calloff_match |= Q(pk=number) | Q(referral_id=number)
+        placement_match |= Q(pk=number) | Q(calloff_id=number)
+        providers = _take(Organisation.objects.filter(kind=Organisation.Kind.PROVIDER,
+                                                      pk=number))
+        lots = []
+    else:
+        providers = _take(Organisation.objects.filter(
+            kind=Organisation.Kind.PROVIDER, name__icontains=text).order_by("name", "pk"))
+        lots = list(Lot.objects.filter(Q(name__icontains=text) | Q(code__iexact=text))
+                    .values_list("pk", flat=True))
+    results = {
+        "text": text,
+        "referrals": _take(Referral.objects.filter(referral_match, authority_id=authority_id)
+                           .select_related("lot", "child")
+                           .order_by(_unindexed("pk").desc())),
+        "calloffs": _exact_then_named(
+            CallOff.objects.filter(authority_id=authority_id)
+            .select_related("lot", "referral", "referral__child"),
+            calloff_match, Q(lot_id__in=lots) if lots else None, ("-published_at", "-pk")),
+        # With the providers listed below; spot purchases from an unlisted provider are found
+        # by number or case reference.
+        "placements": _exact_then_named(
+            Placement.objects.filter(authority_id=authority_id).select_related("lot", "child"),
+            placement_match,
+            Q(provider_id__in=[p.pk for p in providers]) if number is None and providers
+            else None,
+            ("-start_date", "-pk")),
+        "providers": providers,
+    }
+    results["count"] = sum(len(results[key]) for key in
+                           ("referrals", "calloffs", "placements", "providers"))
+    return results
+
+
+# --- Supplier portal ------------------------------------------------------------------------
+
+def supplier_portal(user, since=None, now=None):
+    """The provider's front door: a fixed number of queries (one per section)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    provider_id = user.organisation_id
+    opportunities = calloff_selectors.opportunities_for(provider_id)
+    open_now = opportunities.filter(status=CallOff.Status.OPEN, deadline__gt=now)
+    new = open_now.filter(published_at__gt=since) if since else open_now
+    return {
+        "new": _take(new.order_by("-published_at", "-id")),
+        "closing": _take(calloff_selectors.filter_opportunities(
+            open_now, closing_soon=True, now=now).order_by("deadline", "id")),
+        "responses": _take(calloff_selectors.provider_responses(provider_id)
+                           .filter(Q(status=ExpressionOfInterest.Status.SUBMITTED)
+                                   | ~Q(outcome=""))),
+        "memberships": list(provider_selectors.provider_memberships(user.organisation)
+                            .order_by("lot__dps__name", "lot__position", "-admitted_at")[:50]),
+        "placements": _take(contract_selectors.placements_for(user, today)
+                            .exclude(status=Placement.Status.ENDED)),
+        "fee_changes": _take(FeeChange.objects.filter(
+            placement__provider_id=provider_id, status=FeeChange.Status.REQUESTED)
+            .select_related("placement").order_by("effective_from", "id")),
+        "kpi_returns": _take(KpiReturn.objects.filter(
+            provider_id=provider_id, status=KpiReturn.Status.DUE)
+            .select_related("lot").order_by("due_date", "id")),
+        "action_items": _take(ActionItem.objects.filter(
+            plan__provider_id=provider_id, status=ActionItem.Status.OPEN)
+            .select_related("plan").order_by("due_date", "id")),
+        "colleagues": list(User.objects.filter(organisation_id=provider_id)
+                           .order_by("-is_active", "username")[:50]),
+        "today": today,
+    }

@@ -1,0 +1,312 @@
+"""Report files: CSV (UTF-8, one header row, plain numbers) and XLSX (openpyxl, write-only).
+
+A report becomes a `Table` (columns and rows); the same table is written as CSV or XLSX, so a
+file holds exactly the rows the page and the API show. XLSX keeps numbers as numbers with a
+currency format, freezes the header row and ends with a totals row; it is written in openpyxl's
+write-only mode, row by row, so a 100,000-row file does not hold a workbook in memory.
+"""
+
+import csv
+import io
+import tempfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from dps.models import Organisation
+from providers.models import Lot
+from reports.spend import aggregate
+
+CURRENCY_FORMAT = '"£"#,##0.00'
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+GROUP_HEADERS = {None: "Spend", "lot": "Lot", "provider": "Provider", "authority": "Authority",
+                 "month": "Month", "route": "Route", "location": "Location"}
+
+
+@dataclass
+class Column:
+    header: str
+    kind: str = "text"  # text | money | int | date
+    width: int = 20
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list
+    rows: object  # an iterable of tuples, one value per column
+    totals: tuple | None = None
+    count: int | None = None  # rows, when known in advance (for progress)
+    notes: list = field(default_factory=list)
+
+
+def _plain(value, kind):
+    if value is None:
+        return ""
+    if kind == "money":
+        return f"{Decimal(value):.2f}"
+    if kind == "date":
+        return value.isoformat()
+    return str(value)
+
+
+def write_csv(table, stream):
+    """Write `table` as CSV text to a text stream; no totals row (plain data)."""
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow([c.header for c in table.columns])
+    kinds = [c.kind for c in table.columns]
+    for row in table.rows:
+        writer.writerow([_plain(v, k) for v, k in zip(row, kinds, strict=True)])
+
+
+def csv_bytes(table):
+    stream = io.StringIO()
+    write_csv(table, stream)
+    return stream.getvalue().encode("utf-8")
+
+
+def iter_csv(table):
+    """CSV in chunks, for a streaming response."""
+    stream = io.StringIO()
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow([c.header for c in table.columns])
+    kinds = [c.kind for c in table.columns]
+    for number, row in enumerate(table.rows, start=1):
+        writer.writerow([_plain(v, k) for v, k in zip(row, kinds, strict=True)])
+        if number % 2000 == 0:
+            yield stream.getvalue().encode("utf-8")
+            stream.seek(0)
+            stream.truncate()
+    yield stream.getvalue().encode("utf-8")
+
+
+def write_xlsx(table, target, progress=None):
+    """Write `table` to `target` (a path or binary file) as an XLSX workbook.
+
+    `progress(done_rows)` is called every 5,000 rows.
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=table.title[:31])
+    sheet.freeze_panes = "A2"
+    for number, column in enumerate(table.columns, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
+    bold = Font(bold=True)
+
+    def cell(value, kind, font=None):
+        if kind == "money" and value is not None:
+            value = Decimal(value)
+        elif kind == "text" and value is not None:
+            value = str(value)
+        out = WriteOnlyCell(sheet, value=value)
+        if kind == "money":
+            out.number_format = CURRENCY_FORMAT
+        elif kind == "date":
+            out.number_format = "d mmmm yyyy"
+        if font is not None:
+            out.font = font
+        return out
+
+    sheet.append([cell(c.header, "text", bold) for c in table.columns])
+    kinds = [c.kind for c in table.columns]
+    # Only money and dates need a styled cell; other values go in plain (much faster).
+    styled = [kind in ("money", "date") for kind in kinds]
+    done = 0
+    for row in table.rows:
+        sheet.append([cell(v, k) if s and v is not None else (str(v) if k == "text" and
+                                                               v is not None else v)
+                      for v, k, s in zip(row, kinds, styled, strict=True)])
+        done += 1
+        if progress is not None and done % 5000 == 0:
+            progress(done)
+    if table.totals is not None:
+        sheet.append([cell(v, k, bold) for v, k in zip(table.totals, kinds, strict=True)])
+    workbook.save(target)
+    return done
+
+
+def xlsx_bytes(table):
+    with tempfile.TemporaryFile() as handle:
+        write_xlsx(table, handle)
+        handle.seek(0)
+        return handle.read()
+
+
+# --- Reports as tables ----------------------------------------------------------------------
+
+def spend_table(report, title="Spend"):
+    """Key, label and amount per row of a SpendReport; the totals row carries the total."""
+    header = GROUP_HEADERS.get(report.group_by, "Group")
+    columns = [Column("key", "text", 14), Column(header, "text", 40),
+               Column("amount", "money", 16)]
+    rows = [(r.key, r.label, r.amount) for r in report.rows]
+    return Table(title=title, columns=columns, rows=rows, totals=("", "Total", report.total),
+                 count=len(rows))
+
+
+def payments_table(report):
+    columns = [Column("quarter", "text", 12), Column("quarter_start", "date", 16),
+               Column("quarter_end", "date", 16), Column("authority", "text", 30),
+               Column("provider_id", "int", 12), Column("provider", "text", 40),
+               Column("amount", "money", 16)]
+    rows = [(r.quarter, r.quarter_start, r.quarter_end, r.authority_name, r.provider_id,
+             r.provider_name, r.amount) for r in report.rows]
+    return Table(title="Payments over £30,000", columns=columns, rows=rows,
+                 totals=("Total", None, None, "", None, "", report.total), count=len(rows))
+
+
+LINE_COLUMNS = [Column("source", "text", 10), Column("id", "int", 10),
+                Column("authority", "text", 30), Column("provider", "text", 36),
+                Column("lot", "text", 20), Column("route", "text", 12),
+                Column("location", "text", 12), Column("amount", "money", 14),
+                Column("void_bed_days", "int", 14), Column("void_amount", "money", 14)]
+
+
+def spend_lines(*, date_from, date_to, authority=None, filters=None):
+    """One line per placement and per block: its spend over the range (and a block's voids).
+
+    The lines add up to the spend report's total: they are sums of the same rounded pieces.
+    """
+    data = aggregate(date_from=date_from, date_to=date_to, dims=("source",),
+                     authority=authority, filters=filters)
+    orgs = dict(Organisation.objects.values_list("pk", "name"))
+    lots = dict(Lot.objects.values_list("pk", "name"))
+    keys = sorted(data, key=lambda k: (k[0] != "placement", k[1]))
+    total = sum(v[0] for v in data.values())
+
+    def rows():
+        for key in keys:
+            source, source_id, authority_id, provider_id, provider_name, lot_id, route, \
+                location = key
+            pennies, void_days, void_pennies = data[key]
+            yield (source, source_id, orgs.get(authority_id, ""),
+                   orgs.get(provider_id, provider_name) if provider_id else provider_name,
+                   lots.get(lot_id, ""), route, location, Decimal(pennies) / 100,
+                   void_days if source == "block" else None,
+                   Decimal(void_pennies) / 100 if source == "block" else None)
+
+    return Table(title="Spend by placement", columns=LINE_COLUMNS, rows=rows(),
+                 totals=("Total", None, "", "", "", "", "", Decimal(total) / 100, None, None),
+                 count=len(keys))
+
+
+
+# --- Export jobs: built by a Celery worker, downloaded by the person who asked ---------------
+
+def table_for(kind, params, authority):
+    """The Table an export job of `kind` writes, from its stored params."""
+    import datetime as dt
+
+    from reports.commitments import commitments
+    from reports.models import ExportJob
+    from reports.payments import payments
+    from reports.spend import spend
+
+    def day(name):
+        value = params.get(name)
+        return dt.date.fromisoformat(value) if value else None
+
+    filters = params.get("filters") or {}
+    group_by = params.get("group_by") or None
+    if kind == ExportJob.Kind.SPEND:
+        report = spend(date_from=day("from"), date_to=day("to"), group_by=group_by,
+                       authority=authority, filters=filters)
+        return spend_table(report)
+    if kind == ExportJob.Kind.COMMITMENTS:
+        report = commitments(as_of=day("as_of"), group_by=group_by, authority=authority,
+                             filters=filters)
+        return spend_table(report, title="Commitments")
+    if kind == ExportJob.Kind.PAYMENTS:
+        return payments_table(payments(date_from=day("from"), date_to=day("to"),
+                                       authority=authority, filters=filters))
+    if kind == ExportJob.Kind.SPEND_LINES:
+        return spend_lines(date_from=day("from"), date_to=day("to"), authority=authority,
+                           filters=filters)
+    raise ValueError(f"Unknown export kind {kind!r}.")
+
+
+def export_filename(kind, fmt, params):
+    span = params.get("as_of") or f"{params.get('from')}-to-{params.get('to')}"
+    group = f"-by-{params['group_by']}" if params.get("group_by") else ""
+    return f"{kind.replace('_', '-')}-{span}{group}.{fmt}"
+
+
+def request_export(*, by, kind, fmt, params):
+    """Queue an export for `by`, restricted to what they may see; the worker builds it."""
+    from django.db import transaction
+
+    from dps import audit
+    from reports import tasks
+    from reports.models import ExportJob
+    from reports.spend import authority_scope
+
+    authority = authority_scope(by)
+    with transaction.atomic():
+        job = ExportJob.objects.create(requested_by=by, authority=authority, kind=kind,
+                                       format=fmt, params=params,
+                                       filename=export_filename(kind, fmt, params))
+        audit.record(job, "exportjob.requested", by=by, to_state=job.status,
+                     data={"kind": kind, "format": fmt, "params": params})
+        transaction.on_commit(lambda: tasks.build_export.delay(job.pk))
+    return job
+
+
+def run_export(job_id):
+    """Build job `job_id` once: claim it, write the file with progress, store it or the error."""
+    import logging
+
+    from django.utils import timezone
+
+    from reports.models import ExportJob
+
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
+        status=ExportJob.Status.RUNNING, started_at=timezone.now(), progress=1)
+    if not claimed:
+        return None
+    job = ExportJob.objects.select_related("authority").get(pk=job_id)
+    jobs = ExportJob.objects.filter(pk=job_id)
+    try:
+        table = table_for(job.kind, job.params, job.authority)
+        jobs.update(progress=20)
+        total = max(table.count or 1, 1)
+
+        def progress(done):
+            jobs.update(progress=min(95, 20 + int(75 * done / total)))
+
+        with tempfile.TemporaryFile() as handle:
+            if job.format == ExportJob.Format.XLSX:
+                rows = write_xlsx(table, handle, progress=progress)
+            else:
+                text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+                writer_rows = _counting(table.rows, progress)
+                write_csv(Table(table.title, table.columns, writer_rows), text)
+                text.flush()
+                text.detach()
+                rows = writer_rows.done
+            handle.seek(0)
+            content = handle.read()
+        jobs.update(status=ExportJob.Status.DONE, progress=100, content=content, row_count=rows,
+                    finished_at=timezone.now())
+    except Exception as exc:  # noqa: BLE001 - the job records why, the person sees it
+        logging.getLogger(__name__).exception("Export %s failed", job_id)
+        jobs.update(status=ExportJob.Status.FAILED, error=str(exc)[:500],
+                    finished_at=timezone.now())
+    return job_id
+
+
+class _counting:
+    """Iterate rows, counting them and reporting progress every 5,000."""
+
+    def __init__(self, rows, progress):
+        self.rows, self.progress, self.done = rows, progress, 0
+
+    def __iter__(self):
+        for row in self.rows:
+            yield row
+            self.done += 1
+            if self.done % 5000 == 0:
+                self.progress(self.done)

@@ -1,0 +1,524 @@
+"""Market insight per lot over the last few years, for commissioners and providers' forums.
+
+Every figure is aggregated in the database. The number of queries depends on the number of
+years asked for (at most ten), never on the number of placements: one for the placement counts
+and lengths, one for the endings by reason, one for the memberships, one for the prices, and
+two per year for spend (the spend engine's `aggregate`, ADR 0011, grouped by provider, route,
+location and authority at once, so every spend share comes from the same pennies as the finance
+reports). Choices are in ADR 0012:
+
+- Years are the twelve-month periods ending on `to` (the newest last): year k runs from the day
+  after `to` minus k years to `to` minus k−1 years.
+- A placement is live in a year when it started on or before the year's last day and had not
+  ended before its first day; started/ended when its start/end date falls in the year.
+- Providers used: distinct providers of the placements live in the year (a spot provider not
+  listed as an organisation counts once by its name); admitted: memberships of the lot that
+  were live (admitted, suspended) at some time in the year. Admission is DPS-wide.
+- Weekly price: the agreed starting price of each placement started in the year (its first fee
+  period), as a weekly equivalent rounded to the penny: week × 1, hour × hours per week,
+  year × 7 / 365 (52.142857… weeks a year, the same daily rate as spend). Hourly placements
+  without hours per week have no weekly equivalent and are left out. The spread is minimum,
+  quartiles (linear interpolation, PostgreSQL's percentile_cont) and maximum.
+- Length: days from start to end inclusive, of the placements that ended in the year.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Avg,
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, Round
+
+from contracts.models import EndReason, FeePeriod, Placement
+from dps.models import Organisation
+from dps.money import pennies
+from providers.models import Membership
+from reports import spend as spend_engine
+
+MAX_YEARS = 10
+TOP_PROVIDERS = 10
+DAYS_A_YEAR = Decimal(365)
+ROUTES = dict(Placement.Route.choices)
+END_REASONS = dict(EndReason.choices)
+ONE_PLACE = Decimal("0.1")
+
+
+# --- Database helpers -----------------------------------------------------------------------
+
+class Percentile(Aggregate):
+    """PostgreSQL's percentile_cont: the fraction-th value by linear interpolation."""
+
+    function = "PERCENTILE_CONT"
+    name = "Percentile"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+class DaysInclusive(Func):
+    """Days from start to end, both counted (a placement ending the day it starts: 1)."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra_context):
+        end, start = (compiler.compile(e) for e in self.get_source_expressions())
+        params = [*end[1], *start[1]]
+        if connection.vendor == "postgresql":
+            return f"(({end[0]}) - ({start[0]}) + 1)", params
+        return f"(CAST(julianday({end[0]}) - julianday({start[0]}) AS INTEGER) + 1)", params
+
+
+def _in_db():
+    """Quartiles in the database where it can (PostgreSQL); otherwise from one query's rows."""
+    return connection.vendor == "postgresql"
+
+
+def quantile(values, fraction):
+    """percentile_cont in Python: linear interpolation between the closest ranks."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    position = (len(ordered) - 1) * Decimal(str(fraction))
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return Decimal(ordered[low]) + (Decimal(ordered[high]) - Decimal(ordered[low])) * (
+        position - low)
+
+
+def _decimal(value):
+    """A database number as a Decimal. percentile_cont answers in floats: over whole numbers
+    (pennies, days) its interpolations are quarters and halves, which floats hold exactly."""
+    if value is None:
+        return None
+    return Decimal(value)
+
+
+def _percent(part, whole):
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
+
+
+# --- Years ----------------------------------------------------------------------------------
+
+def _years_before(day, count):
+    try:
+        return day.replace(year=day.year - count)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - count, day=28)
+
+
+@dataclass(frozen=True)
+class Year:
+    index: int
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def label(self):
+        return f"{_day(self.start)} to {_day(self.end)}"
+
+    @property
+    def short_label(self):
+        return f"to {self.end.day} {self.end:%b %Y}"
+
+
+def _day(value):
+    return f"{value.day} {value:%B %Y}"
+
+
+def year_windows(to, years):
+    """The `years` twelve-month periods ending on `to`, oldest first."""
+    windows = []
+    for back in range(years, 0, -1):
+        start = _years_before(to, back) + datetime.timedelta(days=1)
+        end = _years_before(to, back - 1)
+        windows.append(Year(index=years - back, start=start, end=end))
+    return windows
+
+
+# --- Results --------------------------------------------------------------------------------
+
+@dataclass
+class PriceSpread:
+    placements: int = 0
+    average: Decimal | None = None
+    minimum: Decimal | None = None
+    lower_quartile: Decimal | None = None
+    median: Decimal | None = None
+    upper_quartile: Decimal | None = None
+    maximum: Decimal | None = None
+
+
+@dataclass
+class RouteShare:
+    route: str
+    label: str
+    amount: Decimal
+    share: Decimal | None
+
+
+@dataclass
+class ReasonCount:
+    reason: str
+    label: str
+    count: int
+
+
+@dataclass
+class AuthorityRow:
+    authority: int
+    name: str
+    placements_started: int = 0
+    placements_live: int = 0
+    spend: Decimal = Decimal("0.00")
+
+
+@dataclass
+class YearFigures:
+    year: Year
+    placements_started: int = 0
+    placements_live: int = 0
+    providers_used: int = 0
+    providers_admitted: int = 0
+    spend_total: Decimal = Decimal("0.00")
+    top_providers_spend: Decimal = Decimal("0.00")
+    top_providers_share: Decimal | None = None
+    providers_paid: int = 0
+    routes: list = field(default_factory=list)
+    in_area_spend: Decimal = Decimal("0.00")
+    out_of_area_spend: Decimal = Decimal("0.00")
+    in_area_share: Decimal | None = None
+    weekly_price: PriceSpread = field(default_factory=PriceSpread)
+    sector_weekly_price: PriceSpread = field(default_factory=PriceSpread)
+    placements_ended: int = 0
+    turnover_rate: Decimal | None = None
+    median_length_days: Decimal | None = None
+    endings: list = field(default_factory=list)
+    authorities: list | None = None
+
+    @property
+    def label(self):
+        return self.year.label
+
+    @property
+    def date_from(self):
+        return self.year.start
+
+    @property
+    def date_to(self):
+        return self.year.end
+
+
+@dataclass
+class MarketInsight:
+    lot: object
+    authority: Organisation | None
+    date_from: datetime.date
+    date_to: datetime.date
+    forum: bool
+    years: list
+    show_authorities: bool = False
+
+    @property
+    def latest(self):
+        return self.years[-1]
+
+
+# --- The figures ----------------------------------------------------------------------------
+
+def _placements(lot, authority):
+    queryset = Placement.objects.filter(lot=lot)
+    if authority is not None:
+        queryset = queryset.filter(authority=authority)
+    return queryset
+
+
+def _live_in(year):
+    return Q(start_date__lte=year.end) & (Q(end_date__isnull=True) | Q(end_date__gte=year.start))
+
+
+def _provider_key():
+    # A listed provider by id; an unlisted spot provider by its name.
+    return Coalesce(Cast("provider_id", CharField()),
+                    Concat(Value("spot:"), F("provider_name"), output_field=CharField()),
+                    output_field=CharField())
+
+
+def _placement_counts(lot, authority, years, figures):
+    """Started, live, providers used and ended per year; median length where the DB can."""
+    first, last = years[0], years[-1]
+    aggregates = {}
+    days = DaysInclusive(F("end_date"), F("start_date"))
+    for year in years:
+        live = _live_in(year)
+        ended = Q(end_date__gte=year.start, end_date__lte=year.end)
+        aggregates[f"started_{year.index}"] = Count(
+            "pk", filter=Q(start_date__gte=year.start, start_date__lte=year.end))
+        aggregates[f"live_{year.index}"] = Count("pk", filter=live)
+        aggregates[f"used_{year.index}"] = Count(_provider_key(), filter=live, distinct=True)
+        aggregates[f"ended_{year.index}"] = Count("pk", filter=ended)
+        if _in_db():
+            aggregates[f"length_{year.index}"] = Percentile(days, 0.5, filter=ended)
+    row = (_placements(lot, authority)
+           .filter(start_date__lte=last.end)
+           .filter(Q(end_date__isnull=True) | Q(end_date__gte=first.start))
+           .aggregate(**aggregates))
+    for year in years:
+        f = figures[year.index]
+        f.placements_started = row[f"started_{year.index}"]
+        f.placements_live = row[f"live_{year.index}"]
+        f.providers_used = row[f"used_{year.index}"]
+        f.placements_ended = row[f"ended_{year.index}"]
+        f.turnover_rate = _percent(f.placements_ended, f.placements_live)
+        if _in_db():
+            median = _decimal(row[f"length_{year.index}"])
+            f.median_length_days = None if median is None else median.quantize(ONE_PLACE)
+
+
+def _year_bucket(field_name, years):
+    return Case(*[When(**{f"{field_name}__gte": y.start, f"{field_name}__lte": y.end},
+                       then=Value(y.index)) for y in years], output_field=IntegerField())
+
+
+def _endings(lot, authority, years, figures):
+    """Ended placements by reason per year (one query), and lengths where not in the DB."""
+    first, last = years[0], years[-1]
+    ended = (_placements(lot, authority)
+             .filter(end_date__gte=first.start, end_date__lte=last.end)
+             .annotate(bucket=_year_bucket("end_date", years)))
+    for row in (ended.values("bucket", "end_reason").annotate(n=Count("pk"))
+                .order_by("bucket", "end_reason")):
+        reason = row["end_reason"] or EndReason.OTHER
+        figures[row["bucket"]].endings.append(
+            ReasonCount(reason=reason, label=END_REASONS.get(reason, reason), count=row["n"]))
+    for f in figures:
+        # Merge blank reasons into "other", then list the commonest first.
+        merged = {}
+        for item in f.endings:
+            if item.reason in merged:
+                merged[item.reason].count += item.count
+            else:
+                merged[item.reason] = item
+        f.endings = sorted(merged.values(), key=lambda r: (-r.count, r.label))
+    if not _in_db():
+        lengths = {}
+        for bucket, length in ended.annotate(
+                length=DaysInclusive(F("end_date"), F("start_date"))).values_list(
+                "bucket", "length"):
+            lengths.setdefault(bucket, []).append(length)
+        for index, values in lengths.items():
+            figures[index].median_length_days = quantile(values, 0.5).quantize(ONE_PLACE)
+
+
+def _memberships(lot, years, figures):
+    aggregates = {
+        f"admitted_{y.index}": Count("pk", filter=Q(admitted_at__date__lte=y.end) & (
+            Q(removed_at__isnull=True) | Q(removed_at__date__gte=y.start)))
+        for y in years}
+    row = Membership.objects.filter(lot=lot).aggregate(**aggregates)
+    for year in years:
+        figures[year.index].providers_admitted = row[f"admitted_{year.index}"]
+
+
+def _weekly_expression():
+    money = DecimalField(max_digits=14, decimal_places=4)
+    weekly = Case(
+        When(unit="hour", then=ExpressionWrapper(
+            F("price") * F("placement__hours_per_week"), output_field=money)),
+        When(unit="year", then=ExpressionWrapper(
+            F("price") * Value(Decimal(7)) / Value(DAYS_A_YEAR), output_field=money)),
+        default=ExpressionWrapper(F("price") * Value(Decimal(1)), output_field=money),
+        output_field=money)
+    return Round(weekly, 2, output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+STATS = {"minimum": None, "lower_quartile": 0.25, "median": 0.5, "upper_quartile": 0.75,
+         "maximum": None}
+
+
+def _spread_from_values(values):
+    if not values:
+        return PriceSpread()
+    values = sorted(values)
+    return PriceSpread(
+        placements=len(values),
+        average=pennies(sum(values) / len(values)),
+        minimum=pennies(values[0]), maximum=pennies(values[-1]),
+        lower_quartile=pennies(quantile(values, 0.25)), median=pennies(quantile(values, 0.5)),
+        upper_quartile=pennies(quantile(values, 0.75)))
+
+
+def _prices(lot, authority, years, figures):
+    """The weekly price spread of placements started each year: in scope and sector-wide."""
+    first, last = years[0], years[-1]
+    starting = (FeePeriod.objects
+                .filter(placement__lot=lot, effective_from=F("placement__start_date"),
+                        placement__start_date__gte=first.start,
+                        placement__start_date__lte=last.end)
+                .exclude(unit="hour", placement__hours_per_week__isnull=True)
+                .annotate(weekly=_weekly_expression())
+                .annotate(weekly_pence=Cast(F("weekly") * Value(Decimal(100)),
+                                            BigIntegerField())))
+    scopes = {"sector_weekly_price": Q()}
+    if authority is not None:
+        scopes["weekly_price"] = Q(placement__authority=authority)
+    if _in_db():
+        aggregates = {}
+        for scope, condition in scopes.items():
+            for y in years:
+                started = condition & Q(placement__start_date__gte=y.start,
+                                        placement__start_date__lte=y.end)
+                key = f"{scope}_{y.index}"
+                aggregates[f"{key}_n"] = Count("pk", filter=started)
+                aggregates[f"{key}_average"] = Avg("weekly", filter=started)
+                aggregates[f"{key}_minimum"] = Min("weekly", filter=started)
+                aggregates[f"{key}_maximum"] = Max("weekly", filter=started)
+                for name, fraction in STATS.items():
+                    if fraction is not None:
+                        # In whole pennies: interpolated quarters of a penny are exact floats.
+                        aggregates[f"{key}_{name}"] = Percentile("weekly_pence", fraction,
+                                                                 filter=started)
+        row = starting.aggregate(**aggregates)
+        for scope in scopes:
+            for y in years:
+                key = f"{scope}_{y.index}"
+                spread = PriceSpread(placements=row[f"{key}_n"])
+                if spread.placements:
+                    spread.average = pennies(_decimal(row[f"{key}_average"]))
+                    spread.minimum = pennies(row[f"{key}_minimum"])
+                    spread.maximum = pennies(row[f"{key}_maximum"])
+                    for name, fraction in STATS.items():
+                        if fraction is not None:
+                            setattr(spread, name, pennies(_decimal(row[f"{key}_{name}"]) / 100))
+                setattr(figures[y.index], scope, spread)
+    else:
+        values = {scope: {} for scope in scopes}
+        rows = starting.annotate(bucket=_year_bucket("placement__start_date", years)).values_list(
+            "bucket", "placement__authority_id", "weekly")
+        for bucket, authority_id, weekly in rows:
+            values["sector_weekly_price"].setdefault(bucket, []).append(Decimal(weekly))
+            if authority is not None and authority_id == authority.pk:
+                values["weekly_price"].setdefault(bucket, []).append(Decimal(weekly))
+        for scope in scopes:
+            for y in years:
+                setattr(figures[y.index], scope,
+                        _spread_from_values(values[scope].get(y.index, [])))
+    if authority is None:
+        for f in figures:
+            f.weekly_price = f.sector_weekly_price
+
+
+def _spend(lot, authority, years, figures, breakdown):
+    """Spend shares per year from the spend engine: two queries a year, whatever the data."""
+    dims = ("provider", "route", "location", "authority")
+    for y in years:
+        data = spend_engine.aggregate(date_from=y.start, date_to=y.end, dims=dims,
+                                      authority=authority, filters={"lot": lot.pk})
+        by_provider, by_route, by_location, by_authority = {}, {}, {}, {}
+        total = 0
+        for (provider_id, unlisted_name, route, location, authority_id), values in data.items():
+            amount = values[0]
+            total += amount
+            key = provider_id if provider_id is not None else f"spot:{unlisted_name}"
+            by_provider[key] = by_provider.get(key, 0) + amount
+            by_route[route] = by_route.get(route, 0) + amount
+            by_location[location] = by_location.get(location, 0) + amount
+            by_authority[authority_id] = by_authority.get(authority_id, 0) + amount
+        f = figures[y.index]
+        f.spend_total = _pounds(total)
+        paid = sorted((amount for amount in by_provider.values() if amount), reverse=True)
+        f.providers_paid = len(paid)
+        top = sum(paid[:TOP_PROVIDERS])
+        f.top_providers_spend = _pounds(top)
+        f.top_providers_share = _percent(top, total)
+        f.routes = [RouteShare(route=code, label=label, amount=_pounds(by_route.get(code, 0)),
+                               share=_percent(by_route.get(code, 0), total))
+                    for code, label in ROUTES.items()]
+        f.in_area_spend = _pounds(by_location.get("in_area", 0))
+        f.out_of_area_spend = _pounds(by_location.get("out_of_area", 0))
+        f.in_area_share = _percent(by_location.get("in_area", 0), total)
+        if breakdown:
+            f.authorities = by_authority
+    return figures
+
+
+def _pounds(pence):
+    return (Decimal(int(pence)) / 100).quantize(Decimal("0.01"))
+
+
+def _authority_breakdown(lot, years, figures):
+    """Per authority and year: placements started and live (one query) and spend."""
+    aggregates = {}
+    for y in years:
+        aggregates[f"started_{y.index}"] = Count(
+            "pk", filter=Q(start_date__gte=y.start, start_date__lte=y.end))
+        aggregates[f"live_{y.index}"] = Count("pk", filter=_live_in(y))
+    first, last = years[0], years[-1]
+    rows = {row["authority"]: row for row in (
+        Placement.objects.filter(lot=lot, start_date__lte=last.end)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first.start))
+        .values("authority").annotate(**aggregates).order_by())}
+    spent = set()
+    for f in figures:
+        spent.update(key for key, amount in (f.authorities or {}).items() if amount)
+    ids = set(rows) | spent
+    names = dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
+    for y in years:
+        f = figures[y.index]
+        amounts = f.authorities or {}
+        table = []
+        for pk in sorted(ids, key=lambda pk: names.get(pk, "").lower()):
+            row = rows.get(pk, {})
+            table.append(AuthorityRow(
+                authority=pk, name=names.get(pk, str(pk)),
+                placements_started=row.get(f"started_{y.index}", 0),
+                placements_live=row.get(f"live_{y.index}", 0),
+                spend=_pounds(amounts.get(pk, 0))))
+        f.authorities = table
+
+
+def market_insight(*, lot, to, years=3, authority=None, forum=False):
+    """The market figures for `lot` over the `years` twelve-month periods ending on `to`.
+
+    `authority` limits every figure to one buying authority (None: all authorities, the DPS
+    administrator's view). The per-authority breakdown is given only for all authorities and
+    never in the providers' forum view (`forum=True`).
+    """
+    if not 1 <= years <= MAX_YEARS:
+        raise ValueError(f"years must be between 1 and {MAX_YEARS}.")
+    windows = year_windows(to, years)
+    figures = [YearFigures(year=y) for y in windows]
+    breakdown = authority is None and not forum
+    _placement_counts(lot, authority, windows, figures)
+    _endings(lot, authority, windows, figures)
+    _memberships(lot, windows, figures)
+    _prices(lot, authority, windows, figures)
+    _spend(lot, authority, windows, figures, breakdown)
+    if breakdown:
+        _authority_breakdown(lot, windows, figures)
+    return MarketInsight(lot=lot, authority=authority, date_from=windows[0].start,
+                         date_to=windows[-1].end, forum=forum, years=figures,
+                         show_authorities=breakdown)
