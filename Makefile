@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO_ENV := DEBUG=1 DATABASE_URL= REDIS_URL=
 
-.PHONY: install test lint security demo bench migrate clean
+.PHONY: install test lint security demo bench bench-scale migrate clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,14 @@ demo: install
 bench: install
 	$(BIN)/python bench/admission.py
 	$(BIN)/python bench/calloffs.py
+
+# Regional scale (200,000 placements, 2,000 providers): needs DATABASE_URL=postgres://… naming a
+# database it may fill (bench/README.md).
+bench-scale: install
+	$(BIN)/python bench/placements.py --seed-if-empty
+	$(BIN)/python bench/monitoring.py --seed-if-empty
+	$(BIN)/python bench/spend.py --seed-if-empty
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) var
