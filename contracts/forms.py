@@ -30,7 +30,8 @@ class PlacementFilterForm(GovukForm):
     """The list's filters, from the query string. Choices are filled by the view."""
 
     lot = forms.ChoiceField(label="Lot", required=False)
-    provider = forms.ChoiceField(label="Provider", required=False)
+    # A text box, not a list: at regional scale an authority uses over a thousand providers.
+    provider = forms.CharField(label="Provider name", required=False, max_length=200)
     status = forms.ChoiceField(label="Status", required=False,
                                choices=[("", "Any status"), *Placement.Status.choices])
     route = forms.ChoiceField(label="Route", required=False,
@@ -41,10 +42,9 @@ class PlacementFilterForm(GovukForm):
                                error_messages={"invalid": "Choose a block contract from its "
                                                           "page"})
 
-    def __init__(self, *args, lots, providers, **kwargs):
+    def __init__(self, *args, lots, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lot"].choices = [("", "Any lot"), *lots]
-        self.fields["provider"].choices = [("", "Any provider"), *providers]
 
 
 class FeeChangeForm(ServiceForm):

@@ -74,7 +74,12 @@ class Placement(FSMModelMixin, models.Model):
     class Meta:
         ordering = ["-start_date", "-id"]
         indexes = [models.Index(fields=["authority", "status"]),
-                   models.Index(fields=["provider", "status"])]
+                   models.Index(fields=["provider", "status"]),
+                   # The list's filters and its order within an authority (bench/README.md).
+                   models.Index(fields=["authority", "lot"]),
+                   models.Index(fields=["authority", "route"]),
+                   models.Index(fields=["authority", "-start_date", "-id"],
+                                name="placement_authority_recent")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
@@ -235,7 +240,11 @@ class PlacementReview(models.Model):
             models.UniqueConstraint(fields=["placement"], condition=Q(done_date__isnull=True),
                                     name="one_pending_review"),
         ]
-        indexes = [models.Index(fields=["placement", "done_date"])]
+        indexes = [models.Index(fields=["placement", "done_date"]),
+                   # Pending reviews by due date: the "review due" filter and the reminders.
+                   models.Index(fields=["due_date", "placement"],
+                                condition=Q(done_date__isnull=True),
+                                name="pending_review_due")]
 
     def __str__(self):
         return f"Review {self.sequence} of placement {self.placement_id}"

@@ -57,13 +57,21 @@ def review_due(queryset, value, today=None):
     on or before it; `false`: neither."""
     today = today or timezone.localdate()
     text = str(value).strip().lower()
+    window = today + timedelta(days=rules.placement_reminder_days())
     if text in {"1", "true", "yes"}:
-        return queryset.filter(
-            next_review__lte=today + timedelta(days=rules.placement_reminder_days()))
+        return queryset.filter(_review_due_by(window))
     if text in {"0", "false", "no"}:
-        window = today + timedelta(days=rules.placement_reminder_days())
-        return queryset.filter(Q(next_review__isnull=True) | Q(next_review__gt=window))
-    return queryset.filter(next_review__lte=value)
+        return queryset.exclude(_review_due_by(window))
+    return queryset.filter(_review_due_by(value))
+
+
+def _review_due_by(day):
+    """Live placements whose pending review (at most one: a constraint) is due by `day`.
+
+    The same rows as `next_review <= day`, but as `id IN (…)` over the partial index of
+    pending reviews, so the planner does not compute next_review for every placement."""
+    pending = PlacementReview.objects.filter(done_date__isnull=True, due_date__lte=day)
+    return Q(pk__in=pending.values("placement_id")) & ~Q(status=Placement.Status.ENDED)
 
 
 # --- Block contracts ------------------------------------------------------------------------

@@ -71,17 +71,17 @@ def placement_list(request):
     queryset = _with_provider(selectors.placements_for(request.user))
     lots = [(lot.code, lot.name) for lot in Lot.objects.order_by("dps_id", "position", "code")]
     lots = list(dict(lots).items())
-    providers = [(str(org.pk), org.name) for org in Organisation.objects.filter(
-        kind=Organisation.Kind.PROVIDER,
-        pk__in=selectors.placements_for(request.user).values("provider_id")).order_by("name")]
-    form = PlacementFilterForm(request.GET or None, lots=lots, providers=providers)
+    form = PlacementFilterForm(request.GET or None, lots=lots)
     block = None
     if form.is_bound and form.is_valid():
         wanted = form.cleaned_data
         if wanted["lot"]:
             queryset = queryset.filter(lot__code=wanted["lot"])
-        if wanted["provider"]:
-            queryset = queryset.filter(provider_id=int(wanted["provider"]))
+        provider = wanted["provider"].strip()
+        if provider.isdigit():  # a provider's number, as links from other pages give it
+            queryset = queryset.filter(provider_id=int(provider))
+        elif provider:
+            queryset = queryset.filter(provider_name__icontains=provider)
         if wanted["status"]:
             queryset = queryset.filter(status=wanted["status"])
         if wanted["route"]:
