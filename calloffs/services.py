@@ -12,7 +12,7 @@ from django_fsm import can_proceed
 
 from calloffs import selectors, tasks
 from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
-from dps import audit
+from dps import audit, outbox
 from dps.errors import (
     Conflict,
     Forbidden,
@@ -32,7 +32,7 @@ KEY_DECISION_THRESHOLD = Decimal("500000.00")
 
 
 def _after_commit(task, *args):
-    transaction.on_commit(lambda: task.delay(*args))
+    outbox.enqueue(task, *args)
 
 
 _move = move

@@ -25,7 +25,7 @@ from contracts.models import (
     SupportItem,
     VolumeDiscountTier,
 )
-from dps import audit
+from dps import audit, outbox
 from dps.errors import Conflict, Forbidden, InvalidTransition, NotFound, RuleViolation
 from dps.models import Role
 from dps.money import pennies
@@ -34,7 +34,7 @@ from providers.models import Membership, PriceUnit
 
 
 def _after_commit(task, *args):
-    transaction.on_commit(lambda: task.delay(*args))
+    outbox.enqueue(task, *args)
 
 
 def _invalid(field, message, detail=None):
@@ -877,7 +877,7 @@ def end_due_placements(today=None):
         placement.ended_at = timezone.now()
         placement.save(update_fields=["status", "ended_at"])
         write()
-        transaction.on_commit(lambda pk=placement.pk: tasks.notify_placement_ended.delay(pk))
+        outbox.enqueue(tasks.notify_placement_ended, placement.pk)
 
     return _each_due(Placement.objects.filter(status=Placement.Status.ACTIVE,
                                               end_date__lte=today), end)

@@ -182,3 +182,27 @@ class AnonymousActor(AnonymousUser):
 
     def has_role(self, *roles):
         return False
+
+
+class OutboxMessage(models.Model):
+    """A task to queue once the transaction that asked for it has committed.
+
+    Written in that transaction, so a committed change never loses its e-mail: if the broker
+    (Redis) is down at commit, the row waits and `dps.tasks.drain_outbox` queues it when the
+    broker is back. The tasks themselves are idempotent, so queueing twice sends nothing twice.
+    """
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True),
+                                name="outbox_pending")]
+
+    def __str__(self):
+        return f"{self.task}{tuple(self.args)}"

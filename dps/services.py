@@ -4,7 +4,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from dps import audit
+from dps import audit, outbox
 from dps.errors import RuleViolation
 from dps.models import AUTHORITY_ROLES, Organisation, Role, User
 
@@ -166,7 +166,7 @@ def invite_colleague(*, by, username, email, first_name="", last_name="", site_u
         ) from exc
     audit.record(user, "user.invited", by=by,
                  data={"organisation": by.organisation_id, "roles": [Role.PROVIDER.value]})
-    transaction.on_commit(lambda: send_invitation.delay(user.pk, site_url))
+    outbox.enqueue(send_invitation, user.pk, site_url)
     return user
 
 

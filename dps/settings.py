@@ -179,7 +179,9 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     # Behind a reverse proxy, throttles must key on the client's address, not the proxy's.
     "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None,
-    "DATE_FORMAT": "%Y-%m-%d",
+    # ISO 8601 (date.isoformat): "%Y-%m-%d" drops the zero padding of years before 1000 on
+    # glibc ("124-04-23"), which is not a date the schema allows (found by the API fuzzing).
+    "DATE_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": "dps.models.AnonymousActor",
 }
 SPECTACULAR_SETTINGS = {
@@ -263,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
     "placement-review-reminders": {
         "task": "contracts.tasks.send_review_reminders",
         "schedule": crontab(minute=20),
+    },
+    # E-mails whose queueing failed at commit (Redis down) go out once it is back.
+    "drain-outbox": {
+        "task": "dps.tasks.drain_outbox",
+        "schedule": timedelta(seconds=SCHEDULE_TICK_SECONDS),
     },
     # Children's identity past its retention period is cleared (referrals/retention.py).
     "clear-expired-child-identities": {

@@ -37,3 +37,11 @@ def send_invitation(user_id, site_url=""):
     body = render_to_string("dps/email/invitation.txt", {"user": user, "link": link})
     return mail.EmailMessage(f"You have been invited to {user.organisation} on Placements DPS",
                              body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
+
+
+@shared_task(acks_late=True)
+def drain_outbox():
+    """Queue outbox messages whose publish at commit failed (the broker was down)."""
+    from dps import outbox
+
+    return outbox.drain()

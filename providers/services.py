@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from dps import audit
+from dps import audit, outbox
 from dps.errors import Conflict, InvalidTransition, RuleViolation, require_reason
 from dps.transitions import move
 from dps.workdays import add_working_days
@@ -39,7 +39,7 @@ _transition = move
 
 def _after_commit(task, *args):
     # Side effects only once the decision is safely stored, and by id, never by object.
-    transaction.on_commit(lambda: task.delay(*args))
+    outbox.enqueue(task, *args)
 
 
 def _locked(model, pk):

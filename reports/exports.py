@@ -17,6 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from dps import outbox
 from dps.models import Organisation
 from providers.models import Lot
 from reports.spend import aggregate
@@ -251,7 +252,7 @@ def request_export(*, by, kind, fmt, params):
                                        filename=export_filename(kind, fmt, params))
         audit.record(job, "exportjob.requested", by=by, to_state=job.status,
                      data={"kind": kind, "format": fmt, "params": params})
-        transaction.on_commit(lambda: tasks.build_export.delay(job.pk))
+        outbox.enqueue(tasks.build_export, job.pk)
     return job
 
 
