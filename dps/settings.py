@@ -185,6 +185,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "dps.models.AnonymousActor",
 }
 SPECTACULAR_SETTINGS = {
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "dps.api.schema.any_of_for_caller"],
     "TITLE": "Placement DPS API",
     "DESCRIPTION": "Public API of the placement brokerage Dynamic Purchasing System (contract v1).",
     "VERSION": "1.0.0",

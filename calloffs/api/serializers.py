@@ -115,6 +115,10 @@ class QuestionInputSerializer(serializers.Serializer):
 class AuthorityEoiSerializer(serializers.ModelSerializer):
     provider_name = serializers.CharField(source="provider.name")
     above_budget = serializers.SerializerMethodField()
+    # Blank until the call-off is decided: declared so the schema allows "" (read-only model
+    # fields lose it).
+    outcome = serializers.ChoiceField(choices=ExpressionOfInterest.Outcome.choices,
+                                      allow_blank=True, read_only=True)
 
     class Meta:
         model = ExpressionOfInterest

@@ -1,6 +1,6 @@
 
 from django.db.models import Q
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -18,6 +18,11 @@ STAFF = roles(Role.DPS_ADMIN, Role.COMMISSIONER, Role.BUDGET_HOLDER, Role.FINANC
 COMMISSIONER = roles(Role.COMMISSIONER)
 BUDGET_HOLDER = roles(Role.BUDGET_HOLDER)
 PROVIDER = roles(Role.PROVIDER)
+# Staff and providers read EoIs through different serializers: the schema names both.
+EOI_FOR_CALLER = PolymorphicProxySerializer(
+    component_name="EoiForCaller",
+    serializers=[s.AuthorityEoiSerializer, s.ProviderEoiSerializer],
+    resource_type_field_name=None)
 
 
 class OpportunityViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -117,6 +122,14 @@ class EoiViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveModel
         if self._is_provider_view():
             return for_provider(queryset, self.request.user)
         return for_authority(queryset, self.request.user, field="calloff__authority")
+
+    @extend_schema(responses=EOI_FOR_CALLER)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses=EOI_FOR_CALLER)
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(request=s.EoiUpdateSerializer, responses=s.ProviderEoiSerializer)
     def partial_update(self, request, pk=None):

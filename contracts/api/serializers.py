@@ -24,6 +24,8 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 
 class PlacementSerializer(serializers.ModelSerializer):
     lot = serializers.CharField(source="lot.code")
+    # "" until the placement ends: declared so the schema allows it.
+    end_reason = serializers.ChoiceField(EndReason.choices, allow_blank=True, read_only=True)
     end_date = serializers.SerializerMethodField()
     price = serializers.SerializerMethodField()
     next_review_date = serializers.SerializerMethodField()

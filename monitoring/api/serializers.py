@@ -98,6 +98,15 @@ class ProviderRiskAssessmentSerializer(serializers.ModelSerializer):
     """What a provider sees of its own assessments: the rating, what it calls for, when the
     next is due and the evidence considered. The assessor's notes and name stay internal."""
 
+    # Optional evidence is "" when not given: declared so the schema allows "" (read-only
+    # model fields lose allow_blank).
+    regulator_rating = serializers.ChoiceField(RegulatorRating.choices, allow_blank=True,
+                                               read_only=True)
+    financial_standing = serializers.ChoiceField(FinancialStanding.choices, allow_blank=True,
+                                                 read_only=True)
+    kpi_timeliness = serializers.ChoiceField(KpiTimeliness.choices, allow_blank=True,
+                                             read_only=True)
+
     class Meta:
         model = RiskAssessment
         fields = ["id", "provider", "assessed_at", "impact", "probability", "score", "rag",

@@ -93,6 +93,8 @@ class RoundInputSerializer(serializers.Serializer):
 
 class ApplicationLotSerializer(serializers.ModelSerializer):
     lot = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Blank until decided: declared so the schema allows "" (read-only model fields lose it).
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = ApplicationLot
@@ -105,6 +107,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
     lots = ApplicationLotSerializer(many=True, read_only=True)
     provider_name = serializers.CharField(source="provider.name", read_only=True)
     days_left_to_decide = serializers.SerializerMethodField()
+    credit_check_result = serializers.ChoiceField(choices=CreditCheckResult.choices,
+                                                  allow_blank=True, read_only=True)
 
     class Meta:
         model = Application

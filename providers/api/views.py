@@ -19,7 +19,8 @@ DPS_PARAM = OpenApiParameter("dps", str, description="DPS code; the children's D
 
 
 def resolve_dps(code):
-    dps = selectors.dps_by_code(code)
+    # A NUL byte cannot reach PostgreSQL (it would be a 500): such a code names no DPS.
+    dps = None if code and "\x00" in str(code) else selectors.dps_by_code(code)
     if dps is None:
         raise RuleViolation(f"There is no DPS with code {code!r}.", code="invalid",
                             fields={"dps": ["Unknown DPS."]})

@@ -70,6 +70,10 @@ class ReferralSerializer(serializers.ModelSerializer):
     child = ChildSerializer(read_only=True)
     needs = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     calloff = serializers.SerializerMethodField()
+    # Optional choices: declared so the schema allows "" (read-only model fields lose it).
+    budget_kind = serializers.ChoiceField(BudgetKind.choices, allow_blank=True, read_only=True)
+    panel_decision = serializers.ChoiceField(PanelDecision.choices, allow_blank=True,
+                                             read_only=True)
 
     class Meta:
         model = Referral

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from contracts.models import Placement
@@ -100,6 +100,8 @@ class SpendRowSerializer(serializers.Serializer):
                                      help_text="The cost of those void bed-days (within amount).")
 
 
+# One report object, not a list (the views' action is `list`).
+@extend_schema_serializer(many=False)
 class SpendReportSerializer(serializers.Serializer):
     group_by = serializers.CharField(allow_null=True)
     rows = SpendRowSerializer(many=True)
@@ -115,6 +117,8 @@ class SpendReportSerializer(serializers.Serializer):
         return ordered
 
 
+# One report object, not a list (the views' action is `list`).
+@extend_schema_serializer(many=False)
 class CommitmentsReportSerializer(SpendReportSerializer):
     as_of = serializers.DateField(source="date_from")
 
@@ -130,6 +134,8 @@ class PaymentRowSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
 
 
+# One report object, not a list (the views' action is `list`).
+@extend_schema_serializer(many=False)
 class PaymentsReportSerializer(serializers.Serializer):
     threshold = serializers.DecimalField(max_digits=16, decimal_places=2)
     rows = PaymentRowSerializer(many=True)
@@ -179,7 +185,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
                   "download_url"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_download_url(self, job):
         if job.status != ExportJob.Status.DONE:
             return None
