@@ -9,42 +9,17 @@ import re
 from decimal import Decimal
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from contracts.models import BlockContract, Placement, SupportItem, VolumeDiscountTier
 from tests import factories as f
+from tests.browser.helpers import assert_accessible, fill_date, sign_in
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SCREENSHOTS = "/tmp"
-PASSWORD = "correct-horse-battery"
-
-
-def assert_accessible(page, name):
-    results = Axe().run(page)
-    bad = [violation for violation in results.response["violations"]
-           if violation.get("impact") in {"serious", "critical"}]
-    assert not bad, f"{name}: axe found serious or critical problems:\n" + \
-        results.generate_report()
-
-
-def sign_in(page, user):
-    expect(page).to_have_title("Sign in – Placements DPS")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def fill_date(page, group, day):
-    fieldset = page.get_by_role("group", name=group)
-    fieldset.get_by_label("Day").fill(str(day.day))
-    fieldset.get_by_label("Month").fill(str(day.month))
-    fieldset.get_by_label("Year").fill(str(day.year))
-
-
 def lot_label(code):
     lot = f.lot(code)
     return f"{lot.name} ({lot.get_price_unit_display()})"

@@ -9,40 +9,17 @@ import io
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests import factories as f
+from tests.browser.helpers import assert_accessible, fill_date, sign_in
 from tests.reports.conftest import make_block, make_placement, make_support
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SCREENSHOTS = "/tmp"
-PASSWORD = "correct-horse-battery"
 D = dt.date
-
-
-def assert_accessible(page, name):
-    results = Axe().run(page)
-    bad = [violation for violation in results.response["violations"]
-           if violation.get("impact") in {"serious", "critical"}]
-    assert not bad, f"{name}: axe found serious or critical problems:\n" + \
-        results.generate_report()
-
-
-def sign_in(page, user):
-    expect(page).to_have_title("Sign in – Placements DPS")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def fill_date(page, group, day):
-    fieldset = page.get_by_role("group", name=group)
-    fieldset.get_by_label("Day").fill(str(day.day))
-    fieldset.get_by_label("Month").fill(str(day.month))
-    fieldset.get_by_label("Year").fill(str(day.year))
 
 
 def test_a_finance_officer_filters_spend_and_downloads_the_rows(live_server, page):

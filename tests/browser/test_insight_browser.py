@@ -4,36 +4,18 @@ administrator sees the breakdown by authority and the providers' forum view. Eac
 axe with no serious or critical violations."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from dps.models import Role
 from providers.models import Lot
 from tests import factories as f
+from tests.browser.helpers import assert_accessible, sign_in
 from tests.reports.insight_fixtures import build_market
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SCREENSHOTS = "/tmp"
-PASSWORD = "correct-horse-battery"
-
-
-def assert_accessible(page, name):
-    results = Axe().run(page)
-    bad = [violation for violation in results.response["violations"]
-           if violation.get("impact") in {"serious", "critical"}]
-    assert not bad, f"{name}: axe found serious or critical problems:\n" + \
-        results.generate_report()
-
-
-def sign_in(page, user):
-    expect(page).to_have_title("Sign in – Placements DPS")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_commissioner_changes_lot_and_sees_charts_and_tables(live_server, page):
     market = build_market()
     commissioner = f.UserFactory(organisation=market.a, roles=[Role.COMMISSIONER])

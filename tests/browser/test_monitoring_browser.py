@@ -9,12 +9,13 @@ import re
 from decimal import Decimal
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from monitoring.models import ActionItem, ActionPlan, KpiReturn, RiskAssessment
 from tests import factories as f
+from tests.browser import helpers
+from tests.browser.helpers import assert_accessible, sign_in
 from tests.monitoring import factories as mf
 
 # The live server answers from another thread, so the data must be committed (transaction=True);
@@ -23,29 +24,8 @@ pytestmark = [pytest.mark.browser,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SCREENSHOTS = "/tmp"
-PASSWORD = "correct-horse-battery"
-
-
-def assert_accessible(page, name):
-    results = Axe().run(page)
-    bad = [violation for violation in results.response["violations"]
-           if violation.get("impact") in {"serious", "critical"}]
-    assert not bad, f"{name}: axe found serious or critical problems:\n" + \
-        results.generate_report()
-
-
-def sign_in(page, user):
-    expect(page).to_have_title("Sign in – Placements DPS")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def fill_date(scope, group, day):
-    fieldset = scope.get_by_role("group", name=group, exact=True)
-    fieldset.get_by_label("Day").fill(str(day.day))
-    fieldset.get_by_label("Month").fill(str(day.month))
-    fieldset.get_by_label("Year").fill(str(day.year))
+    helpers.fill_date(scope, group, day, exact=True)
 
 
 def test_red_assessment_action_plan_and_the_providers_response(live_server, page):
