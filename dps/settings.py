@@ -217,6 +217,10 @@ SPECTACULAR_SETTINGS = {
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # A task taken by a worker that then dies unacknowledged (acks_late) is handed out again
+    # after this many seconds; keep it above the longest task (large exports).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 else:
     # kombu's filesystem transport: a broker that needs no server, for the embedded demo.
     CELERY_BROKER_URL = "filesystem://"
@@ -233,6 +237,9 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A worker process killed mid-task puts the task back rather than acknowledging it: every task
+# is idempotent, so running it again finishes the work without doubling it.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "dps")
 CELERY_TIMEZONE = TIME_ZONE
@@ -347,6 +354,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30")) or None
+if os.environ.get("EMAIL_FILE_PATH"):  # the file-based backend (tests, drills)
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dps@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
