@@ -36,7 +36,11 @@ def publish(pk):
     try:
         # No publish retries here: a down broker must not hold the web request; the drain
         # task retries.
-        current_app.tasks[claimed.task].apply_async(args=claimed.args, retry=False)
+        task = current_app.tasks.get(claimed.task)
+        if task is None:  # a process that has not imported every app's tasks yet
+            current_app.loader.import_default_modules()
+            task = current_app.tasks[claimed.task]
+        task.apply_async(args=claimed.args, retry=False)
     except Exception as exc:  # noqa: BLE001 - any broker failure: keep it for the drain
         OutboxMessage.objects.filter(pk=pk).update(
             sent_at=None, last_error=f"{type(exc).__name__}: {exc}"[:2000])
