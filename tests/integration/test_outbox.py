@@ -7,6 +7,7 @@ import datetime
 import pytest
 from celery import current_app
 from django.utils import timezone
+from kombu import pools
 from rest_framework.test import APIClient
 
 from contracts.models import FeeChange
@@ -26,13 +27,20 @@ def redis_down():
     """This process's Celery publishes for real, to a broker that is not there."""
     conf = current_app.conf
     saved = conf.task_always_eager, conf.broker_url
-    current_app.pool.force_close_all()
-    current_app._pool = None
+    _fresh_connections()
     conf.task_always_eager, conf.broker_url = False, DOWN
     yield
     conf.task_always_eager, conf.broker_url = saved
+    _fresh_connections()
+
+
+def _fresh_connections():
+    """Drop the connection and producer pools, so the next publish uses the broker now
+    configured (even eager tasks take a producer, for serialisation)."""
     current_app.pool.force_close_all()
     current_app._pool = None
+    current_app.amqp._producer_pool = None
+    pools.reset()  # kombu's process-wide producer pools, keyed by connection
 
 
 def test_a_request_succeeds_with_redis_down_and_its_email_goes_out_when_it_is_back(
