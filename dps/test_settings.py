@@ -14,3 +14,7 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Outermost, so it sees every final response: tests/sweep.py checks what providers and the
+# public were shown for children's identifiers.
+MIDDLEWARE = ["tests.sweep.SweepMiddleware", *MIDDLEWARE]  # noqa: F405

@@ -144,3 +144,25 @@ def _guard_transitions():
 
 
 _guard_transitions()
+
+
+# The children's-data sweep (tests/sweep.py): what a provider or the public was shown during a
+# test is checked against every child in the database before the test's data goes away.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    from tests import sweep
+
+    sweep.take()
+    result = yield
+    sweep.check(sweep.take(), tally=sweep.totals)
+    return result
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests import sweep
+
+    if sweep.totals:
+        figures = ", ".join(f"{kind} {count}" for kind, count in sorted(sweep.totals.items())
+                            if kind != "leaks")
+        terminalreporter.write_line(f"children's-data sweep: {figures}; "
+                                    f"leaks {sweep.totals['leaks']}")

@@ -20,6 +20,7 @@ no builder fails the test, naming the route, so a new resource cannot slip past 
 """
 
 import datetime
+import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,6 +31,7 @@ from django.utils import timezone
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from calloffs.models import CallOff, ExpressionOfInterest, Question
+from contracts.agreement import render_agreement
 from contracts.models import (
     AgreementVersion,
     BlockContract,
@@ -350,8 +352,10 @@ def _placement(world, authority, provider):
         placement=placement, description="One-to-one tuition", weekly_cost=Decimal("300.00"),
         start_date=placement.start_date, review_date=_today() + datetime.timedelta(days=30),
         end_date=_today() + datetime.timedelta(days=90))
-    AgreementVersion.objects.create(placement=placement, version=1, pdf=b"%PDF-1.4 test",
-                                    sha256="0" * 64, reason="Award")
+    # A real agreement, so the children's-data sweep reads what a provider would get.
+    pdf = render_agreement(placement, version=1, issued_at=timezone.now(), reason="Award")
+    AgreementVersion.objects.create(placement=placement, version=1, pdf=pdf,
+                                    sha256=hashlib.sha256(pdf).hexdigest(), reason="Award")
     return Built(placement, {"change_pk": change.pk, "item_pk": item.pk, "version": 1})
 
 

@@ -1,0 +1,106 @@
+"""The children's-data sweep itself (tests/sweep.py) must catch a leak, or it proves nothing.
+
+Each test here makes real requests, takes what the sweep captured, then changes who may see
+the child (or feeds it a leak) and asserts the check fails; and that what may be shown passes.
+"""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from contracts.models import Placement
+from contracts.services import issue_agreement
+from tests import factories as f
+from tests import sweep
+from tests.calloffs import factories as cf
+from tests.contracts import factories as pf
+
+NAMED = {"first_name": "Tallulah", "last_name": "Brackenbury",
+         "date_of_birth": datetime.date(2013, 7, 9), "case_reference": "ESCC-77120",
+         "postcode": "BN3 7QX"}
+
+
+@pytest.fixture
+def placement(db):
+    child = cf.ChildFactory(**NAMED)
+    return pf.PlacementFactory(child=child, authority=child.authority)
+
+
+def provider_of(placement):
+    return f.ProviderUserFactory(organisation=placement.provider)
+
+
+def test_the_awarded_provider_may_see_name_and_date_of_birth(placement, client):
+    client.force_login(provider_of(placement))
+    page = client.get(reverse("contracts:my-placement", args=[placement.pk]))
+    assert "Tallulah" in page.content.decode()
+    captured = sweep.take()
+    assert [c.where for c in captured] == [f"GET /my-placements/{placement.pk}/"]
+    sweep.check(captured)
+
+
+def test_the_same_page_fails_the_sweep_when_the_child_is_not_the_viewers(placement, client):
+    client.force_login(provider_of(placement))
+    client.get(reverse("contracts:my-placement", args=[placement.pk]))
+    client.get(f"/api/v1/placements/{placement.pk}/")
+    captured = sweep.take()
+    assert len(captured) == 2
+    # As if those pages had been shown to a provider the child was never placed with.
+    Placement.objects.filter(pk=placement.pk).update(provider=f.ProviderOrgFactory())
+    with pytest.raises(AssertionError) as failure:
+        sweep.check(captured)
+    report = str(failure.value)
+    assert f"GET /my-placements/{placement.pk}/: date_of_birth, first_name, last_name" in report
+    assert f"GET /api/v1/placements/{placement.pk}/: date_of_birth, first_name, last_name" \
+        in report
+
+
+def test_the_agreement_pdf_is_read_as_text(placement, client):
+    issue_agreement(placement, by=f.CommissionerFactory(organisation=placement.authority),
+                    reason="Agreed")
+    client.force_login(provider_of(placement))
+    response = client.get(f"/api/v1/placements/{placement.pk}/agreement.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    captured = sweep.take()
+    assert "Brackenbury" in sweep.text_of(captured[0].content_type, captured[0].body)
+    sweep.check(captured)
+    Placement.objects.filter(pk=placement.pk).update(provider=f.ProviderOrgFactory())
+    with pytest.raises(AssertionError, match="agreement.pdf: date_of_birth, first_name"):
+        sweep.check(captured)
+
+
+def test_case_reference_and_postcode_never_pass_even_for_the_awarded_provider(placement):
+    body = (f"<p>{NAMED['first_name']} ({NAMED['case_reference'].lower()}) lives at "
+            f"{NAMED['postcode'].replace(' ', '')}</p>").encode()
+    capture = sweep.Capture("GET /invented/", "text/html", body, 1,
+                            frozenset({placement.provider_id}))
+    with pytest.raises(AssertionError, match="case_reference, postcode of Child"):
+        sweep.check([capture])
+
+
+def test_a_signed_out_caller_may_see_nothing(placement):
+    body = b'{"born": "9 July 2013", "note": "Tallulah &amp; friends"}'
+    with pytest.raises(AssertionError, match="date_of_birth, first_name .* signed-out caller"):
+        sweep.check([sweep.Capture("GET /public/", "application/json", body)])
+
+
+def test_staff_responses_and_static_files_are_not_swept(placement, client):
+    client.force_login(f.CommissionerFactory(organisation=placement.authority))
+    client.get(reverse("contracts:detail", args=[placement.pk]))
+    client.logout()
+    client.get("/static/css/app.css")
+    assert sweep.take() == []
+
+
+def test_e_mails_to_providers_are_swept_and_to_staff_are_not(placement):
+    provider = provider_of(placement)
+    staff = f.CommissionerFactory(organisation=placement.authority)
+    mail.send_mail("Placement", "Case ESCC-77120 for Tallulah", "dps@example.org",
+                   [staff.email])
+    sweep.check([])
+    mail.send_mail("Placement", "Case ESCC-77120", "dps@example.org", [provider.email])
+    with pytest.raises(AssertionError, match="e-mail to .*: case_reference"):
+        sweep.check([])
+    mail.outbox.clear()
