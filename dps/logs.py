@@ -9,6 +9,9 @@ import re
 import uuid
 from datetime import UTC, datetime
 
+from django.http import QueryDict
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
+
 request_id = contextvars.ContextVar("request_id", default="-")
 # An id from the proxy in front is kept if it looks like one; anything else is replaced.
 ACCEPTABLE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -55,3 +58,69 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+# --- Error reports --------------------------------------------------------------------------
+# Django e-mails ADMINS a report of every 500: the POST, the query string and (in its HTML
+# part) every frame's local variables. A referral's child block, its form fields and a
+# case-reference search must not ride along (issue 7: identities never in error reports).
+
+IDENTITY_KEY = re.compile(
+    r"(^|[-_.])(child|first_name|last_name|date_of_birth|case_reference|postcode|q)"
+    r"($|[-_.])", re.IGNORECASE)
+CLEANSED = "********************"
+
+
+def _identity_key(name):
+    return bool(IDENTITY_KEY.search(str(name)))
+
+
+def _scrub(value, depth=0):
+    """`value` with anything under an identity-like key hidden, looking inside dicts, lists and
+    query dicts (a form's or serializer's data)."""
+    if depth > 6:
+        return value
+    if isinstance(value, QueryDict):
+        return {k: CLEANSED if _identity_key(k) else _scrub(v, depth + 1)
+                for k, v in value.lists()}
+    if isinstance(value, dict):
+        return {k: CLEANSED if _identity_key(k) else _scrub(v, depth + 1)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, depth + 1) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_scrub(v, depth + 1) for v in value)
+    return value
+
+
+class IdentitySafeReporterFilter(SafeExceptionReporterFilter):
+    def get_post_parameters(self, request):
+        params = super().get_post_parameters(request)
+        if not params:
+            return params
+        cleansed = params.copy()
+        for key in list(cleansed):
+            if _identity_key(key):
+                cleansed[key] = CLEANSED
+        return cleansed
+
+    def get_safe_request_meta(self, request):
+        meta = super().get_safe_request_meta(request)
+        for key in ("QUERY_STRING", "REQUEST_URI", "RAW_URI"):
+            if meta.get(key):
+                meta[key] = CLEANSED
+        return meta
+
+    def get_traceback_frame_variables(self, request, tb_frame):
+        return [(name, CLEANSED if _identity_key(name) else _scrub(value))
+                for name, value in super().get_traceback_frame_variables(request, tb_frame)]
+
+
+class IdentitySafeReporter(ExceptionReporter):
+    def get_traceback_data(self):
+        data = super().get_traceback_data()
+        if self.request is not None:
+            data["request_GET_items"] = [(k, CLEANSED if _identity_key(k) else v)
+                                         for k, v in self.request.GET.items()]
+            data["request_insecure_uri"] = self.request.path
+        return data

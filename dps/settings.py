@@ -436,6 +436,12 @@ if not DEBUG:
 # JSON lines with the request id in production (LOG_FORMAT=json, the default with DEBUG off);
 # plain text for a developer's terminal.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+# 500 reports (e-mailed to ADMINS when set) hide children's identifiers: dps/logs.py.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "dps.logs.IdentitySafeReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "dps.logs.IdentitySafeReporter"
+ADMINS = [("Operations", address) for address in
+          filter(None, os.environ.get("ADMINS", "").split(","))]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -208,3 +208,90 @@ def test_export_needs_sign_in_and_a_real_child(api, anon, dps_admin):
     assert_error(anon.get("/api/v1/children/1/subject-access/"), 401, "not_authenticated")
     assert_error(api(dps_admin).get("/api/v1/children/999999/subject-access/"), 404,
                  "not_found")
+
+
+# --- Error reports --------------------------------------------------------------------------
+
+IDENTITY = {"first_name": "Ottilie", "last_name": "Brambleworth", "date_of_birth": "2013-02-03",
+            "case_reference": "WSCC-91919", "postcode": "RH12 9ZZ"}
+
+
+@pytest.fixture
+def reports_with_html(monkeypatch):
+    """The ADMINS report with its HTML part too, which lists every frame's local variables."""
+    from django.utils.log import AdminEmailHandler
+
+    for handler in logging.getLogger("django").handlers:
+        if isinstance(handler, AdminEmailHandler):
+            monkeypatch.setattr(handler, "include_html", True)
+
+
+def error_reports():
+    from django.core import mail
+
+    return [m for m in mail.outbox if m.to == ["ops@example.org"]]
+
+
+def report_text(message):
+    return message.subject + message.body + "".join(c for c, _ in message.alternatives)
+
+
+def test_an_error_report_for_a_failed_referral_carries_no_identity(settings, monkeypatch, caplog,
+                                                                  reports_with_html):
+    """Django e-mails ADMINS a full report (locals of every frame, the POST) of a 500: the
+    child's identity must be scrubbed from it, and from the logged traceback."""
+    from rest_framework.test import APIClient
+
+    from referrals import services
+
+    settings.ADMINS = [("Operations", "ops@example.org")]
+    caplog.set_level(logging.DEBUG)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the audit table is unavailable")
+
+    monkeypatch.setattr(services.audit, "record", broken)
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(f.CommissionerFactory())
+    body = {"child": IDENTITY, "lot": "residential", "summary": "Needs a calm home.",
+            "placement_start": (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
+            "duration_weeks": 52, "location_area": "West Sussex",
+            "alternatives_considered": ["in_house_fostering"]}
+    response = client.post("/api/v1/referrals/", body, format="json")
+    assert response.status_code == 500
+    reports = error_reports()
+    assert len(reports) == 1
+    text = report_text(reports[0])
+    assert "the audit table is unavailable" in text  # a real report, with the frames
+    assert "create_referral" in text
+    assert "local vars" in text.lower()  # the HTML part, frame by frame
+    for value in IDENTITY.values():
+        assert value not in text
+        assert value not in caplog.text
+
+
+def test_an_error_report_for_a_failed_referral_form_carries_no_identity(settings, monkeypatch,
+                                                                       client,
+                                                                       reports_with_html):
+    from referrals import services
+    from tests.referrals.test_pages import referral_data
+
+    settings.ADMINS = [("Operations", "ops@example.org")]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the audit table is unavailable")
+
+    monkeypatch.setattr(services.audit, "record", broken)
+    client.raise_request_exception = False
+    client.force_login(f.CommissionerFactory())
+    data = referral_data(first_name="Ottilie", last_name="Brambleworth",
+                         date_of_birth_day=3, date_of_birth_month=2, date_of_birth_year=2013,
+                         case_reference="WSCC-91919", postcode="RH12 9ZZ")
+    response = client.post("/referrals/new/?lot=residential", data)
+    assert response.status_code == 500
+    reports = error_reports()
+    assert len(reports) == 1
+    text = report_text(reports[0])
+    assert "the audit table is unavailable" in text
+    for value in IDENTITY.values():
+        assert value not in text
