@@ -9,7 +9,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 request_id = contextvars.ContextVar("request_id", default="-")
@@ -80,6 +80,10 @@ def _scrub(value, depth=0):
     query dicts (a form's or serializer's data)."""
     if depth > 6:
         return value
+    request = getattr(value, "_request", value)  # DRF's Request wraps Django's
+    if isinstance(request, HttpRequest):
+        # Its repr carries the query string (a search for a case reference).
+        return f"<{type(value).__name__}: {request.method} {request.path!r}>"
     if isinstance(value, QueryDict):
         return {k: CLEANSED if _identity_key(k) else _scrub(v, depth + 1)
                 for k, v in value.lists()}

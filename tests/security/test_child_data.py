@@ -295,3 +295,23 @@ def test_an_error_report_for_a_failed_referral_form_carries_no_identity(settings
     assert "the audit table is unavailable" in text
     for value in IDENTITY.values():
         assert value not in text
+
+
+def test_a_report_for_a_failed_search_hides_the_query(rf, settings):
+    """The dashboard's search box takes case references: the query string is hidden too."""
+    import sys
+
+    from django.views.debug import get_exception_reporter_class
+
+    # (Values from IDENTITY: the HTML report quotes this function's source lines.)
+    request = rf.get("/dashboard/", {"q": IDENTITY["case_reference"], "page": "2"})
+    request.user = f.CommissionerFactory()
+    child = {"case_reference": IDENTITY["case_reference"]}  # a frame's local variable
+    try:
+        raise RuntimeError(f"search failed for {len(child)} term")
+    except RuntimeError:
+        reporter = get_exception_reporter_class(request)(request, *sys.exc_info())
+        report = reporter.get_traceback_text() + reporter.get_traceback_html()
+    assert "search failed for 1 term" in report
+    assert "page" in report
+    assert IDENTITY["case_reference"].lower() not in report.lower()

@@ -104,3 +104,23 @@ def test_e_mails_to_providers_are_swept_and_to_staff_are_not(placement):
     with pytest.raises(AssertionError, match="e-mail to .*: case_reference"):
         sweep.check([])
     mail.outbox.clear()
+
+
+def test_what_a_test_queued_but_never_sent_is_sent_and_swept(placement):
+    """On-commit hooks never fire inside a test's transaction: the sweep runs the outbox."""
+    from collections import Counter
+
+    from dps import outbox, tasks
+    from dps.models import OutboxMessage
+
+    colleague = f.ProviderUserFactory(organisation=placement.provider,
+                                      invited_by=provider_of(placement))
+    outbox.enqueue(tasks.send_invitation, colleague.pk, "https://dps.example.org")
+    assert mail.outbox == []
+    tally = Counter()
+    sweep.check([], tally=tally, outbox=True)
+    assert [m.to for m in mail.outbox] == [[colleague.email]], tally
+    assert tally["outbox tasks run"] == 1
+    assert tally["e-mail"] == 1
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 1  # ran, not claimed
+    mail.outbox.clear()
