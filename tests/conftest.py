@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from tests import audit_guard, sweep
 from tests import factories as f
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -123,46 +124,37 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 # Every state change writes an audit entry (issue 7): transitions go through
-# dps.transitions.move, which returns the audit writer. Any transition fired anywhere in the
-# suite outside move() fails the test that fired it.
-def _transition_outside_move(sender, instance, name, source, target, **kwargs):
-    import inspect
-
-    for frame in inspect.stack(context=0)[1:]:
-        if frame.function == "move" and frame.filename.endswith(
-                os.path.join("dps", "transitions.py")):
-            return
-    raise AssertionError(
-        f"{sender.__name__}.{name} ({source} → {target}) ran outside dps.transitions.move, so "
-        f"no audit entry records it")
-
-
-def _guard_transitions():
-    from django_fsm.signals import post_transition
-
-    post_transition.connect(_transition_outside_move, dispatch_uid="audit-every-transition")
-
-
-_guard_transitions()
+# dps.transitions.move, and each kept one has its audit row (tests/audit_guard.py).
+audit_guard.connect()
 
 
 # The children's-data sweep (tests/sweep.py): what a provider or the public was shown during a
 # test is checked against every child in the database before the test's data goes away.
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_call(item):
-    from tests import sweep
-
+    sweep.capture_logs()
     sweep.take()
+    audit_guard.take()
     result = yield
     uses_db = item.get_closest_marker("django_db") is not None or any(
         name in getattr(item, "fixturenames", ()) for name in ("db", "transactional_db",
                                                                 "live_server"))
     sweep.check(sweep.take(), tally=sweep.totals, outbox=uses_db)
+    if uses_db:  # after the sweep, which may run the test's queued tasks
+        audit_guard.check(audit_guard.take(), audit_guard.totals, audit_guard.exercised)
     return result
 
 
 def pytest_terminal_summary(terminalreporter):
-    from tests import sweep
+    if audit_guard.totals:
+        figures = ", ".join(f"{kind} {count}" for kind, count in
+                            sorted(audit_guard.totals.items()))
+        declared = audit_guard.declared()
+        missing = sorted(f"{m}.{n}" for m, n in declared - audit_guard.exercised)
+        terminalreporter.write_line(
+            f"audit of state changes: {figures}; {len(declared & audit_guard.exercised)} of "
+            f"{len(declared)} declared transitions exercised"
+            + (f" (not exercised: {', '.join(missing)})" if missing else ""))
 
     if sweep.totals:
         figures = ", ".join(f"{kind} {count}" for kind, count in sorted(sweep.totals.items())

@@ -5,6 +5,8 @@ API client, the browser tests' live server and the fuzzer alike, since it sits i
 settings' middleware), and every e-mail that leaves for anyone but authority staff, is checked,
 at the end of the test that produced it, against every child in the database at that moment.
 
+Every log line of the run is checked the same way, with nothing allowed: logs never name a child.
+
 A provider may see the first name, last name and date of birth of a child placed with it (the
 awarded provider's placement view and agreement, API.md); nothing else about any child, ever.
 The case reference and home postcode never reach a provider. Any other find fails the test.
@@ -17,6 +19,7 @@ text), so "identifier" means the same thing here as in the product.
 
 import html
 import io
+import logging
 import re
 import subprocess
 import threading
@@ -104,6 +107,32 @@ class SweepMiddleware:
                                      response.get("Content-Type", ""), body, viewer_id,
                                      providers))
         return response
+
+
+class LogCapture(logging.Handler):
+    """Every log record of the run, as the operators would read it: logs may never name a
+    child, whoever the reader."""
+
+    def emit(self, record):
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001 - a record that cannot format logs nothing either
+            return
+        if record.exc_info:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        with _lock:
+            _captured.append(Capture(f"log {record.levelname} {record.name}", "text/plain",
+                                     text.encode()))
+
+
+_log_handler = LogCapture(level=logging.DEBUG)
+
+
+def capture_logs():
+    """(Re)attach the handler: Celery's first eager task resets the root logger's handlers."""
+    root = logging.getLogger()
+    if _log_handler not in root.handlers:
+        root.addHandler(_log_handler)
 
 
 def text_of(content_type, body):
@@ -274,8 +303,8 @@ def check(captured, *, tally=None, outbox=False):
     if not captured:
         return
     for capture in captured:
-        tally["e-mail" if capture.where.startswith("e-mail") else kind_of(capture.content_type)
-              ] += 1
+        tally["log line" if capture.where.startswith("log ") else "e-mail"
+              if capture.where.startswith("e-mail") else kind_of(capture.content_type)] += 1
     try:
         children = Children()
     except DatabaseError:
@@ -295,7 +324,8 @@ def check(captured, *, tally=None, outbox=False):
             continue
         for child, kinds in children.leaks(text, capture.provider_ids):
             viewer = f"provider user #{capture.viewer_id}" if capture.viewer_id else (
-                "a provider" if capture.where.startswith("e-mail") else "a signed-out caller")
+                "a provider" if capture.where.startswith("e-mail") else "the logs"
+                if capture.where.startswith("log ") else "a signed-out caller")
             problems.append(f"{capture.where}: {', '.join(kinds)} of {child} shown to {viewer}")
     if problems:
         tally["leaks"] += len(problems)

@@ -3,15 +3,19 @@
 - every transition declared on any model is made by some service through
   `dps.transitions.move` (which returns the audit writer);
 - every `move(...)` result in the code is written (called), never dropped;
-- at run time, tests/conftest.py fails any test in which a transition fires outside move().
+- at run time (tests/audit_guard.py) a transition fired outside move() fails the test, and
+  so does a kept transition without its audit row.
 """
 
 import ast
 from pathlib import Path
 
+import pytest
 from django.apps import apps
 from django_fsm import FSMFieldMixin
 from django_fsm.signals import post_transition
+
+from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("dps", "providers", "referrals", "calloffs", "contracts", "monitoring", "reports")
@@ -94,5 +98,64 @@ def test_every_move_result_is_written():
 
 def test_the_run_time_guard_is_connected():
     receivers = [r for r in post_transition._live_receivers(None)[0]
-                 if getattr(r, "__name__", "") == "_transition_outside_move"]
+                 if getattr(r, "__name__", "") == "on_transition"]
     assert receivers
+
+
+# --- The run-time guard (tests/audit_guard.py) can fail ------------------------------------
+
+@pytest.fixture
+def referral(db):
+    from tests import audit_guard
+    from tests.calloffs import factories as cf
+
+    made = cf.ReferralFactory()
+    audit_guard.take()
+    return made
+
+
+def test_a_kept_transition_without_its_audit_row_fails_the_guard(referral):
+    from collections import Counter
+
+    from dps.transitions import move
+    from tests import audit_guard
+
+    user = f.CommissionerFactory(organisation=referral.authority)
+    move(referral, "withdraw", by=user)  # the writer is dropped on purpose
+    referral.save()
+    with pytest.raises(AssertionError, match=rf"Referral #{referral.pk} withdraw "
+                                             r"\(draft → withdrawn\)"):
+        audit_guard.check(audit_guard.take(), Counter())
+
+
+def test_a_transition_with_its_audit_row_passes_and_is_counted(referral):
+    from collections import Counter
+
+    from dps.transitions import move
+    from tests import audit_guard
+
+    user = f.CommissionerFactory(organisation=referral.authority)
+    write = move(referral, "withdraw", by=user)
+    referral.save()
+    write()
+    tally, seen = Counter(), set()
+    audit_guard.check(audit_guard.take(), tally, seen)
+    assert tally == {"transitions fired": 1, "transitions with their audit entry": 1}
+    assert seen == {("Referral", "withdraw")}
+
+
+def test_a_transition_whose_state_was_not_kept_needs_no_row(referral):
+    from collections import Counter
+
+    from dps.transitions import move
+    from tests import audit_guard
+
+    move(referral, "withdraw", by=None)  # refused later by the service: never saved
+    tally = Counter()
+    audit_guard.check(audit_guard.take(), tally)
+    assert tally["transitions not kept (rolled back)"] == 1
+
+
+def test_a_transition_outside_move_fails_at_once(referral):
+    with pytest.raises(AssertionError, match="ran outside dps.transitions.move"):
+        referral.withdraw()
