@@ -82,6 +82,14 @@ class User(AbstractUser):
         help_text="The colleague who invited this user.")
     invitation_sent_at = models.DateTimeField(
         null=True, blank=True, help_text="When the set-password e-mail went (sent once).")
+    # Resending and cancelling an invitation (dps.services.resend_invitation and friends).
+    invitation_issued_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the latest invitation (first or resent) was issued; the e-mail task "
+                  "sends only the latest, once.")
+    invitation_cancelled_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the organisation's administrator cancelled the "
+                                         "invitation (the user is then inactive).")
 
     def has_role(self, *roles):
         """True when the user holds any of `roles`; a superuser counts as a DPS administrator."""

@@ -1,8 +1,10 @@
 """Kernel e-mails: a colleague's invitation to the supplier portal."""
 
+import datetime
+
 from celery import shared_task
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -12,29 +14,56 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_encode
 
 
+class InvitationTokenGenerator(PasswordResetTokenGenerator):
+    """Django's password-reset token, which stops working once the password is set or the
+    user signs in, also bound to the invitation: resending one (a new `invitation_sent_at`)
+    or cancelling it (the user inactive) kills every earlier link."""
+
+    key_salt = "dps.tasks.InvitationTokenGenerator"
+
+    def _make_hash_value(self, user, timestamp):
+        sent_at = user.invitation_sent_at
+        sent = "" if sent_at is None else sent_at.astimezone(datetime.UTC).isoformat()
+        return f"{super()._make_hash_value(user, timestamp)}{sent}{int(user.is_active)}"
+
+
+invitation_token_generator = InvitationTokenGenerator()
+
+
 def set_password_path(user):
-    """The one-time set-password link's path: Django's password-reset token, which stops
-    working once the password is set (the token covers the password hash)."""
+    """The one-time set-password link's path for the user's current invitation."""
     query = urlencode({"uid": urlsafe_base64_encode(force_bytes(user.pk)),
-                       "token": default_token_generator.make_token(user)})
+                       "token": invitation_token_generator.make_token(user)})
     return f"{reverse('set-password')}?{query}"
 
 
 @shared_task(acks_late=True)
-def send_invitation(user_id, site_url=""):
-    """Sent once: `invitation_sent_at` is stamped in the same transaction, so a retry finds
-    it set and sends nothing."""
-    from dps.models import User
+def send_invitation(user_id, site_url="", issued_at=None):
+    """Sent once per invitation: `invitation_sent_at` is stamped in the same transaction, so a
+    retry finds it set and sends nothing. `issued_at` (the invitation's `invitation_issued_at`,
+    ISO 8601) names which invitation the message is for: a late copy of an earlier one, after
+    a resend, sends nothing either. A cancelled (inactive) invitation is never sent."""
+    from dps.models import AuditEntry, User
 
     with transaction.atomic():
         user = (User.objects.select_for_update(of=("self",))
                 .select_related("organisation", "invited_by")
-                .filter(pk=user_id, invitation_sent_at__isnull=True).first())
+                .filter(pk=user_id, invitation_sent_at__isnull=True, is_active=True).first())
         if user is None or not user.email:
             return 0
-        User.objects.filter(pk=user.pk).update(invitation_sent_at=timezone.now())
+        if issued_at is not None and (
+                user.invitation_issued_at is None
+                or datetime.datetime.fromisoformat(issued_at) != user.invitation_issued_at):
+            return 0
+        # The token covers `invitation_sent_at`: make the link with the value stored.
+        user.invitation_sent_at = timezone.now()
+        User.objects.filter(pk=user.pk).update(invitation_sent_at=user.invitation_sent_at)
+        resent = AuditEntry.objects.filter(
+            content_type__app_label="dps", content_type__model="user", object_id=user.pk,
+            action="user.invitation_resent").exists()
     link = site_url.rstrip("/") + set_password_path(user)
-    body = render_to_string("dps/email/invitation.txt", {"user": user, "link": link})
+    body = render_to_string("dps/email/invitation.txt",
+                            {"user": user, "link": link, "resent": resent})
     return mail.EmailMessage(f"You have been invited to {user.organisation} on Placements DPS",
                              body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
 

@@ -4,8 +4,8 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseServerError
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponseServerError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
@@ -69,7 +69,7 @@ def dashboard(request):
     })
 
 
-def _portal_page(request, invite_form=None, status=200):
+def _portal_page(request, invite_form=None, status=200, problems=None):
     from dps import dashboard as queries
     from dps.forms import InviteColleagueForm
     from dps.services import may_invite
@@ -87,8 +87,11 @@ def _portal_page(request, invite_form=None, status=200):
     can_invite = may_invite(request.user)
     return render(request, "dps/portal.html", {
         **data, "since": since_at, "can_invite": can_invite,
+        "pending_invitations": [colleague for colleague in data["colleagues"]
+                                if services.is_pending_invitation(colleague)]
+        if can_invite else [],
         "invite_form": invite_form or (InviteColleagueForm() if can_invite else None),
-        "problems": invite_form.error_summary() if invite_form else [],
+        "problems": problems or (invite_form.error_summary() if invite_form else []),
     }, status=status)
 
 
@@ -119,6 +122,50 @@ def invite_colleague(request):
                                       f"{colleague.email} to choose a password.")
             return redirect(reverse("portal") + "#colleagues")
     return _portal_page(request, invite_form=form, status=400)
+
+
+def _colleague(request, pk):
+    """A colleague of the organisation administrator's own organisation; a colleague of
+    another organisation is not found, and only the administrator may manage invitations."""
+    from dps.models import User
+
+    if not services.may_invite(request.user):
+        raise PermissionDenied
+    return get_object_or_404(User, pk=pk, organisation_id=request.user.organisation_id)
+
+
+def _invitation_action(request, pk, action, success):
+    colleague = _colleague(request, pk)
+    try:
+        colleague = action(colleague)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        return _portal_page(request, problems=[{"text": exc.detail}], status=exc.status)
+    messages.success(request, success(colleague))
+    return redirect(reverse("portal") + "#colleagues")
+
+
+@require_POST
+@role_required(Role.PROVIDER)
+def resend_invitation(request, pk):
+    """Send a pending invitation again: a new link, and the old one stops working."""
+    return _invitation_action(
+        request, pk,
+        lambda colleague: services.resend_invitation(
+            colleague, by=request.user, site_url=request.build_absolute_uri("/")),
+        lambda colleague: f"We sent {colleague.username} a new invitation at {colleague.email}."
+                          f" The link in the earlier email no longer works.")
+
+
+@require_POST
+@role_required(Role.PROVIDER)
+def cancel_invitation(request, pk):
+    """Cancel a pending invitation: the link stops working and the account is inactive."""
+    return _invitation_action(
+        request, pk, lambda colleague: services.cancel_invitation(colleague, by=request.user),
+        lambda colleague: f"The invitation to {colleague.username} was cancelled. Their link no "
+                          f"longer works. You can invite them again with the correct details.")
 
 
 @role_required(Role.FINANCE, Role.DPS_ADMIN)
@@ -165,12 +212,12 @@ SET_PASSWORD_SESSION_KEY = "set_password_user"
 def set_password(request):
     """The invitation's one-time link: `?uid=…&token=…` is checked, kept in the session and
     taken out of the address (so it cannot leak in a Referer), then the password is chosen."""
-    from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_str
     from django.utils.http import urlsafe_base64_decode
 
     from dps.forms import ChoosePasswordForm
     from dps.models import User
+    from dps.tasks import invitation_token_generator
 
     if "uid" in request.GET:
         try:
@@ -178,7 +225,7 @@ def set_password(request):
             user = User.objects.get(pk=pk, is_active=True)
         except (ValueError, TypeError, OverflowError, User.DoesNotExist):
             user = None
-        if user is not None and default_token_generator.check_token(
+        if user is not None and invitation_token_generator.check_token(
                 user, request.GET.get("token", "")):
             request.session[SET_PASSWORD_SESSION_KEY] = [user.pk, request.GET["token"]]
             return redirect("set-password")
@@ -186,7 +233,7 @@ def set_password(request):
         return render(request, "dps/set_password_invalid.html")
     pk, token = request.session.get(SET_PASSWORD_SESSION_KEY) or (None, "")
     user = User.objects.filter(pk=pk, is_active=True).first() if pk else None
-    if user is None or not default_token_generator.check_token(user, token):
+    if user is None or not invitation_token_generator.check_token(user, token):
         # A page that explains, for a person following an old link; a write is refused.
         return render(request, "dps/set_password_invalid.html",
                       status=404 if request.method == "POST" else 200)

@@ -88,6 +88,11 @@ PUBLIC_ROUTES = {
     "set-password/",  # an invitation's one-time link; checks its own token (issue 8)
 }
 
+class Invitee:
+    """Not a model: what `portal/colleagues/<pk>/…` names, a colleague whom the provider
+    organisation's administrator invited and who has not yet signed in (built below)."""
+
+
 # Pages are plain functions, so the model their `<int:pk>` names is read from the resource
 # prefix in front of it (a new page under a known prefix is covered by itself; a page under a
 # new prefix fails test_every_detail_route_has_an_object_builder until it is added here).
@@ -112,6 +117,7 @@ PAGE_PREFIX_MODELS = {
     "call-offs/": CallOff,
     "approvals/": CallOff,
     "opportunities/": CallOff,
+    "portal/colleagues/": Invitee,
 }
 
 
@@ -388,6 +394,21 @@ def _export(world, authority, provider):
     return Built(job)
 
 
+def _invitee(world, authority, provider):
+    """A pending invitation of `provider`, sent by its administrator (for P, the signed-in
+    provider user: the organisation's first user may invite)."""
+    inviter = world.users[Role.PROVIDER.value] if provider == world.p else \
+        f.ProviderUserFactory(organisation=provider)
+    invitee = f.ProviderUserFactory(organisation=provider, invited_by=inviter,
+                                    invitation_sent_at=timezone.now()
+                                    - datetime.timedelta(days=1),
+                                    invitation_issued_at=timezone.now()
+                                    - datetime.timedelta(days=1))
+    invitee.set_unusable_password()
+    invitee.save()
+    return Built(invitee)
+
+
 BUILDERS = {
     Organisation: Builder(("provider",), lambda w, a, p: Built(p)),
     User: Builder(("authority",), lambda w, a, p: Built(f.CommissionerFactory(organisation=a))),
@@ -426,4 +447,5 @@ BUILDERS = {
     AnnualReport: Builder(("provider",),
                           lambda w, a, p: Built(mf.AnnualReportFactory(provider=p))),
     ExportJob: Builder(("requester",), _export),
+    Invitee: Builder(("provider",), _invitee),
 }
