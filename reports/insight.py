@@ -1,11 +1,12 @@
 """Market insight per lot over the last few years, for commissioners and providers' forums.
 
-Every figure is aggregated in the database. The number of queries depends on the number of
-years asked for (at most ten), never on the number of placements: one for the placement counts
-and lengths, one for the endings by reason, one for the memberships, one for the prices, and
-two per year for spend (the spend engine's `aggregate`, ADR 0011, grouped by provider, route,
-location and authority at once, so every spend share comes from the same pennies as the finance
-reports). Choices are in ADR 0012:
+Every figure is aggregated in the database, in a fixed number of queries whatever the number
+of years (at most ten) or of placements: one for the placement counts and lengths, one for the
+endings by reason, one for the memberships, one for the prices and one for spend (the spend
+engine's `aggregate`, ADR 0011, with a window per year and grouped by provider, route, location
+and authority at once, so every spend share comes from the same pennies as the finance reports:
+each year's are those of the engine run for that year alone), plus two for the per-authority
+breakdown when it is shown. Choices are in ADR 0012:
 
 - Years are the twelve-month periods ending on `to` (the newest last): year k runs from the day
   after `to` minus k years to `to` minus k−1 years.
@@ -29,8 +30,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection
 from django.db.models import (
     Aggregate,
-    Avg,
-    BigIntegerField,
     Case,
     CharField,
     Count,
@@ -40,9 +39,9 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
-    Max,
-    Min,
+    OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
@@ -343,16 +342,18 @@ def _memberships(lot, years, figures):
         figures[year.index].providers_admitted = row[f"admitted_{year.index}"]
 
 
-def _weekly_expression():
+WEEKLY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _weekly_expression(hours):
     money = DecimalField(max_digits=14, decimal_places=4)
     weekly = Case(
-        When(unit="hour", then=ExpressionWrapper(
-            F("price") * F("placement__hours_per_week"), output_field=money)),
+        When(unit="hour", then=ExpressionWrapper(F("price") * hours, output_field=money)),
         When(unit="year", then=ExpressionWrapper(
             F("price") * Value(Decimal(7)) / Value(DAYS_A_YEAR), output_field=money)),
         default=ExpressionWrapper(F("price") * Value(Decimal(1)), output_field=money),
         output_field=money)
-    return Round(weekly, 2, output_field=DecimalField(max_digits=14, decimal_places=2))
+    return Round(weekly, 2, output_field=WEEKLY)
 
 
 STATS = {"minimum": None, "lower_quartile": 0.25, "median": 0.5, "upper_quartile": 0.75,
@@ -371,37 +372,56 @@ def _spread_from_values(values):
         upper_quartile=pennies(quantile(values, 0.75)))
 
 
+def _price_statistics(starting, authority, years):
+    """Every price statistic of every year and scope in one statement (PostgreSQL).
+
+    Over the starting prices as a subquery kept apart (`OFFSET 0`): flattened into the
+    aggregate, PostgreSQL would look up each placement's first fee period once per statistic.
+    Placements without a weekly equivalent (null) are left out; quartiles are taken in whole
+    pennies (interpolated quarters of a penny are exact floats).
+    """
+    inner, params = (starting.values("start_date", "authority_id", "weekly").order_by()
+                     .query.sql_with_params())
+    columns, values = [], []
+    scopes = {"sector_weekly_price": ""}
+    if authority is not None:
+        scopes["weekly_price"] = " AND s.authority_id = %s"
+    for scope, condition in scopes.items():
+        for y in years:
+            started = f" FILTER (WHERE s.start_date BETWEEN %s AND %s{condition})"
+            bounds = [y.start, y.end] + ([authority.pk] if condition else [])
+            key = f"{scope}_{y.index}"
+            for name, aggregate in (("n", "COUNT(*)"), ("average", "AVG(s.weekly)"),
+                                    ("minimum", "MIN(s.weekly)"), ("maximum", "MAX(s.weekly)"),
+                                    *((name, f"PERCENTILE_CONT({fraction}) WITHIN GROUP "
+                                              "(ORDER BY CAST(s.weekly * 100 AS bigint))")
+                                      for name, fraction in STATS.items()
+                                      if fraction is not None)):
+                columns.append(f"{key}_{name}")
+                values.append((f"{aggregate}{started}", bounds))
+    text = (f"SELECT {', '.join(sql for sql, _b in values)} "
+            f"FROM ({inner} OFFSET 0) s WHERE s.weekly IS NOT NULL")
+    with connection.cursor() as cursor:
+        cursor.execute(text, [p for _sql, bounds in values for p in bounds] + list(params))
+        return dict(zip(columns, cursor.fetchone(), strict=True))
+
+
 def _prices(lot, authority, years, figures):
     """The weekly price spread of placements started each year: in scope and sector-wide."""
     first, last = years[0], years[-1]
-    starting = (FeePeriod.objects
-                .filter(placement__lot=lot, effective_from=F("placement__start_date"),
-                        placement__start_date__gte=first.start,
-                        placement__start_date__lte=last.end)
-                .exclude(unit="hour", placement__hours_per_week__isnull=True)
-                .annotate(weekly=_weekly_expression())
-                .annotate(weekly_pence=Cast(F("weekly") * Value(Decimal(100)),
-                                            BigIntegerField())))
-    scopes = {"sector_weekly_price": Q()}
-    if authority is not None:
-        scopes["weekly_price"] = Q(placement__authority=authority)
+    # Each placement's first fee period (unique per placement and day) by its index, rather
+    # than a join the planner answers with a scan of every fee period. The weekly equivalent is
+    # null, and the placement left out, for an hourly price without hours per week.
+    first_period = FeePeriod.objects.filter(placement=OuterRef("pk"),
+                                            effective_from=OuterRef("start_date"))
+    weekly = Subquery(first_period.annotate(weekly=_weekly_expression(OuterRef("hours_per_week")))
+                      .values("weekly")[:1], output_field=WEEKLY)
+    starting = (Placement.objects
+                .filter(lot=lot, start_date__gte=first.start, start_date__lte=last.end)
+                .annotate(weekly=weekly))
+    scopes = ["sector_weekly_price"] + (["weekly_price"] if authority is not None else [])
     if _in_db():
-        aggregates = {}
-        for scope, condition in scopes.items():
-            for y in years:
-                started = condition & Q(placement__start_date__gte=y.start,
-                                        placement__start_date__lte=y.end)
-                key = f"{scope}_{y.index}"
-                aggregates[f"{key}_n"] = Count("pk", filter=started)
-                aggregates[f"{key}_average"] = Avg("weekly", filter=started)
-                aggregates[f"{key}_minimum"] = Min("weekly", filter=started)
-                aggregates[f"{key}_maximum"] = Max("weekly", filter=started)
-                for name, fraction in STATS.items():
-                    if fraction is not None:
-                        # In whole pennies: interpolated quarters of a penny are exact floats.
-                        aggregates[f"{key}_{name}"] = Percentile("weekly_pence", fraction,
-                                                                 filter=started)
-        row = starting.aggregate(**aggregates)
+        row = _price_statistics(starting, authority, years)
         for scope in scopes:
             for y in years:
                 key = f"{scope}_{y.index}"
@@ -416,8 +436,9 @@ def _prices(lot, authority, years, figures):
                 setattr(figures[y.index], scope, spread)
     else:
         values = {scope: {} for scope in scopes}
-        rows = starting.annotate(bucket=_year_bucket("placement__start_date", years)).values_list(
-            "bucket", "placement__authority_id", "weekly")
+        rows = starting.filter(weekly__isnull=False).annotate(
+            bucket=_year_bucket("start_date", years)).values_list(
+            "bucket", "authority_id", "weekly")
         for bucket, authority_id, weekly in rows:
             values["sector_weekly_price"].setdefault(bucket, []).append(Decimal(weekly))
             if authority is not None and authority_id == authority.pk:
@@ -432,14 +453,19 @@ def _prices(lot, authority, years, figures):
 
 
 def _spend(lot, authority, years, figures, breakdown):
-    """Spend shares per year from the spend engine: two queries a year, whatever the data."""
+    """Spend shares per year from the spend engine: one query for every year (the engine's
+    windows, each year's pennies those of a call for that year alone), whatever the data."""
     dims = ("provider", "route", "location", "authority")
+    data = spend_engine.aggregate(windows=[(y.start, y.end) for y in years], dims=dims,
+                                  authority=authority, filters={"lot": lot.pk}, voids=False)
+    per_year = {y.index: {} for y in years}
+    for (index, *key), values in data.items():
+        per_year[index][tuple(key)] = values
     for y in years:
-        data = spend_engine.aggregate(date_from=y.start, date_to=y.end, dims=dims,
-                                      authority=authority, filters={"lot": lot.pk})
         by_provider, by_route, by_location, by_authority = {}, {}, {}, {}
         total = 0
-        for (provider_id, unlisted_name, route, location, authority_id), values in data.items():
+        for (provider_id, unlisted_name, route, location, authority_id), values in (
+                per_year[y.index].items()):
             amount = values[0]
             total += amount
             key = provider_id if provider_id is not None else f"spot:{unlisted_name}"

@@ -13,6 +13,11 @@ price ``price × hours_per_week / 7`` and a year price ``price / 365``.
 Outside a month grouping the months are not listed row by row: the whole months inside a piece
 are counted by length (28, 29, 30, 31 days) from a small calendar table and the rounded amount of
 a month of each length multiplied out, which gives the same pennies as adding the months.
+
+`aggregate(windows=[...])` answers several ranges (the market insight's years) in the same
+statement: the pieces, cut to the whole span, are cut again to each window they touch, so each
+window's pennies are those of the engine run for that window alone (tests/reports/
+test_insight_spend_windows.py). `voids=False` skips the void bed-days statement.
 """
 
 import calendar
@@ -262,9 +267,10 @@ def _pieces_sql(sql, date_from, date_to, filters, params):
     return f"{fee} UNION ALL {support} UNION ALL {block}"
 
 
-def _dimension_columns(dims):
-    """SELECT/GROUP BY expressions over the piece alias x (and month alias m)."""
-    cols = []
+def _dimension_columns(dims, windows=None):
+    """SELECT/GROUP BY expressions over the piece alias x (and month alias m); with windows,
+    the window's index first."""
+    cols = ["x.win"] if windows else []
     for dim in dims:
         if dim == "lot":
             cols.append("x.lot_id")
@@ -285,12 +291,37 @@ def _dimension_columns(dims):
     return cols
 
 
-def _amount_sql(sql, date_from, date_to, dims, filters):
+PIECE_COLUMNS = ("source", "source_id", "authority_id", "provider_id", "provider_name",
+                 "lot_id", "route", "location")
+
+
+def _windows_table(sql, windows):
+    """The windows as an inline table (idx, first_day, last_day)."""
+    rows = ", ".join(f"({i}, {sql.date(start)}, {sql.date(end)})"
+                     for i, (start, end) in enumerate(windows))
+    return (f"(SELECT column1 AS idx, column2 AS first_day, column3 AS last_day "
+            f"FROM (VALUES {rows}) AS v)")
+
+
+def _windowed(sql, pieces, windows, columns=PIECE_COLUMNS, extra=("n", "d")):
+    """Pieces (cut to the whole range) cut again to each window: one row per piece and window
+    it touches, the window's index as `win`. Cutting GREATEST/LEAST twice is cutting once to the
+    window, so each window's pieces are exactly those a call for that window alone makes."""
+    s, e = sql.greatest("u.s", "w.first_day"), sql.least("u.e", "w.last_day")
+    keep = ", ".join(f"u.{c}" for c in (*columns, *extra))
+    return (f"SELECT w.idx AS win, {keep}, {s} AS s, {e} AS e FROM ({pieces}) u "
+            f"JOIN {_windows_table(sql, windows)} w "
+            f"ON u.s <= w.last_day AND u.e >= w.first_day")
+
+
+def _amount_sql(sql, date_from, date_to, dims, filters, windows=None):
     """(sql, params) returning dimension columns then the amount in pennies."""
     params = []
     pieces = _pieces_sql(sql, date_from, date_to, filters, params)
+    if windows:
+        pieces = _windowed(sql, pieces, windows)
     months = _months_table(sql, date_from, date_to)
-    cols = _dimension_columns(dims)
+    cols = _dimension_columns(dims, windows)
     select = ", ".join(cols + [""]) if cols else ""
     group = f" GROUP BY {', '.join(cols)}" if cols else ""
     if "month" in dims:
@@ -312,7 +343,7 @@ def _amount_sql(sql, date_from, date_to, dims, filters):
     return text, params
 
 
-def _voids_sql(sql, date_from, date_to, dims, filters):
+def _voids_sql(sql, date_from, date_to, dims, filters, windows=None):
     """(sql, params): dimension columns, void bed-days and their cost in pennies.
 
     Per block and month: beds × days bought, less the days block placements occupied (never
@@ -336,11 +367,19 @@ def _voids_sql(sql, date_from, date_to, dims, filters):
                       provider_col="b.provider_id", lot_col="b.lot_id", route_col="'block'",
                       location_expr=loc)
     )
+    if windows:
+        blocks = _windowed(sql, blocks, windows, columns=("id", *PIECE_COLUMNS),
+                           extra=("beds", "n", "d"))
+    win = "x.win, " if windows else ""
+
+    def same(alias):
+        return f" AND {alias}.win = x.win" if windows else ""
+
     bought_days = _days_in_month(sql, "x.s", "x.e")
     occ_s = sql.greatest("p.start_date", "x.s")
     occ_e = sql.least(f"COALESCE(p.end_date, {t})", "x.e")
     occ_days = _days_in_month(sql, occ_s, occ_e)
-    cols = _dimension_columns(dims)
+    cols = _dimension_columns(dims, windows)
     select = ", ".join(cols + [""]) if cols else ""
     group = f" GROUP BY {', '.join(cols)}" if cols else ""
     void_days = sql.greatest("x.beds * bm.days - COALESCE(o.days, 0)", "0")
@@ -348,15 +387,15 @@ def _voids_sql(sql, date_from, date_to, dims, filters):
     text = (
         f"WITH months AS {months}, "
         f"blk AS (SELECT * FROM ({blocks}) u WHERE u.s <= u.e), "
-        f"bm AS (SELECT x.id, m.idx, {bought_days} AS days FROM blk x "
+        f"bm AS (SELECT x.id, {win}m.idx, {bought_days} AS days FROM blk x "
         f"{sql.expand_months('months', 'x.s', 'x.e')}), "
-        f"occ AS (SELECT p.block_id, m.idx, SUM({occ_days}) AS days "
+        f"occ AS (SELECT p.block_id, {win}m.idx, SUM({occ_days}) AS days "
         f"FROM contracts_placement p JOIN blk x ON x.id = p.block_id "
         f"{sql.expand_months('months', occ_s, occ_e)} "
-        f"WHERE p.route = 'block' AND {occ_s} <= {occ_e} GROUP BY p.block_id, m.idx) "
+        f"WHERE p.route = 'block' AND {occ_s} <= {occ_e} GROUP BY p.block_id, {win}m.idx) "
         f"SELECT {select}SUM({void_days}), SUM({_rounded(void_days)}) "
-        f"FROM blk x JOIN bm ON bm.id = x.id JOIN months m ON m.idx = bm.idx "
-        f"LEFT JOIN occ o ON o.block_id = x.id AND o.idx = bm.idx{group}"
+        f"FROM blk x JOIN bm ON bm.id = x.id{same('bm')} JOIN months m ON m.idx = bm.idx "
+        f"LEFT JOIN occ o ON o.block_id = x.id AND o.idx = bm.idx{same('o')}{group}"
     )
     return text, params
 
@@ -371,12 +410,33 @@ def _money(pennies):
     return (Decimal(int(pennies or 0)) / 100).quantize(PENNY)
 
 
-def aggregate(*, date_from, date_to, dims=(), authority=None, filters=None):
+def aggregate(*, date_from=None, date_to=None, dims=(), authority=None, filters=None,
+              windows=None, voids=True):
     """Pennies per combination of `dims`: {key tuple: (amount, void_bed_days, void_pennies)}.
 
     The building block of every finance report: `spend` takes one dimension; the payments list
     takes provider and month.
+
+    `windows`: a list of (first day, last day) ranges (by default `date_from`..`date_to` is
+    their span). Every key then starts with the index of its window, and each window's figures
+    are, to the penny, those of a call for that window's range alone (its pieces are cut to the
+    window, then to months, and rounded once each), in the same one or two statements whatever
+    the number of windows. `voids=False` leaves out the void bed-days and their cost (both 0),
+    and the statement that computes them.
     """
+    if windows is not None:
+        windows = [tuple(window) for window in windows]
+        if not windows:
+            raise ValueError("No windows.")
+        for start, end in windows:
+            if end < start:
+                raise ValueError("A window ends before it starts.")
+        date_from = date_from or min(start for start, _end in windows)
+        date_to = date_to or max(end for _start, end in windows)
+        if any(start < date_from or end > date_to for start, end in windows):
+            raise ValueError("A window lies outside the range.")
+    if date_from is None or date_to is None:
+        raise ValueError("A range (date_from and date_to) or windows are needed.")
     if date_to < date_from:
         raise ValueError("The range ends before it starts.")
     for dim in dims:
@@ -384,14 +444,14 @@ def aggregate(*, date_from, date_to, dims=(), authority=None, filters=None):
             raise ValueError(f"Unknown grouping {dim!r}.")
     filters = _normalise_filters(filters, authority)
     sql = _Dialect(connection.vendor)
-    width = len(_dimension_columns(dims))
+    width = len(_dimension_columns(dims, windows))
     out = {}
-    for row in _run(*_amount_sql(sql, date_from, date_to, dims, filters)):
+    for row in _run(*_amount_sql(sql, date_from, date_to, dims, filters, windows)):
         if row[width] is None:  # no pieces at all (an aggregate without GROUP BY)
             continue
         out[tuple(row[:width])] = [int(row[width]), 0, 0]
-    if filters.get("route", "block") == "block":
-        for row in _run(*_voids_sql(sql, date_from, date_to, dims, filters)):
+    if voids and filters.get("route", "block") == "block":
+        for row in _run(*_voids_sql(sql, date_from, date_to, dims, filters, windows)):
             if row[width] is None:
                 continue
             entry = out.setdefault(tuple(row[:width]), [0, 0, 0])
