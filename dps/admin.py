@@ -33,7 +33,14 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         ("Placements DPS", {"fields": ("organisation", "roles", "approval_limit")}),
+        # Invitations are resent and cancelled through the portal's services (audited), so
+        # their stamps are shown, not edited, here.
+        ("Supplier portal", {"fields": ("is_org_admin", "invited_by", "invitation_issued_at",
+                                        "invitation_sent_at", "invitation_cancelled_at",
+                                        "last_portal_visit")}),
     )
+    readonly_fields = ["invited_by", "invitation_issued_at", "invitation_sent_at",
+                       "invitation_cancelled_at", "last_portal_visit"]
 
 
 @admin.register(AuditEntry)
