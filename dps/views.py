@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseServerError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
@@ -124,23 +124,16 @@ def invite_colleague(request):
     return _portal_page(request, invite_form=form, status=400)
 
 
-def _colleague(request, pk):
-    """A colleague of the organisation administrator's own organisation; a colleague of
-    another organisation is not found, and only the administrator may manage invitations."""
-    from dps.models import User
-
-    if not services.may_invite(request.user):
-        raise PermissionDenied
-    return get_object_or_404(User, pk=pk, organisation_id=request.user.organisation_id)
-
-
 def _invitation_action(request, pk, action, success):
-    colleague = _colleague(request, pk)
+    """Run the service on colleague `pk`; it decides who may (403) and whose colleague it is
+    (another organisation's: 404)."""
     try:
-        colleague = action(colleague)
+        colleague = action(pk)
     except DomainError as exc:
         if exc.status == 404:
             raise Http404 from exc
+        if exc.status == 403:
+            raise PermissionDenied from exc
         return _portal_page(request, problems=[{"text": exc.detail}], status=exc.status)
     messages.success(request, success(colleague))
     return redirect(reverse("portal") + "#colleagues")

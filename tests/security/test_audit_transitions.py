@@ -8,14 +8,16 @@
 """
 
 import ast
+from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django_fsm import FSMFieldMixin
 from django_fsm.signals import post_transition
 
+from dps.transitions import move
+from tests import audit_guard
 from tests import factories as f
+from tests.calloffs import factories as cf
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("dps", "providers", "referrals", "calloffs", "contracts", "monitoring", "reports")
@@ -45,15 +47,6 @@ def calls_to_move(tree):
             yield node
 
 
-def declared_transitions():
-    found = set()
-    for model in apps.get_models():
-        for field in model._meta.fields:
-            if isinstance(field, FSMFieldMixin):
-                found |= {(model.__name__, t.name) for t in field.get_all_transitions(model)}
-    return found
-
-
 def test_every_declared_transition_is_made_through_move():
     moved = set()
     for _, tree in app_sources():
@@ -69,7 +62,7 @@ def test_every_declared_transition_is_made_through_move():
                     # move(obj, name) with the name chosen above it in the same function.
                     moved |= {node.value for node in ast.walk(function)
                               if isinstance(node, ast.Constant) and isinstance(node.value, str)}
-    transitions = declared_transitions()
+    transitions = audit_guard.declared()
     assert len(transitions) >= 30
     missing = sorted(f"{model}.{name}" for model, name in transitions if name not in moved)
     assert missing == []
@@ -106,20 +99,12 @@ def test_the_run_time_guard_is_connected():
 
 @pytest.fixture
 def referral(db):
-    from tests import audit_guard
-    from tests.calloffs import factories as cf
-
     made = cf.ReferralFactory()
     audit_guard.take()
     return made
 
 
 def test_a_kept_transition_without_its_audit_row_fails_the_guard(referral):
-    from collections import Counter
-
-    from dps.transitions import move
-    from tests import audit_guard
-
     user = f.CommissionerFactory(organisation=referral.authority)
     move(referral, "withdraw", by=user)  # the writer is dropped on purpose
     referral.save()
@@ -129,11 +114,6 @@ def test_a_kept_transition_without_its_audit_row_fails_the_guard(referral):
 
 
 def test_a_transition_with_its_audit_row_passes_and_is_counted(referral):
-    from collections import Counter
-
-    from dps.transitions import move
-    from tests import audit_guard
-
     user = f.CommissionerFactory(organisation=referral.authority)
     write = move(referral, "withdraw", by=user)
     referral.save()
@@ -145,11 +125,6 @@ def test_a_transition_with_its_audit_row_passes_and_is_counted(referral):
 
 
 def test_a_transition_whose_state_was_not_kept_needs_no_row(referral):
-    from collections import Counter
-
-    from dps.transitions import move
-    from tests import audit_guard
-
     move(referral, "withdraw", by=None)  # refused later by the service: never saved
     tally = Counter()
     audit_guard.check(audit_guard.take(), tally)
