@@ -7,7 +7,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from dps import services, two_factor
@@ -15,6 +14,7 @@ from dps.api import serializers as s
 from dps.api.auth import ExpiringTokenAuthentication, token_expired
 from dps.api.mixins import ServiceActionMixin
 from dps.api.permissions import ANY_AUTHENTICATED, ActionRoles, roles
+from dps.api.throttling import ScopedThrottle
 from dps.errors import RuleViolation
 from dps.models import AuditEntry, Organisation, Role, User
 
@@ -26,7 +26,7 @@ class TokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "login"
 
     @extend_schema(request=s.TokenInputSerializer, responses={200: s.TokenOutputSerializer})
@@ -72,7 +72,7 @@ class ProviderRegisterView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "register"
 
     @extend_schema(request=s.RegisterInputSerializer, responses={201: s.RegisterOutputSerializer})
