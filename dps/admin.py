@@ -1,7 +1,9 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from dps import two_factor
+from dps.errors import DomainError
 from dps.models import AuditEntry, Organisation, Role, User
 
 
@@ -38,9 +40,23 @@ class UserAdmin(BaseUserAdmin):
         ("Supplier portal", {"fields": ("is_org_admin", "invited_by", "invitation_issued_at",
                                         "invitation_sent_at", "invitation_cancelled_at",
                                         "last_portal_visit")}),
+        ("Two-factor sign-in", {"fields": ("two_factor_reset_at",)}),
     )
     readonly_fields = ["invited_by", "invitation_issued_at", "invitation_sent_at",
-                       "invitation_cancelled_at", "last_portal_visit"]
+                       "invitation_cancelled_at", "last_portal_visit", "two_factor_reset_at"]
+    actions = ["reset_two_factor"]
+
+    @admin.action(description="Reset two-factor sign-in (one new app may be set up)")
+    def reset_two_factor(self, request, queryset):
+        # Through the audited service, one user at a time; a refusal is reported, not raised.
+        for user in queryset:
+            try:
+                two_factor.reset(user, by=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{user.username}: {exc.detail}", messages.ERROR)
+            else:
+                self.message_user(request, f"{user.username} may set up a new authenticator app "
+                                           f"at their next sign-in.", messages.SUCCESS)
 
 
 @admin.register(AuditEntry)

@@ -90,6 +90,11 @@ class User(AbstractUser):
     invitation_cancelled_at = models.DateTimeField(
         null=True, blank=True, help_text="When the organisation's administrator cancelled the "
                                          "invitation (the user is then inactive).")
+    # Two-factor enrolment (dps.two_factor): a new authenticator only through the invitation
+    # link, or once after an administrator's audited reset, which stamps this.
+    two_factor_reset_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an administrator reset two-factor sign-in: one "
+                                         "new authenticator app may then be set up.")
 
     def has_role(self, *roles):
         """True when the user holds any of `roles`; a superuser counts as a DPS administrator."""

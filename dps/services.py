@@ -62,8 +62,10 @@ def _check_password(password, user):
 
 
 @transaction.atomic
-def create_user(*, by, username, password, email="", organisation=None, roles=(),
-                approval_limit=None, first_name="", last_name=""):
+def create_user(*, by, username, password=None, email="", organisation=None, roles=(),
+                approval_limit=None, first_name="", last_name="", site_url=""):
+    """A user with the password given, or, without one, an invitation: a one-time link to
+    choose a password (and, for staff, to set up two-factor sign-in) goes to `email`."""
     roles = list(dict.fromkeys(roles))
     problem = _check_roles(organisation, roles)
     if problem:
@@ -77,8 +79,17 @@ def create_user(*, by, username, password, email="", organisation=None, roles=()
         username=username, email=email, organisation=organisation, roles=roles,
         approval_limit=approval_limit, first_name=first_name, last_name=last_name,
     )
-    _check_password(password, user)
-    user.set_password(password)
+    invited = not password
+    if invited:
+        if not email:
+            raise RuleViolation("Without a password the user is invited by e-mail: give one.",
+                                code="invalid", fields={"email": ["Enter an email address"]})
+        user.set_unusable_password()
+        user.invited_by = by if getattr(by, "is_authenticated", False) else None
+        user.invitation_issued_at = timezone.now()
+    else:
+        _check_password(password, user)
+        user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
@@ -87,7 +98,11 @@ def create_user(*, by, username, password, email="", organisation=None, roles=()
             "That username is taken.", code="invalid",
             fields={"username": ["A user with that username already exists."]},
         ) from exc
-    audit.record(user, "user.created", by=by, data={"roles": roles})
+    audit.record(user, "user.created", by=by, data={"roles": roles, "invited": invited})
+    if invited:
+        from dps.tasks import send_invitation
+
+        outbox.enqueue(send_invitation, user.pk, site_url, user.invitation_issued_at.isoformat())
     return user
 
 

@@ -1,4 +1,5 @@
-"""The two-factor pages: set up an authenticator app (first time), enter a code (each sign-in)."""
+"""The two-factor pages: set up an authenticator app (first time, when allowed), enter a code
+(each sign-in)."""
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -34,6 +35,9 @@ def _act(request, template, call, context):
 def setup(request):
     if not two_factor.required_for(request.user) or user_has_device(request.user):
         return redirect(two_factor.safe_next(request))
+    if two_factor.enrolment_route(request) is None:
+        # A password alone sets up nothing: the invitation link or an administrator's reset.
+        return render(request, "registration/two_factor_ask_admin.html", status=403)
     device = two_factor.pending_device(request.user)
     return _act(request, "registration/two_factor_setup.html", two_factor.confirm_device,
                 {"setup_key": two_factor.setup_key(device), "config_url": device.config_url})

@@ -234,6 +234,11 @@ def set_password(request):
     if request.method == "POST" and form.is_valid():
         form.save()
         audit.record(user, "user.password_set", by=user)
+        if user.is_authority_user:
+            # Staff set up their authenticator app in this browser, at their first sign-in.
+            from dps import two_factor
+
+            two_factor.allow_enrolment_here(request, user)
         request.session.pop(SET_PASSWORD_SESSION_KEY, None)
         messages.success(request, "Your password is set. Sign in with your username and it.")
         return redirect("login")

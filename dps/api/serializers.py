@@ -30,7 +30,9 @@ class UserSerializer(serializers.ModelSerializer):
 
 class UserInputSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    # Without a password the user is invited: a one-time link goes to `email`.
+    password = serializers.CharField(write_only=True, style={"input_type": "password"},
+                                     required=False, default=None)
     email = serializers.EmailField(allow_blank=True, default="")
     first_name = serializers.CharField(max_length=150, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, allow_blank=True, default="")

@@ -112,7 +112,8 @@ class UserViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveMode
                   viewsets.GenericViewSet):
     serializer_class = s.UserSerializer
     permission_classes = [ActionRoles]
-    action_roles = {"list": ADMIN, "retrieve": ADMIN, "create": ADMIN, "me": ANY_AUTHENTICATED}
+    action_roles = {"list": ADMIN, "retrieve": ADMIN, "create": ADMIN, "me": ANY_AUTHENTICATED,
+                    "reset_two_factor": ADMIN}
     filterset_fields = ["organisation", "is_active"]
 
     def get_queryset(self):
@@ -121,8 +122,17 @@ class UserViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveMode
     @extend_schema(request=s.UserInputSerializer, responses={201: s.UserSerializer})
     def create(self, request):
         data = self.validated(s.UserInputSerializer)
-        user = services.create_user(by=request.user, **data)
+        user = services.create_user(by=request.user, site_url=request.build_absolute_uri("/"),
+                                    **data)
         return self.respond(user, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=s.UserSerializer,
+                   description="Remove the user's authenticator apps; they may set up one new "
+                               "app at their next sign-in (once). Audited; not one's own.")
+    @action(detail=True, methods=["post"], url_path="reset-two-factor")
+    def reset_two_factor(self, request, pk=None):
+        user = two_factor.reset(self.get_object(), by=request.user)
+        return self.respond(user)
 
     @extend_schema(responses=s.UserSerializer)
     @action(detail=False, methods=["get"])

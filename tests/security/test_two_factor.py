@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from dps import two_factor
 from dps.models import AuditEntry
 from tests import factories as f
 from tests.asserts import assert_error
@@ -45,6 +46,9 @@ def sign_in(client, user):
 
 def test_staff_set_up_an_app_on_first_sign_in_and_nothing_else_opens_before(client):
     user = person()
+    # Allowed by an administrator's reset (tests/security/test_two_factor_enrolment.py has the
+    # invitation route and the refusals).
+    two_factor.reset(user, by=f.DpsAdminFactory())
     sign_in(client, user)
     response = client.get("/placements/")
     assert response.status_code == 302
