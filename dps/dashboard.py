@@ -5,7 +5,7 @@ so a page's query count is fixed whatever the data size. Reuses the apps' select
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -81,7 +81,9 @@ def applications_to_decide(today=None):
     """Submitted applications by their evaluation deadline, each with the working days left
     (negative: overdue). DPS-wide: the lead authority's administrators decide them."""
     today = today or timezone.localdate()
-    section = _take(Application.objects.filter(status=Application.Status.SUBMITTED)
+    # Those no round has taken yet are counted apart (waiting_for_round): no clock runs yet.
+    section = _take(Application.objects.filter(status=Application.Status.SUBMITTED,
+                                               round__isnull=False)
                     .select_related("provider", "round")
                     .order_by("evaluation_due", "submitted_at", "id"))
     for application in section:
@@ -90,6 +92,14 @@ def applications_to_decide(today=None):
         application.overdue = due is not None and due < today
         application.days_overdue = -application.days_left if application.overdue else 0
     return section
+
+
+def waiting_for_round():
+    """Per DPS, how many submitted applications wait for a round to open (none was open or
+    scheduled when they came): the DPS administrators' cue to schedule one. One query."""
+    return list(provider_selectors.applications_waiting_for_round()
+                .values("dps__code", "dps__name").annotate(count=Count("id"))
+                .order_by("dps__name"))
 
 
 def reviews_due(authority_id, today=None):
@@ -152,6 +162,8 @@ def commissioner_dashboard(user, now=None):
             reviews=reviews_due(authority_id, today),
             support_reviews=support_reviews_due(authority_id, today),
         )
+    if user.has_role(Role.DPS_ADMIN):
+        sections["waiting_for_round"] = waiting_for_round()
     sections.update(
         applications=applications_to_decide(today),
         red=red_providers(today),
@@ -247,6 +259,8 @@ def supplier_portal(user, since=None, now=None):
         "responses": _take(calloff_selectors.provider_responses(provider_id)
                            .filter(Q(status=ExpressionOfInterest.Status.SUBMITTED)
                                    | ~Q(outcome=""))),
+        "waiting_for_round": provider_selectors.applications_waiting_for_round()
+        .filter(provider_id=provider_id).count(),
         "memberships": list(provider_selectors.provider_memberships(user.organisation)
                             .order_by("lot__dps__name", "lot__position", "-admitted_at")[:50]),
         "placements": _take(contract_selectors.placements_for(user, today)

@@ -60,6 +60,13 @@ def round_accepting_applications(dps):
     ).order_by("opens_at").first()
 
 
+def applications_waiting_for_round(dps_id=None):
+    """Submitted applications that no round has taken yet (none was open or scheduled)."""
+    queryset = Application.objects.filter(status=Application.Status.SUBMITTED,
+                                          round__isnull=True)
+    return queryset if dps_id is None else queryset.filter(dps_id=dps_id)
+
+
 def provider_applications(organisation):
     return applications_with_lots().filter(provider=organisation).order_by("-created_at", "-id")
 

@@ -117,11 +117,31 @@ def create_round(*, by, dps: Dps, opens_at, closes_at):
     return round_
 
 
+def _lock_dps(dps_id):
+    # Submitting, opening and closing a round take this lock, so a submission either sees the
+    # round's new state or is seen by the round: none is left waiting beside an open round, or
+    # in a closed round without its decision date.
+    Dps.objects.select_for_update().filter(pk=dps_id).values_list("pk").first()
+
+
 def _open(round_, *, by):
+    """Open the round, and it takes every application submitted while no round was open or
+    scheduled (the DPS is open throughout its term, reg. 34): same transaction, audited."""
     write = _transition(round_, "open", by=by)
     round_.opened_at = timezone.now()
     round_.save(update_fields=["status", "opened_at"])
     write()
+    _lock_dps(round_.dps_id)
+    waiting = list(selectors.applications_waiting_for_round(round_.dps_id)
+                   .select_for_update().order_by("submitted_at", "id"))
+    for application in waiting:
+        application.round = round_
+        application.save(update_fields=["round"])
+        audit.record(application, "application.joined_round", by=by,
+                     data={"round": round_.pk})
+    if waiting:
+        audit.record(round_, "round.took_waiting_applications", by=by,
+                     data={"applications": [a.pk for a in waiting]})
 
 
 @transaction.atomic
@@ -138,6 +158,7 @@ def close_round(round_: AdmissionRound, *, by):
         pk=round_.pk
     )
     write = _transition(round_, "close", by=by)
+    _lock_dps(round_.dps_id)
     round_.closed_at = timezone.now()
     round_.save(update_fields=["status", "closed_at"])
     due = add_working_days(timezone.localdate(round_.closed_at),
@@ -274,13 +295,12 @@ def submit_application(application, *, by):
             "Another application of yours for these lots is waiting for a decision.",
             code="application_pending",
         )
+    # None when no round is open or scheduled: the application waits, and the next round to
+    # open takes it (see _open).
+    _lock_dps(application.dps_id)
     round_ = selectors.round_accepting_applications(application.dps)
-    if round_ is None:
-        raise Conflict(
-            "No admission round is open or scheduled: try again when one is announced.",
-            code="no_round",
-        )
-    write = _transition(application, "submit", by=by, data={"round": round_.pk})
+    write = _transition(application, "submit", by=by,
+                        data={"round": round_.pk if round_ else None})
     application.round = round_
     application.submitted_at = timezone.now()
     application.submitted_by = by

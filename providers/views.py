@@ -56,14 +56,18 @@ def apply(request):
             form.add_domain_error(exc)
         else:
             round_ = application.round
-            when = ("closes on " + _when(round_.closes_at)
+            if round_ is None:
+                which = "the next admission round to open"
+            else:
+                which = "the admission round that " + (
+                    "closes on " + _when(round_.closes_at)
                     if round_.status == AdmissionRound.Status.OPEN
                     else "opens on " + _when(round_.opens_at))
             messages.success(
                 request,
-                f"Application submitted to the {dps.name}. We will consider it in the admission "
-                f"round that {when}, and decide within "
-                f"{dps.evaluation_working_days} working days of the round closing.",
+                f"Application submitted to the {dps.name}. We will consider it in {which}, "
+                f"and decide within {dps.evaluation_working_days} working days of the round "
+                f"closing.",
             )
             return redirect("providers:my-applications")
     return render(request, "providers/apply.html", {
@@ -92,6 +96,7 @@ def _rounds_page(request, dps, form, *, problems=(), status=200):
         "dps": dps,
         "problems": list(problems) or form.error_summary(),
         "rounds": selectors.rounds_with_counts(dps),
+        "waiting": selectors.applications_waiting_for_round(dps.pk).count(),
         "form": form,
         "other_dps": [other for other in selectors.active_dps_list() if other.pk != dps.pk],
         "action_url": _with_dps(reverse("providers:rounds"), dps),

@@ -136,6 +136,41 @@ def update_referral(referral, *, by, child, lot, summary, placement_start, durat
     return referral
 
 
+# What the API's PATCH may change (API.md v1.1); the rest of a draft is the page's to change.
+CHANGEABLE = ("summary", "needs", "outcomes", "location_area", "placement_start",
+              "duration_weeks", "hours_per_week", "budget_kind", "budget_amount", "child")
+CHILD_FIELDS = ("first_name", "last_name", "date_of_birth", "case_reference", "postcode")
+
+
+def _as_written(referral):
+    """The draft's current values as update_referral's keyword arguments."""
+    values = {name: getattr(referral, name) for name in (
+        "lot", "summary", "placement_start", "duration_weeks", "hours_per_week",
+        "location_area", "urgency", "budget_kind", "budget_amount", "outcomes",
+        "alternatives_considered", "alternatives_notes", "panel_date", "panel_decision",
+        "panel_notes")}
+    values["needs"] = [need.code for need in referral.needs.all()]
+    values["child"] = {name: getattr(referral.child, name) for name in CHILD_FIELDS}
+    return values
+
+
+@transaction.atomic
+def change_referral(referral, *, by, **changes):
+    """Change some fields of a draft (`changes` ⊆ CHANGEABLE; `child` may name some of the
+    child's fields): the rest as written, then the page's update_referral with its checks."""
+    unknown = sorted(set(changes) - set(CHANGEABLE))
+    if unknown:
+        raise RuleViolation("Some fields cannot be changed: see fields.", code="invalid",
+                            fields={name: ["Cannot be changed."] for name in unknown})
+    referral = Referral.objects.select_for_update().select_related("child").get(pk=referral.pk)
+    if referral.status != Referral.Status.DRAFT:
+        raise InvalidTransition("Only a draft referral can be changed.")
+    values = _as_written(referral)
+    values["child"].update(changes.pop("child", None) or {})
+    values.update(changes)
+    return update_referral(referral, by=by, **values)
+
+
 @transaction.atomic
 def record_panel_decision(referral, *, by, panel_date, panel_decision, panel_notes=""):
     referral = Referral.objects.select_for_update().get(pk=referral.pk)

@@ -63,6 +63,35 @@ class ReferralInputSerializer(serializers.Serializer):
     panel_notes = serializers.CharField(allow_blank=True, default="")
 
 
+class ReferralChangeSerializer(serializers.Serializer):
+    """PATCH /api/v1/referrals/{id}/ (API.md v1.1): any of these; `child` may give some of the
+    child's fields. Validated with partial=True, so nothing is required and no default fills
+    in what was not sent."""
+
+    child = ChildInputSerializer()
+    needs = serializers.ListField(child=serializers.SlugField())
+    outcomes = serializers.ListField(child=serializers.ChoiceField(OutcomeDomain.choices))
+    summary = serializers.CharField()
+    placement_start = serializers.DateField()
+    duration_weeks = serializers.IntegerField(min_value=1, max_value=520)
+    hours_per_week = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0,
+                                              max_value=168, allow_null=True)
+    location_area = serializers.CharField(max_length=100)
+    budget_kind = serializers.ChoiceField(BudgetKind.choices, allow_blank=True)
+    budget_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0,
+                                             allow_null=True)
+
+    def validate(self, attrs):
+        # A field this PATCH does not change is refused, not silently dropped: the caller
+        # would otherwise believe it changed (the page changes the others).
+        sent = set(self.initial_data) if hasattr(self.initial_data, "keys") else set()
+        unknown = sorted(sent - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["Cannot be changed through this operation."] for name in unknown})
+        return attrs
+
+
 class ReferralSerializer(serializers.ModelSerializer):
     """The authority's view of a referral, identity included."""
 

@@ -29,9 +29,10 @@ class ReferralViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retrieve
     queryset = Referral.objects.none()
     permission_classes = [ActionRoles]
     action_roles = {"list": STAFF, "retrieve": STAFF, "create": COMMISSIONER,
-                    "publish": COMMISSIONER, "panel_decision": COMMISSIONER,
-                    "withdraw": COMMISSIONER}
+                    "partial_update": COMMISSIONER, "publish": COMMISSIONER,
+                    "panel_decision": COMMISSIONER, "withdraw": COMMISSIONER}
     filterset_fields = ["status", "urgency"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -51,6 +52,16 @@ class ReferralViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retrieve
         referral = services.create_referral(by=request.user, lot=lot, **data)
         return self.respond(self.get_queryset().get(pk=referral.pk),
                             status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ReferralChangeSerializer, responses=s.ReferralSerializer,
+                   description="Change a draft referral (the same service and checks as the "
+                               "referral's change page); any other status is 409 "
+                               "`invalid_transition`.")
+    def partial_update(self, request, pk=None):
+        referral = self.get_object()
+        data = self.validated(s.ReferralChangeSerializer, partial=True)
+        services.change_referral(referral, by=request.user, **data)
+        return self.respond(self.get_queryset().get(pk=referral.pk))
 
     @extend_schema(request=s.PublishInputSerializer, responses={201: s.PublishOutputSerializer})
     @action(detail=True, methods=["post"])

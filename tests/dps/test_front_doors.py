@@ -147,6 +147,28 @@ def test_the_dps_administrator_sees_applications_linked_and_no_call_offs(as_user
     assert "closing in the next 48 hours" not in text(response)
 
 
+def test_the_dps_admins_dashboard_counts_the_applications_waiting_for_a_round(as_user):
+    # Submitted when no round was open or scheduled (API.md v1.1): no clock runs for them yet.
+    waiting = [f.SubmittedApplicationFactory(round=None) for _ in range(3)]
+    other = f.DpsFactory(name="Adults' DPS")
+    f.SubmittedApplicationFactory(round=None, dps=other, lots={})
+    f.AwaitingDecisionApplicationFactory()
+    admin = as_user(f.DpsAdminFactory())
+    response = admin.get(DASHBOARD)
+    page = text(response)
+    assert "3 applications waiting for a round in the Children" in page
+    assert "1 application waiting for a round in the Adults' DPS" in page
+    link = f'{reverse("providers:rounds")}?dps={waiting[0].dps.code}#waiting'
+    assert f'href="{link}"' in response.content.decode()
+    # The waiting ones are not listed as "to decide": they have no round, so no decision date.
+    assert "No decision date yet" not in page
+    rounds = text(admin.get(link.split("#")[0]))
+    assert "3 applications waiting for a round." in rounds
+    # A commissioner does not schedule rounds: the line is the DPS administrators'.
+    commissioner = as_user(f.CommissionerFactory(organisation=f.AuthorityFactory()))
+    assert "waiting for a round" not in text(commissioner.get(DASHBOARD))
+
+
 def test_the_dashboard_query_count_does_not_grow_with_the_data(
         as_user, django_assert_max_num_queries):
     authority = f.AuthorityFactory()

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from dps.models import AuditEntry
+from providers import services
 from providers.models import AdmissionRound, Application, ApplicationLot, Membership
 from tests import factories as f
 from tests.asserts import assert_error, assert_money, nothing_changes
@@ -235,20 +236,62 @@ def test_provider_cannot_submit_an_application_when_it_is_not_a_draft(provider, 
         assert_error(provider.post(url(application, "submit")), 409, "invalid_transition")
 
 
-def test_provider_cannot_submit_when_no_round_is_open_or_scheduled(provider, draft):
+def test_provider_submits_when_no_round_is_open_or_scheduled_and_it_waits(provider, draft):
+    # The DPS is open throughout its term (reg. 34): no round is no refusal (API.md v1.1).
     f.ClosedRoundFactory()
     f.CompletedRoundFactory(opens_at=timezone.now() - datetime.timedelta(days=60),
                             closes_at=timezone.now() - datetime.timedelta(days=40))
-    with nothing_changes():
-        assert_error(provider.post(url(draft, "submit")), 409, "no_round")
+    response = provider.post(url(draft, "submit"))
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "submitted"
+    assert response.json()["round"] is None
+    draft.refresh_from_db()
+    assert draft.status == Application.Status.SUBMITTED
+    assert draft.round is None
+    assert draft.submitted_at is not None
+    entry = AuditEntry.objects.get(object_id=draft.pk, action="application.submit")
+    assert entry.data == {"round": None}
 
 
-def test_provider_cannot_submit_into_an_open_round_past_its_closing_time(provider, draft):
-    # The scheduler has not closed it yet, but it takes no more applications.
-    f.OpenRoundFactory(opens_at=timezone.now() - datetime.timedelta(days=14),
-                       closes_at=timezone.now() - datetime.timedelta(minutes=1))
+def test_a_submission_after_the_open_round_has_passed_its_closing_time_waits(provider, draft):
+    # The scheduler has not closed it yet, but it takes no more applications: the next does.
+    late = f.OpenRoundFactory(opens_at=timezone.now() - datetime.timedelta(days=14),
+                              closes_at=timezone.now() - datetime.timedelta(minutes=1))
+    response = provider.post(url(draft, "submit"))
+    assert response.status_code == 200, response.json()
+    assert response.json()["round"] is None
+    services.close_round(late, by=None)
+    draft.refresh_from_db()
+    assert draft.round is None
+    assert draft.evaluation_due is None
+
+
+def test_a_submission_joins_the_scheduled_round_when_there_is_one(provider, draft):
+    scheduled = f.ScheduledRoundFactory()
+    response = provider.post(url(draft, "submit"))
+    assert response.status_code == 200, response.json()
+    assert response.json()["round"] == scheduled.pk
+
+
+def test_a_waiting_application_still_counts_as_pending_for_its_lots(provider, provider_user,
+                                                                   draft):
+    f.SubmittedApplicationFactory(provider=provider_user.organisation, round=None)
     with nothing_changes():
-        assert_error(provider.post(url(draft, "submit")), 409, "no_round")
+        assert_error(provider.post(url(draft, "submit")), 409, "application_pending")
+
+
+def test_a_waiting_application_may_be_withdrawn(provider, provider_user):
+    waiting = f.SubmittedApplicationFactory(provider=provider_user.organisation, round=None)
+    response = provider.post(url(waiting, "withdraw"), {"reason": "Changed our plans"})
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "withdrawn"
+
+
+def test_a_waiting_application_cannot_be_decided_before_a_round_takes_it(admin):
+    waiting = f.SubmittedApplicationFactory(round=None)
+    with nothing_changes():
+        assert_error(admin.post(url(waiting, "decide"), ADMIT, format="json"), 409,
+                     "invalid_transition")
 
 
 @pytest.mark.parametrize("factory", [f.SubmittedApplicationFactory,

@@ -198,6 +198,84 @@ def test_closing_a_round_with_no_applications_completes_it(api, dps_admin):
     assert round_.completed_at is not None
 
 
+# --- Applications waiting for a round (API.md v1.1) -----------------------------------------
+
+def _waiting(dps=None, **kwargs):
+    """An application submitted while no round was open or scheduled."""
+    extra = {"dps": dps, "lots": {}} if dps else {}
+    return f.SubmittedApplicationFactory(round=None, **extra, **kwargs)
+
+
+def _assert_taken(round_, *applications):
+    for application in applications:
+        application.refresh_from_db()
+        assert application.round_id == round_.pk
+        assert application.status == Application.Status.SUBMITTED
+        entry = AuditEntry.objects.get(object_id=application.pk,
+                                       action="application.joined_round")
+        assert entry.data == {"round": round_.pk}
+    summary = AuditEntry.objects.get(object_id=round_.pk,
+                                     action="round.took_waiting_applications")
+    assert sorted(summary.data["applications"]) == sorted(a.pk for a in applications)
+
+
+def test_opening_a_round_takes_every_waiting_application_and_closing_dates_them(api, dps_admin):
+    first, second = _waiting(), _waiting()
+    other_dps = f.DpsFactory()
+    elsewhere = _waiting(dps=other_dps)
+    withdrawn = f.WithdrawnApplicationFactory()
+    round_ = f.ScheduledRoundFactory()
+    response = api(dps_admin).post(f"{URL}{round_.pk}/open/")
+    assert response.status_code == 200, response.json()
+    _assert_taken(round_, first, second)
+    elsewhere.refresh_from_db()
+    withdrawn.refresh_from_db()
+    assert elsewhere.round is None  # another arrangement's next round takes that one
+    assert withdrawn.round is None
+
+    closing = datetime.datetime(2026, 12, 17, 12, 0, tzinfo=LONDON)  # a Thursday
+    with time_machine.travel(closing, tick=False):
+        response = api(dps_admin).post(f"{URL}{round_.pk}/close/")
+    assert response.json()["status"] == "closed"
+    for application in (first, second):
+        application.refresh_from_db()
+        assert application.evaluation_due == datetime.date(2027, 1, 5)
+
+
+def test_a_round_created_open_takes_the_waiting_applications_at_once(api, dps_admin):
+    waiting = _waiting()
+    response = api(dps_admin).post(URL, window(-datetime.timedelta(minutes=5)))
+    assert response.status_code == 201, response.json()
+    assert response.json()["status"] == "open"
+    _assert_taken(AdmissionRound.objects.get(pk=response.json()["id"]), waiting)
+
+
+def test_a_scheduled_round_takes_the_waiting_applications_only_when_it_opens(api, dps_admin):
+    waiting = _waiting()
+    response = api(dps_admin).post(URL, window(datetime.timedelta(days=3)))
+    assert response.json()["status"] == "scheduled"
+    waiting.refresh_from_db()
+    assert waiting.round is None
+    round_ = AdmissionRound.objects.get(pk=response.json()["id"])
+    with time_machine.travel(round_.opens_at, tick=False):
+        assert services.open_due_rounds() == 1
+    _assert_taken(round_, waiting)
+
+
+def test_the_open_rounds_task_takes_the_waiting_applications():
+    with time_machine.travel(datetime.datetime(2026, 9, 1, 9, 0, tzinfo=LONDON), tick=False):
+        waiting = _waiting()
+        round_ = f.ScheduledRoundFactory(opens_at=timezone.now())
+        assert tasks.open_due_rounds.delay().get() == 1
+    _assert_taken(round_, waiting)
+
+
+def test_a_round_that_opens_with_nothing_waiting_records_no_take(api, dps_admin):
+    round_ = f.ScheduledRoundFactory()
+    api(dps_admin).post(f"{URL}{round_.pk}/open/")
+    assert not AuditEntry.objects.filter(action="round.took_waiting_applications").exists()
+
+
 # --- The scheduler --------------------------------------------------------------------------
 
 def test_the_scheduler_opens_a_round_on_time_and_only_once():

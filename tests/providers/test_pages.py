@@ -170,10 +170,21 @@ def test_provider_must_choose_a_lot(as_user, provider_user):
     assert Application.objects.count() == 0
 
 
-def test_provider_cannot_apply_when_no_round_is_open_or_scheduled(as_user, provider_user):
-    response = as_user(provider_user).post(APPLY, apply_data())
-    assert "No admission round is open or scheduled" in error_summary(response)
-    assert Application.objects.count() == 0
+def test_provider_applies_when_no_round_is_open_or_scheduled_and_is_told_it_waits(
+        as_user, provider_user):
+    client = as_user(provider_user)
+    form = client.get(APPLY)
+    assert "You can still apply now: your application waits" in text(form)
+    response = client.post(APPLY, apply_data())
+    assert response.status_code == 302
+    application = Application.objects.get()
+    assert application.status == Application.Status.SUBMITTED
+    assert application.round is None
+    page = client.get(MINE)
+    assert "We will consider it in the next admission round to open" in text(page)
+    assert "Waiting for the next admission round" in text(page)
+    portal = client.get(reverse("portal"))
+    assert "Your application is waiting for the next admission round" in text(portal)
 
 
 def test_provider_applies_and_sees_the_application(as_user, provider_user):

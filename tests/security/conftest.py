@@ -1,5 +1,5 @@
 """Print the security figures at the end of any run that included them (CI shows them without
-`-s`): matrix cells checked and leaks found, fuzz cases run."""
+`-s`): matrix cells checked and leaks found, fuzz cases run, page/API parity."""
 
 import sys
 
@@ -23,3 +23,12 @@ def pytest_terminal_summary(terminalreporter):
             f"cases run as dps_admin and provider: {len(failed)} operations failing "
             f"(server errors or schema mismatches); schema check held off for "
             f"{len(fuzz.KNOWN_SCHEMA_MISMATCHES)} known mismatches")
+    parity = sys.modules.get("tests.security.test_parity")
+    if parity is not None and parity.RESULT:
+        result = parity.RESULT
+        terminalreporter.write_sep("-", "page/API parity")
+        terminalreporter.write_line(
+            f"{result['pages']} page actions accept POST: {result['with_api']} with their API "
+            f"operation ({result['operations']} operations of the schema's {result['schema']}), "
+            f"{len(result['without'])} without, each with its reason in tests/parity.py "
+            f"({', '.join(result['without'])})")
