@@ -17,8 +17,8 @@ def healthz(request):
         body.update(status="unavailable", database="unavailable")
         return JsonResponse(body, status=503)
     if not settings.CELERY_TASK_ALWAYS_EAGER and not settings.REDIS_URL:
-        # The embedded filesystem broker: the queue is a folder that must be writable.
-        folder = settings.BROKER_DIR / "queue"
+        # The embedded broker: an SQLite file in this folder, which must be writable.
+        folder = settings.BROKER_DIR
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError:

@@ -1,7 +1,7 @@
 """Settings, 12-factor: everything that differs between machines comes from the environment.
 
-Without DATABASE_URL / REDIS_URL the embedded defaults apply (SQLite and kombu's filesystem
-broker), so `make demo` needs no servers.
+Without DATABASE_URL / REDIS_URL the embedded defaults apply (SQLite and kombu's SQLAlchemy
+broker on SQLite), so `make demo` needs no servers.
 """
 
 import os
@@ -234,18 +234,13 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 else:
-    # kombu's filesystem transport: a broker that needs no server, for the embedded demo.
-    CELERY_BROKER_URL = "filesystem://"
-    # The transport needs its folders before anything is queued (e.g. e-mail from seed_demo).
-    for _folder in ("queue", "processed", "control"):
-        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-    }
+    # kombu's SQLAlchemy transport on SQLite: a broker that needs no server, for the embedded
+    # demo. Messages are rows written in transactions, so a worker never reads half a message
+    # (the filesystem transport did, and the worker died: ADR 0004).
+    BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL",
+                                       f"sqla+sqlite:///{BROKER_DIR / 'broker.sqlite3'}")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}  # kombu passes these to create_engine()
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
