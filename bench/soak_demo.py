@@ -24,7 +24,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,7 +142,7 @@ def main():
                 "summary": "A settled foster home near school is needed.",
                 "placement_start": str(today + timedelta(days=14)), "duration_weeks": 26,
                 "location_area": "West Sussex"})
-            deadline = datetime.now(timezone.utc) + timedelta(minutes=2)
+            deadline = datetime.now(UTC) + timedelta(minutes=2)
             api.call("commissioner", "POST", f"/api/v1/referrals/{referral['id']}/publish/", {
                 "deadline": deadline.isoformat(), "short_deadline_reason": "Soak test"})
             counts["calloffs"] += 1
@@ -170,7 +170,7 @@ def main():
     # Drain: every export done, every call-off past its deadline closed, the outbox empty.
     deadline = time.monotonic() + args.drain_minutes * 60
     while time.monotonic() < deadline:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         waiting = (ExportJob.objects.exclude(status=ExportJob.Status.DONE).count()
                    + CallOff.objects.filter(status=CallOff.Status.OPEN, deadline__lt=now).count()
                    + OutboxMessage.objects.filter(sent_at__isnull=True).count())
@@ -184,7 +184,7 @@ def main():
         os.killpg(demo.pid, signal.SIGKILL)
 
     jobs = ExportJob.objects.all()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     calloffs = CallOff.objects.all()
     closed = calloffs.exclude(status=CallOff.Status.OPEN).count()
     due = calloffs.filter(deadline__lt=now).count()
