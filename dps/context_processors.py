@@ -57,3 +57,14 @@ def navigation(request):
         ],
         "service_name": "Placements DPS",
     }
+
+
+def queue_health(request):
+    """Staff are told when background work has stopped moving (dps/queue_health.py)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not (
+            user.is_staff or getattr(user, "is_authority_user", False)):
+        return {}
+    from dps import queue_health as health
+
+    return {"queue_stalled": health.stalled_cached()}

@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dps.context_processors.navigation",
+                "dps.context_processors.queue_health",
             ],
         },
     },

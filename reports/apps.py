@@ -5,3 +5,15 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reports"
     verbose_name = "Reports: spend, payments, market insight and open data"
+
+    def ready(self):
+        from dps import queue_health
+
+        def oldest_export():
+            from reports.models import ExportJob
+
+            return (ExportJob.objects.filter(status__in=[ExportJob.Status.QUEUED,
+                                                         ExportJob.Status.RUNNING])
+                    .order_by("created_at").values_list("created_at", flat=True).first())
+
+        queue_health.register("exports waiting to be built", oldest_export)
