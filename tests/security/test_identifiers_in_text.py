@@ -407,3 +407,40 @@ def test_the_answer_page_shows_the_refusal_on_the_field(as_user, asked,
     question.refresh_from_db()
     assert question.answered_at is None
     assert mail.outbox == []
+
+
+# --- The same refusal through the API, for a placement's and a provider's texts ---------------
+
+def test_the_support_item_api_refuses_the_case_reference_but_not_the_placed_childs_name(
+        api, django_capture_on_commit_callbacks):
+    placement = pf.PlacementFactory()
+    council = api(_staff(placement.authority))
+    url = f"/api/v1/placements/{placement.pk}/support-items/"
+    body = {"weekly_cost": "300.00", "start_date": placement.start_date.isoformat(),
+            "review_date": placement.planned_end_date.isoformat(),
+            "end_date": placement.planned_end_date.isoformat()}
+    with nothing_changes(), django_capture_on_commit_callbacks(execute=True):
+        response = council.post(url, {**body, "description": naming(placement.child)[
+            "case_reference"]}, format="json")
+    error = assert_error(response, 400, "identifiers_in_text", fields=["description"])
+    assert error["fields"] == {"description": ["Contains the child's case reference."]}
+    assert mail.outbox == []
+    response = council.post(url, {**body, "description": naming(placement.child)[
+        "first_name"]}, format="json")
+    assert response.status_code == 201, response.content
+
+
+def test_the_suspension_api_refuses_a_child_the_provider_bid_for(api):
+    membership = f.AdmittedMembershipFactory()
+    child = _child_of(membership.provider)
+    url = f"/api/v1/memberships/{membership.pk}/suspend/"
+    body = {"until": (_today() + datetime.timedelta(days=30)).isoformat(),
+            "reason": f"Concerns raised about care of {child.first_name} {child.last_name}."}
+    admin = api(f.DpsAdminFactory())
+    with nothing_changes():
+        response = admin.post(url, body, format="json")
+    error = assert_error(response, 400, "identifiers_in_text", fields=["reason"])
+    assert error["fields"] == {"reason": ["Contains a child's first name.",
+                                          "Contains a child's last name."]}
+    membership.refresh_from_db()
+    assert membership.status_reason == ""
