@@ -25,6 +25,7 @@ from dps.money import pennies
 from dps.transitions import move
 from providers.models import Membership, PriceUnit
 from providers.services import active_debarment
+from referrals.audience import refuse_identifiers
 from referrals.models import Referral
 from referrals.services import check_publishable
 
@@ -107,6 +108,7 @@ def cancel_calloff(calloff, *, by, reason):
     calloff = _lock_calloff(calloff)
     require_reason(reason, "Say why the call-off is cancelled.")
     write = _move(calloff, "cancel", by=by, reason=reason)
+    refuse_identifiers(calloff, {"reason": reason})
     calloff.ended_reason = reason
     calloff.save(update_fields=["status", "ended_reason"])
     write()
@@ -252,6 +254,8 @@ def answer_question(question, *, by, text):
     question = Question.objects.select_for_update().get(pk=question.pk)
     if question.answered_at is not None:
         raise InvalidTransition("This question has already been answered.")
+    # Every invited provider reads the answer, on the page, through the API and by e-mail.
+    refuse_identifiers(question.calloff, {"text": text})
     question.answer = text
     question.answered_at = timezone.now()
     question.answered_by = by
@@ -375,6 +379,7 @@ def declare_no_award(calloff, *, by, reason):
     calloff = _lock_calloff(calloff)
     require_reason(reason, "Say why no offer was suitable.")
     write = _move(calloff, "no_award", by=by, reason=reason)
+    refuse_identifiers(calloff, {"reason": reason})
     calloff.ended_reason = reason
     calloff.save(update_fields=["status", "ended_reason"])
     write()

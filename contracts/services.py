@@ -31,6 +31,7 @@ from dps.models import Role
 from dps.money import pennies
 from dps.transitions import move
 from providers.models import Membership, PriceUnit
+from referrals.audience import refuse_identifiers
 
 
 def _after_commit(task, *args):
@@ -284,6 +285,8 @@ def create_block_contract(*, by, provider, lot, beds, price_per_bed, start_date,
             code="provider_not_admitted",
             fields={"provider": [f"{provider.name} is not an admitted member of {lot.name}: "
                                  f"choose a provider admitted to the lot."]})
+    # The provider reads the block's reference and notes (and every placement's agreement).
+    refuse_identifiers(provider, {"reference": reference, "notes": notes})
     cap = membership.price_cap
     above = price_per_bed > cap
     if above and not acknowledge_cap_warning:
@@ -567,6 +570,7 @@ def record_fee_change(placement, *, by, new_price, effective_from, reason,
                             reason=reason)
     _check_backdating(effective_from, backdating_reason)
     _check_fixed_price(placement, effective_from)
+    refuse_identifiers(placement, {"reason": reason, "backdating_reason": backdating_reason})
     cap, above = _check_cap(placement, new_price, acknowledge_cap_warning)
     change = FeeChange.objects.create(
         placement=placement, new_price=new_price, effective_from=effective_from,
@@ -648,6 +652,7 @@ def decline_fee_change(fee_change, *, by, reason):
                                 f"{change.status}.")
     if not (reason or "").strip():
         raise _invalid("reason", "Say why the fee change is declined.")
+    refuse_identifiers(change.placement, {"reason": reason})
     write = move(change, "decline", by=by, reason=reason.strip(),
                  data={"placement": change.placement_id})
     change.decline_reason = reason.strip()
@@ -699,6 +704,7 @@ def add_support_item(placement, *, by, description, weekly_cost, start_date, rev
     if problems:
         raise RuleViolation("Some fields are not valid: see fields.", code="invalid",
                             fields=problems)
+    refuse_identifiers(placement, {"description": description})
     item = SupportItem.objects.create(
         placement=placement, description=description.strip(), weekly_cost=weekly_cost,
         start_date=start_date, review_date=review_date, end_date=end_date, created_by=by)

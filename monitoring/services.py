@@ -38,6 +38,7 @@ from monitoring.models import (
 )
 from providers.models import Membership
 from providers.services import suspend_membership
+from referrals.audience import refuse_identifiers
 
 
 def _today():
@@ -198,6 +199,7 @@ def complete_activity(activity, *, by, findings, done_date=None):
         raise _invalid("done_date", "Must not be in the future.")
     if not findings.strip():
         raise _invalid("findings", "Record what the activity found.")
+    refuse_identifiers(activity.provider, {"findings": findings})
     activity.done_date = done_date
     activity.done_by = by
     activity.findings = findings
@@ -212,6 +214,7 @@ def cancel_activity(activity, *, by, reason):
     write = move(activity, "cancel", by=by, reason=reason)
     if not reason.strip():
         raise _invalid("reason", "Say why it is cancelled.")
+    refuse_identifiers(activity.provider, {"reason": reason})
     activity.cancelled_reason = reason
     activity.save(update_fields=["status", "cancelled_reason"])
     write()
@@ -247,6 +250,11 @@ def create_action_plan(*, by, provider, title, items, activity=None):
     if problems:
         raise RuleViolation("Some fields are not valid: see fields.", code="invalid",
                             fields=problems)
+    texts = {"title": title}
+    for index, item in enumerate(items):
+        texts.update({f"items.{index}.action": item["action"],
+                      f"items.{index}.owner": item["owner"]})
+    refuse_identifiers(provider, texts)
     plan = ActionPlan.objects.create(provider=provider, title=title, activity=activity,
                                      created_by=by)
     created = ActionItem.objects.bulk_create([
@@ -710,6 +718,7 @@ def review_annual_report(report, *, by, outcome, comments=""):
                  action=f"annualreport.{outcome}")
     if outcome == AnnualReport.Outcome.RETURNED and not comments.strip():
         raise _invalid("comments", "Say what the provider must change.")
+    refuse_identifiers(report.provider, {"comments": comments})
     report.review_outcome = outcome
     report.review_comments = comments
     report.reviewed_at = timezone.now()

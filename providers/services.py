@@ -28,6 +28,9 @@ from providers.models import (
     Outcome,
 )
 
+# The audience registry imports no app: it reaches the children through django.apps.
+from referrals.audience import refuse_identifiers
+
 
 def _local_today():
     return timezone.localdate()
@@ -335,6 +338,7 @@ def extend_evaluation(application, *, by, working_days, reason):
             application.round.status != AdmissionRound.Status.CLOSED:
         raise InvalidTransition("Only an application in a closed round awaits a decision.")
     require_reason(reason, "Say why the decision needs longer.")
+    refuse_identifiers(application.provider, {"reason": reason})
     limit = application.dps.evaluation_max_working_days
     if working_days > limit:
         raise RuleViolation(
@@ -421,6 +425,8 @@ def decide_application(application, *, by, decisions):
                 "The provider already holds a live membership of one of these lots.",
                 code="already_admitted")
 
+    refuse_identifiers(application.provider, {f"decisions.{index}.reason": d.get("reason", "")
+                                              for index, d in enumerate(decisions)})
     now = timezone.now()
     for code, decision in given.items():
         item = items[code]
@@ -478,6 +484,7 @@ def suspend_membership(membership, *, by, until, reason):
             code="suspension_too_long", fields={"until": [f"No later than {latest}."]},
         )
     require_reason(reason, "Say why the provider is suspended.")
+    refuse_identifiers(membership.provider, {"reason": reason})
     write = _transition(membership, "suspend", by=by, reason=reason,
                         data={"until": until.isoformat()})
     membership.suspended_from = today
@@ -493,6 +500,7 @@ def suspend_membership(membership, *, by, until, reason):
 def reinstate_membership(membership, *, by, reason=""):
     membership = _locked(Membership, membership.pk)
     write = _transition(membership, "reinstate", by=by, reason=reason)
+    refuse_identifiers(membership.provider, {"reason": reason})
     membership.suspended_from = None
     membership.suspended_until = None
     membership.status_reason = reason
@@ -508,6 +516,7 @@ def remove_membership(membership, *, by, reason):
     if not can_proceed(membership.remove):
         raise InvalidTransition("This membership has already been removed.")
     require_reason(reason, "Say why the provider is removed.")
+    refuse_identifiers(membership.provider, {"reason": reason})
     write = _transition(membership, "remove", by=by, reason=reason)
     membership.removed_at = timezone.now()
     membership.suspended_until = None

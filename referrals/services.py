@@ -9,11 +9,12 @@ from dps import audit
 from dps.errors import Forbidden, InvalidTransition, RuleViolation
 from dps.transitions import move
 from providers.models import PriceUnit
-from referrals.identifiers import find_identifiers
+from referrals.audience import identifiers_found, provider_fields, refuse_identifiers
 from referrals.models import Alternative, Child, Need, OutcomeDomain, PanelDecision, Referral
 
-# The referral's text that providers will read: checked for the child's identifiers.
-PROVIDER_FACING_TEXT = ("summary", "location_area")
+# The referral's text that providers will read (declared in referrals/audience.py): checked
+# for the child's identifiers at publication.
+PROVIDER_FACING_TEXT = tuple(provider_fields("referrals.Referral"))
 
 
 def _check_shape(*, lot, needs, outcomes, hours_per_week, alternatives, budget_kind,
@@ -186,17 +187,9 @@ def record_panel_decision(referral, *, by, panel_date, panel_decision, panel_not
 
 
 def identifiers_in(referral):
-    """{"summary": ["first_name", ...], ...} for each provider-facing field that names the child."""
-    child = referral.child
-    found = {}
-    for field in PROVIDER_FACING_TEXT:
-        kinds = find_identifiers(
-            getattr(referral, field), first_name=child.first_name, last_name=child.last_name,
-            date_of_birth=child.date_of_birth, case_reference=child.case_reference,
-            postcode=child.postcode)
-        if kinds:
-            found[field] = [f"Contains the child's {kind.replace('_', ' ')}." for kind in kinds]
-    return found
+    """{"summary": ["Contains the child's first name.", ...], ...} for each provider-facing
+    field that names the child."""
+    return identifiers_found(referral, {f: getattr(referral, f) for f in PROVIDER_FACING_TEXT})
 
 
 def check_publishable(referral, *, deadline, short_deadline_reason, now=None):
@@ -215,11 +208,8 @@ def check_publishable(referral, *, deadline, short_deadline_reason, now=None):
         raise RuleViolation(
             "Your authority requires a resource panel's approval before publication: record "
             "the panel's decision first.", code="panel_approval_required")
-    found = identifiers_in(referral)
-    if found:
-        raise RuleViolation(
-            "The referral's text identifies the child: remove it before publishing.",
-            code="identifiers_in_text", fields=found)
+    refuse_identifiers(referral, {f: getattr(referral, f) for f in PROVIDER_FACING_TEXT},
+                       "The referral's text identifies the child: remove it before publishing.")
     if deadline <= now:
         raise RuleViolation("The deadline must be in the future.", code="invalid",
                             fields={"deadline": ["Must be in the future."]})
