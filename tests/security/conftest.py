@@ -1,5 +1,5 @@
 """Print the security figures at the end of any run that included them (CI shows them without
-`-s`): matrix cells checked and leaks found, fuzz cases run."""
+`-s`): matrix cells checked and leaks found, fuzz cases run, hostile requests sent."""
 
 import sys
 
@@ -23,3 +23,7 @@ def pytest_terminal_summary(terminalreporter):
             f"cases run as dps_admin and provider: {len(failed)} operations failing "
             f"(server errors or schema mismatches); schema check held off for "
             f"{len(fuzz.KNOWN_SCHEMA_MISMATCHES)} known mismatches")
+    bad_input = sys.modules.get("tests.security.test_fuzz_bad_input")
+    if bad_input is not None and bad_input.RUN["NUL"]:
+        terminalreporter.write_sep("-", "bad input (NUL, deep JSON, extreme dates and numbers)")
+        terminalreporter.write_line(bad_input.summary())
