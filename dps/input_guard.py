@@ -66,7 +66,7 @@ def check_json(data):
     stack = [(data, "", 0)]
     while stack:
         value, path, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
+        if isinstance(value, (dict, list)) and depth >= MAX_JSON_DEPTH:
             raise Refused(path or "body", f"JSON nested more than {MAX_JSON_DEPTH} levels deep.")
         if isinstance(value, dict):
             for key, sub in value.items():

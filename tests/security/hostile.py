@@ -62,13 +62,13 @@ def path_values(route, world):
 
 class RecordingQueryDict(QueryDict):
     """A QueryDict that notes each key a view asks for (forms, filters and serializers all
-    ask through these methods)."""
+    ask through these methods), in its class's `read` set."""
 
     read = None  # the set being filled, while recording
 
     def _note(self, key):
-        if RecordingQueryDict.read is not None and isinstance(key, str):
-            RecordingQueryDict.read.add(key)
+        if type(self).read is not None and isinstance(key, str):
+            type(self).read.add(key)
 
     def get(self, key, default=None):
         self._note(key)
@@ -87,20 +87,30 @@ class RecordingQueryDict(QueryDict):
         return super().__contains__(key)
 
 
+class RecordingGet(RecordingQueryDict):
+    """request.GET (built in django.core.handlers.wsgi)."""
+
+
+class RecordingPost(RecordingQueryDict):
+    """A url-encoded request.POST (built in django.http.request)."""
+
+
 @contextlib.contextmanager
 def recording():
-    """Within it, request.GET and url-encoded request.POST note the keys read: yields the set."""
-    keys = set()
+    """Within it, request.GET and url-encoded request.POST note the keys read: yields
+    {"get": keys, "post": keys}."""
+    read = {"get": set(), "post": set()}
     saved = (django.core.handlers.wsgi.QueryDict, django.http.request.QueryDict)
-    django.core.handlers.wsgi.QueryDict = RecordingQueryDict
-    django.http.request.QueryDict = RecordingQueryDict
-    RecordingQueryDict.read = keys
+    django.core.handlers.wsgi.QueryDict = RecordingGet
+    django.http.request.QueryDict = RecordingPost
+    RecordingGet.read, RecordingPost.read = read["get"], read["post"]
     try:
-        yield keys
+        yield read
     finally:
-        RecordingQueryDict.read = None
+        RecordingGet.read = RecordingPost.read = None
         django.core.handlers.wsgi.QueryDict, django.http.request.QueryDict = saved
-        keys -= INFRASTRUCTURE_KEYS
+        for keys in read.values():
+            keys -= INFRASTRUCTURE_KEYS
 
 
 def date_groups(keys):

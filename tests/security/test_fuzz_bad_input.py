@@ -140,8 +140,9 @@ def test_every_api_query_parameter(prober, world):
         if method != "get":
             continue
         path = route.path(h.path_values(route, world))
-        with h.recording() as read:
+        with h.recording() as recorded:
             prober.expect("api query", f"GET {path}", prober.send(role, True, "get", path))
+        read = recorded["get"]
         declared = h.query_parameters(operation)
         names = {name for name, _ in declared}
         parameters = declared + [(name, "text") for name in sorted(read - names)]
@@ -266,8 +267,9 @@ def test_every_page_parameter(prober, world):
         path = route.path(h.path_values(route, world))
         for method in ("get", "post"):
             label = f"{method.upper()} /{route.template}"
-            with h.recording() as read:
+            with h.recording() as recorded:
                 plain = _page(prober, role, method, path, {})
+            read = recorded[method]
             if plain.status_code == 405:
                 continue
             prober.expect("page", f"{label} plain", plain, api=False)
