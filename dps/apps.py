@@ -10,3 +10,7 @@ class DpsConfig(AppConfig):
         from dps.models import User
 
         credentials.connect(User)
+
+        from dps.input_guard import install_input_bounds
+
+        install_input_bounds()

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 from django.utils import timezone
 
+from dps.input_guard import DATE_WINDOW
+
 TIME_PATTERN = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
 
@@ -157,12 +159,17 @@ class DatePartsField(forms.MultiValueField):
                 code="incomplete")
         try:
             day_value = datetime.date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # a year of 10**30 overflows, not a ValueError
             raise ValidationError(f"The date {self.subject} must be a real date",
                                   code="invalid") from None
         if len(year) != 4:
             raise ValidationError(f"The year {self.subject} must include 4 numbers",
                                   code="invalid")
+        first, last = DATE_WINDOW
+        if not first <= day_value <= last:
+            raise ValidationError(
+                f"The date {self.subject} must be between {first.day} {first:%B %Y} and "
+                f"{last.day} {last:%B %Y}", code="date_out_of_range")
         if not self.with_time:
             return day_value
         match = TIME_PATTERN.match(parts[3])

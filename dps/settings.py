@@ -67,6 +67,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "dps.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Ahead of the input guard, so its 400s carry the same frame and content policies.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Refuses NUL characters and over-deep JSON before the session, the user or a view reads
+    # the request (dps/input_guard.py).
+    "dps.input_guard.BadInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,8 +81,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "dps.two_factor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it answers locked-out sign-ins.
     "axes.middleware.AxesMiddleware",
 ]

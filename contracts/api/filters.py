@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from contracts import selectors
 from contracts.models import BlockContract, FeeChange, Placement, VolumeDiscountTier
+from dps.input_guard import outside_date_window, window_message
 
 
 class PlacementFilter(django_filters.FilterSet):
@@ -34,6 +35,8 @@ class PlacementFilter(django_filters.FilterSet):
         except ValueError as exc:
             raise ValidationError({"review_due": ["Use true, false or a date (YYYY-MM-DD)."]}) \
                 from exc
+        if outside_date_window(day):
+            raise ValidationError({"review_due": [window_message()]})
         return selectors.review_due(queryset, day)
 
 

@@ -33,6 +33,7 @@ from dps.api.mixins import ServiceActionMixin
 from dps.api.permissions import ActionRoles, roles
 from dps.api.scoping import for_authority, for_provider
 from dps.errors import NotFound, RuleViolation
+from dps.input_guard import outside_date_window, window_message
 from dps.models import Organisation, Role
 from providers.api.views import resolve_dps
 from referrals.api.serializers import resolve_lot
@@ -346,10 +347,14 @@ def _date_param(request, name, default):
     if value in (None, ""):
         return default
     try:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(value)
     except ValueError:
         raise RuleViolation(f"`{name}` is a date, YYYY-MM-DD.", code="invalid",
                             fields={name: ["A date, YYYY-MM-DD."]}) from None
+    if outside_date_window(day):
+        raise RuleViolation("Some fields are not valid: see fields.", code="invalid",
+                            fields={name: [window_message()]})
+    return day
 
 
 BLOCK_ERRORS = (

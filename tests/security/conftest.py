@@ -1,5 +1,6 @@
 """Print the security figures at the end of any run that included them (CI shows them without
-`-s`): matrix cells checked and leaks found, fuzz cases run, page/API parity."""
+`-s`): matrix cells checked and leaks found, fuzz cases run, page/API parity, hostile requests
+sent."""
 
 import sys
 
@@ -32,3 +33,7 @@ def pytest_terminal_summary(terminalreporter):
             f"operation ({result['operations']} operations of the schema's {result['schema']}), "
             f"{len(result['without'])} without, each with its reason in tests/parity.py "
             f"({', '.join(result['without'])})")
+    bad_input = sys.modules.get("tests.security.test_fuzz_bad_input")
+    if bad_input is not None and bad_input.RUN["NUL"]:
+        terminalreporter.write_sep("-", "bad input (NUL, deep JSON, extreme dates and numbers)")
+        terminalreporter.write_line(bad_input.summary())
