@@ -360,8 +360,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
 
 # --- Open data (OCDS) ----------------------------------------------------------------------
 # The ocid prefix the Open Contracting Partnership assigned to the publisher (ocds-xxxxxx until
-# one is registered); every call-off's ocid is "<prefix>-calloff-<id>".
-OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-xxxxxx")
+# one is registered); every call-off's ocid is "<prefix>-calloff-<id>". `check --deploy` fails on
+# the placeholder or a malformed prefix (reports/checks.py).
+OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX") or "ocds-xxxxxx"  # empty: the placeholder
 OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "Placements DPS")
 
 # --- E-mail ---------------------------------------------------------------------------------

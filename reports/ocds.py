@@ -7,6 +7,7 @@ free text — so nothing about the child can reach the output (ADR 0012, ADR 000
 """
 
 import datetime
+import hashlib
 import json
 from decimal import Decimal
 from functools import lru_cache
@@ -14,10 +15,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
 from calloffs.models import CallOff, ExpressionOfInterest
+from contracts.models import Placement
+from dps.models import AuditEntry
 from dps.money import pennies
 from providers.models import Regime
 
@@ -38,6 +41,14 @@ TENDER_STATUS = {
 }
 # Placement status → OCDS contract.status (closed contractStatus codelist).
 CONTRACT_STATUS = {"pending_start": "pending", "active": "active", "ended": "terminated"}
+# The audited changes that alter what a release shows: the release's `date` is the latest of
+# them (with the call-off's own timestamps), so it moves when, and only when, its content does.
+# Not in these lists because the release does not show them: questions, negotiation, reviews,
+# fee changes (the award value is the call-off's), agreements.
+CALLOFF_CHANGES = ("calloff.published", "calloff.close", "calloff.cancel", "calloff.no_award",
+                   "calloff.approve")
+PLACEMENT_CHANGES = ("placement.created", "placement.activate", "placement.end",
+                     "placement.end_scheduled")
 
 
 def ocid(calloff_id):
@@ -49,6 +60,15 @@ def dps_ocid(dps):
     return f"{settings.OCDS_OCID_PREFIX}-dps-{dps.code}"
 
 
+def _last_change(model, ref, actions):
+    """The time of the latest audited `actions` on the object `ref` points at (a subquery)."""
+    entries = AuditEntry.objects.filter(
+        content_type__app_label=model._meta.app_label,
+        content_type__model=model._meta.model_name,
+        object_id=OuterRef(ref), action__in=actions)
+    return Subquery(entries.order_by("-at").values("at")[:1])
+
+
 def for_export(queryset):
     """Call-offs with everything a release reads, in a fixed number of queries (two)."""
     bids = (ExpressionOfInterest.objects.filter(status=ExpressionOfInterest.Status.SUBMITTED)
@@ -56,6 +76,9 @@ def for_export(queryset):
     return (queryset.select_related("lot__dps", "authority", "referral", "placement__provider",
                                     "recommended_eoi__provider")
             .prefetch_related(Prefetch("eois", queryset=bids, to_attr="live_bids"))
+            .annotate(calloff_changed_at=_last_change(CallOff, "pk", CALLOFF_CHANGES),
+                      placement_changed_at=_last_change(Placement, "placement__pk",
+                                                        PLACEMENT_CHANGES))
             .order_by("published_at", "id"))
 
 
@@ -232,14 +255,30 @@ def _award_and_contract(calloff, parties, placement):
 
 
 def _release_date(calloff, placement):
-    moments = [calloff.published_at, calloff.closed_at, calloff.approved_at]
+    """When the content last changed: the latest timestamp or audited change it is built from.
+
+    Never "now" (the same content must keep its date) and never only the creation time (a
+    scheduled end changes the contract's period). The annotations come from `for_export`.
+    """
+    moments = [calloff.published_at, calloff.closed_at, calloff.approved_at,
+               getattr(calloff, "calloff_changed_at", None)]
     if placement is not None:
-        moments.append(placement.ended_at)
+        moments += [placement.ended_at, getattr(calloff, "placement_changed_at", None)]
     return max(moment for moment in moments if moment)
 
 
+def _release_id(data):
+    """`<ocid>-<tags>-<digest>`: the digest is of the whole release but its id (date included),
+    as canonical JSON, so one id names exactly one content and the same content keeps its id."""
+    content = {key: value for key, value in data.items() if key != "id"}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+    return f"{data['ocid']}-{'-'.join(data['tag'])}-{digest}"
+
+
 def release(calloff):
-    """One OCDS release describing the call-off as it stands now.
+    """One OCDS release describing the call-off as it stands now: its id changes when its
+    content does, and its date is the time of the change that produced that content.
 
     `calloff` must come from `for_export` (its bids are prefetched); only the fields named here
     are read.
@@ -264,7 +303,7 @@ def release(calloff):
     process = ocid(calloff.pk)
     data = {
         "ocid": process,
-        "id": f"{process}-{'-'.join(tags)}-{timezone.localtime(date):%Y%m%dT%H%M%S}",
+        "id": None,  # below, from the rest
         "date": _datetime(date),
         "tag": tags,
         "initiationType": "tender",
@@ -284,6 +323,7 @@ def release(calloff):
         data["awards"] = awards
     if contracts:
         data["contracts"] = contracts
+    data["id"] = _release_id(data)
     return data
 
 

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 # Only what a process needs to run; nothing from the test run (TESTING, SECURE_SSL_REDIRECT…).
 PASS_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "DATABASE_URL", "REDIS_URL")
@@ -32,6 +34,7 @@ def production_env(tmp_path, **overrides):
         ALLOWED_HOSTS="dps.example.org",
         CSRF_TRUSTED_ORIGINS="https://dps.example.org",
         VAR_DIR=str(tmp_path),
+        OCDS_OCID_PREFIX="ocds-a1b2c3",  # a registered prefix: the placeholder fails the check
         PYTHONDONTWRITEBYTECODE="1",
     )
     env.update(overrides)
@@ -53,6 +56,21 @@ def test_deploy_check_passes_with_no_warnings(tmp_path):
     assert result.returncode == 0, output
     assert "WARNING" not in output.upper(), output
     assert "System check identified no issues" in output, output
+
+
+@pytest.mark.parametrize("prefix", [None, "", "ocds-xxxxxx", "ocds-ABC"])
+def test_deploy_check_fails_on_the_placeholder_ocid_prefix(tmp_path, prefix):
+    env = production_env(tmp_path)
+    if prefix is None:
+        env.pop("OCDS_OCID_PREFIX")  # unset (or empty, as .env.example has it): the placeholder
+    else:
+        env["OCDS_OCID_PREFIX"] = prefix
+    result = run(["manage.py", "check", "--deploy"], env)
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "reports.E00" in output, output
+    assert "Set the OCDS_OCID_PREFIX environment variable" in output, output
 
 
 def test_health_probe_over_plain_http_is_not_redirected(tmp_path):
