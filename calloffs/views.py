@@ -270,8 +270,11 @@ def answer(request, pk, question_pk):
 @role_required(Role.BUDGET_HOLDER)
 def approvals(request):
     _authority_id(request)
+    from contracts.approvals import approval_queue as purchases_waiting
+
     return render(request, "calloffs/approvals.html", {
         "items": selectors.approval_queue(request.user),
+        "queue": purchases_waiting(request.user),
         "limit": request.user.approval_limit,
         "threshold": KEY_DECISION_THRESHOLD,
     })
