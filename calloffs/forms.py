@@ -104,13 +104,13 @@ class ApproveForm(ServiceForm):
         label="Key decision reference", max_length=100,
         error_messages={"required": "Enter the key decision reference"})
 
-    def __init__(self, *args, key_decision, threshold=None, **kwargs):
+    def __init__(self, *args, key_decision, threshold=None, noun="An award", **kwargs):
         super().__init__(*args, **kwargs)
         if not key_decision:
             del self.fields["key_decision_reference"]
         else:
             self.fields["key_decision_reference"].help_text = (
-                f"An award above £{threshold:,.0f} is a key decision. Give the reference of "
+                f"{noun} above £{threshold:,.0f} is a key decision. Give the reference of "
                 "the published decision.")
 
 

@@ -242,12 +242,8 @@ def awaiting_approval(authority_id):
 def approval_summary(calloff, ranking, *, user, holders):
     """What a budget holder weighs: the award's value against their limit, the recommended
     offer's place in the ranking, and who else could approve it."""
-    from calloffs.services import (
-        KEY_DECISION_THRESHOLD,
-        approval_limit_of,
-        award_value,
-        within_approval_limit,
-    )
+    from calloffs.services import award_value
+    from dps.approvals import KEY_DECISION_THRESHOLD, approval_limit_of, within_approval_limit
 
     eoi = calloff.recommended_eoi
     referral = calloff.referral

@@ -4,8 +4,6 @@ One function per action: atomic, takes the acting user, checks the rules, moves 
 writes the audit row in the same transaction. Side effects (e-mail) run after commit.
 """
 
-from decimal import Decimal
-
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
@@ -13,6 +11,7 @@ from django_fsm import can_proceed
 from calloffs import selectors, tasks
 from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
 from dps import audit, outbox
+from dps.approvals import check_approval, commitment_value
 from dps.errors import (
     Conflict,
     Forbidden,
@@ -21,15 +20,12 @@ from dps.errors import (
     RuleViolation,
     require_reason,
 )
-from dps.money import pennies
 from dps.transitions import move
 from providers.models import Membership, PriceUnit
 from providers.services import active_debarment
 from referrals.audience import refuse_identifiers
 from referrals.models import Referral
 from referrals.services import check_publishable
-
-KEY_DECISION_THRESHOLD = Decimal("500000.00")
 
 
 def _after_commit(task, *args):
@@ -389,21 +385,8 @@ def declare_no_award(calloff, *, by, reason):
 
 def award_value(*, price, unit, duration_weeks, hours_per_week=None):
     """What the award commits: the figure the approval limit is checked against."""
-    weeks = Decimal(duration_weeks)
-    if unit == PriceUnit.WEEK:
-        return pennies(price * weeks)
-    if unit == PriceUnit.HOUR:
-        return pennies(price * Decimal(hours_per_week or 0) * weeks)
-    return pennies(price * weeks / Decimal(52))
-
-
-def approval_limit_of(user):
-    return Decimal(str(user.approval_limit or 0))
-
-
-def within_approval_limit(user, value):
-    """A budget holder may approve an award worth up to and including their limit."""
-    return value <= approval_limit_of(user)
+    return commitment_value(price=price, unit=unit, weeks=duration_weeks,
+                            hours_per_week=hours_per_week)
 
 
 def _check_awardable(provider, lot):
@@ -440,16 +423,7 @@ def approve_award(calloff, *, by, key_decision_reference=""):
     value = award_value(price=eoi.price, unit=calloff.lot.price_unit,
                         duration_weeks=referral.duration_weeks,
                         hours_per_week=referral.hours_per_week)
-    limit = approval_limit_of(by)
-    if not within_approval_limit(by, value):
-        raise Forbidden(f"The award is worth £{value:,}, above your approval limit of "
-                        f"£{limit:,}.", code="approval_limit_exceeded")
-    reference = (key_decision_reference or "").strip()
-    if value > KEY_DECISION_THRESHOLD and not reference:
-        raise RuleViolation(
-            f"An award above £{KEY_DECISION_THRESHOLD:,} is a key decision: give its reference.",
-            code="key_decision_required",
-            fields={"key_decision_reference": ["Required above £500,000."]})
+    reference = check_approval(by, value, key_decision_reference, noun="award")
     _check_awardable(eoi.provider, calloff.lot)
 
     write = _move(calloff, "approve", by=by, data={"eoi": eoi.pk, "value": str(value)})

@@ -28,6 +28,7 @@ from calloffs.forms import (
     ScoreForm,
 )
 from calloffs.models import CallOff, ExpressionOfInterest
+from dps.approvals import KEY_DECISION_THRESHOLD
 from dps.errors import DomainError
 from dps.models import Role
 from dps.paging import page_query, paginate
@@ -269,10 +270,13 @@ def answer(request, pk, question_pk):
 @role_required(Role.BUDGET_HOLDER)
 def approvals(request):
     _authority_id(request)
+    from contracts.approvals import approval_queue as purchases_waiting
+
     return render(request, "calloffs/approvals.html", {
         "items": selectors.approval_queue(request.user),
+        "queue": purchases_waiting(request.user),
         "limit": request.user.approval_limit,
-        "threshold": services.KEY_DECISION_THRESHOLD,
+        "threshold": KEY_DECISION_THRESHOLD,
     })
 
 
@@ -299,12 +303,12 @@ def _approval_summary(request, calloff):
 def _approval_page(request, calloff, summary, *, approve_form=None, send_back_form=None):
     approve_form = approve_form or ApproveForm(
         key_decision=bool(summary and summary["key_decision"]),
-        threshold=services.KEY_DECISION_THRESHOLD)
+        threshold=KEY_DECISION_THRESHOLD)
     send_back_form = send_back_form or _send_back_form()
     return render(request, "calloffs/approve.html", {
         "calloff": calloff, "referral": calloff.referral, "item": summary,
         "unit": calloff.lot.get_price_unit_display(),
-        "threshold": services.KEY_DECISION_THRESHOLD,
+        "threshold": KEY_DECISION_THRESHOLD,
         "approve_form": approve_form, "send_back_form": send_back_form,
         "problems": approve_form.error_summary() or send_back_form.error_summary(),
     })
@@ -317,7 +321,7 @@ def approval(request, pk):
     if request.method != "POST":
         return _approval_page(request, calloff, summary)
     form = ApproveForm(request.POST, key_decision=bool(summary and summary["key_decision"]),
-                       threshold=services.KEY_DECISION_THRESHOLD)
+                       threshold=KEY_DECISION_THRESHOLD)
     if form.is_valid():
         try:
             placement = services.approve_award(calloff, by=request.user, **form.cleaned_data)

@@ -60,11 +60,12 @@ class AgreementVersionInline(ReadOnlyInline):
 
 @admin.register(Placement)
 class PlacementAdmin(admin.ModelAdmin):
-    list_display = ["id", "authority", "provider_name", "lot", "route", "status", "start_date",
-                    "end_date", "price", "price_unit"]
-    list_filter = ["route", "status", "lot"]
+    list_display = ["id", "authority", "provider_name", "lot", "route", "status", "approval",
+                    "start_date", "end_date", "price", "price_unit"]
+    list_filter = ["route", "status", "approval", "lot"]
     list_select_related = ["authority", "lot"]
-    readonly_fields = ["status", "calloff", "eoi", "child", "created_by", "ended_by"]
+    readonly_fields = ["status", "approval", "calloff", "eoi", "child", "created_by", "ended_by",
+                       "approved_by"]
     inlines = [FeePeriodInline, FeeChangeInline, SupportItemInline, PlacementReviewInline,
                AgreementVersionInline]
 
@@ -120,8 +121,8 @@ class BlockContractAdmin(ReadOnlyAdmin):
     """Read-only: blocks are bought through the service (membership and cap checks, audit)."""
 
     list_display = ["id", "reference", "authority", "provider", "lot", "beds", "price_per_bed",
-                    "unit", "start_date", "end_date"]
-    list_filter = ["lot"]
+                    "unit", "start_date", "end_date", "approval", "value"]
+    list_filter = ["lot", "approval"]
     list_select_related = ["authority", "provider", "lot"]
     search_fields = ["reference", "provider__name", "authority__name"]
     inlines = [BlockPlacementInline]

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
-from contracts.models import EndReason, Placement
+from contracts.models import Approval, EndReason, Placement
 from dps.forms import DatePartsField, GovukForm, MoneyField
 from referrals.forms import ServiceForm
 
@@ -38,6 +38,8 @@ class PlacementFilterForm(GovukForm):
                               choices=[("", "Any route"), *Placement.Route.choices])
     review_due = forms.ChoiceField(label="Review", required=False, choices=[
         ("", "Any"), ("true", "Due soon or overdue"), ("false", "Not due soon")])
+    approval = forms.ChoiceField(label="Approval", required=False,
+                                 choices=[("", "Any"), *Approval.choices])
     block = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput,
                                error_messages={"invalid": "Choose a block contract from its "
                                                           "page"})

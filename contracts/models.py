@@ -16,6 +16,18 @@ class EndReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class Approval(models.TextChoices):
+    """A budget holder's approval of a purchase (spot placement or block), as for an award.
+
+    Only approved purchases count as spend (reports/spend.py). DPS placements are approved by
+    construction (the award was); spot placements and blocks wait unless recorded by a budget
+    holder whose limit covers them. An emergency placement may start while it waits.
+    """
+
+    AWAITING = "awaiting", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+
+
 class Placement(FSMModelMixin, models.Model):
     class Route(models.TextChoices):
         DPS = "dps", "DPS call-off"
@@ -70,10 +82,25 @@ class Placement(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
+    # The budget holder's approval (Approval): what it was approved at, by whom, when.
+    approval = FSMField(default=Approval.AWAITING, choices=Approval.choices, protected=True,
+                        db_index=True)
+    value = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True,
+        help_text="What the purchase commits, checked against the approver's limit: the price "
+                  "over the term (52 weeks when open-ended), by the award rules.")
+    key_decision_reference = models.CharField(max_length=100, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-start_date", "-id"]
         indexes = [models.Index(fields=["authority", "status"]),
+                   # The approval queues: the few awaiting among many approved.
+                   models.Index(fields=["authority", "created_at"],
+                                condition=Q(approval="awaiting"),
+                                name="placement_awaiting_approval"),
                    models.Index(fields=["provider", "status"]),
                    # The list's filters and its order within an authority (bench/README.md).
                    models.Index(fields=["authority", "lot"]),
@@ -95,6 +122,10 @@ class Placement(FSMModelMixin, models.Model):
 
     @transition(field=status, source=[Status.PENDING_START, Status.ACTIVE], target=Status.ENDED)
     def end(self):
+        pass
+
+    @transition(field=approval, source=Approval.AWAITING, target=Approval.APPROVED)
+    def approve(self):
         pass
 
 
@@ -274,7 +305,7 @@ class AgreementVersion(models.Model):
         return f"Agreement v{self.version} for placement {self.placement_id}"
 
 
-class BlockContract(models.Model):
+class BlockContract(FSMModelMixin, models.Model):
     """Beds bought in advance from one provider on one lot for a period, used or not.
 
     Spend counts every bed-day bought; placements made into the block (route `block`) occupy
@@ -304,6 +335,17 @@ class BlockContract(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
+    # The budget holder's approval (Approval): what it was approved at, by whom, when.
+    approval = FSMField(default=Approval.AWAITING, choices=Approval.choices, protected=True,
+                        db_index=True)
+    value = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True,
+        help_text="What the purchase commits, checked against the approver's limit: the price "
+                  "over the term (52 weeks when open-ended), by the award rules.")
+    key_decision_reference = models.CharField(max_length=100, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-start_date", "-id"]
@@ -319,6 +361,10 @@ class BlockContract(models.Model):
 
     def __str__(self):
         return f"Block {self.reference or self.pk}: {self.beds} beds"
+
+    @transition(field=approval, source=Approval.AWAITING, target=Approval.APPROVED)
+    def approve(self):
+        pass
 
 
 class VolumeDiscountTier(models.Model):

@@ -16,6 +16,7 @@ from django_fsm import can_proceed
 from contracts import rules, tasks
 from contracts.models import (
     AgreementVersion,
+    Approval,
     BlockContract,
     EndReason,
     FeeChange,
@@ -26,6 +27,7 @@ from contracts.models import (
     VolumeDiscountTier,
 )
 from dps import audit, outbox
+from dps.approvals import commitment_value, may_approve_at_once, term_days
 from dps.errors import Conflict, Forbidden, InvalidTransition, NotFound, RuleViolation
 from dps.models import Role
 from dps.money import pennies
@@ -62,6 +64,41 @@ def _require_provider(placement, by):
 def _require_not_ended(placement, doing):
     if placement.status == Placement.Status.ENDED:
         raise InvalidTransition(f"You cannot {doing} an ended placement.")
+
+
+def _require_approved(placement, doing):
+    """The price a budget holder approves is the price: it changes once they have."""
+    if placement.approval != Approval.APPROVED:
+        raise InvalidTransition(f"You cannot {doing} a placement awaiting approval: a budget "
+                                f"holder approves it at its agreed price first.")
+
+
+# --- Values (what a budget holder approves) ---------------------------------------------------
+
+def placement_value(*, price, unit, start_date, planned_end_date=None, hours_per_week=None):
+    """Price over start..planned end (52 weeks when open-ended), by the award rules."""
+    return commitment_value(price=price, unit=unit, days=term_days(start_date, planned_end_date),
+                            hours_per_week=hours_per_week)
+
+
+def block_value(*, price_per_bed, unit, beds, start_date, end_date, hours_per_week=None):
+    """Price per bed × beds over the block's term, by the award rules."""
+    return commitment_value(price=price_per_bed, unit=unit, quantity=beds,
+                            days=(end_date - start_date).days + 1,
+                            hours_per_week=hours_per_week)
+
+
+def _approve_at_once(obj, *, by, key_decision_reference, reason):
+    """A budget holder whose limit covers what they record approves it in the same act."""
+    write = move(obj, "approve", by=by, field="approval", reason=reason,
+                 data={"value": str(obj.value), "at_recording": True,
+                       "key_decision_reference": key_decision_reference})
+    obj.key_decision_reference = key_decision_reference
+    obj.approved_at = timezone.now()
+    obj.approved_by = by
+    obj.save(update_fields=["approval", "key_decision_reference", "approved_at",
+                            "approved_by"])
+    write()
 
 
 def unit_label(unit):
@@ -148,9 +185,13 @@ def create_placement_from_award(calloff, eoi, *, by):
     price, before, percent = discounted_price(eoi.price, tier)
     discount = {"price_before_discount": str(before), "discount_percent": str(percent),
                 "live_placements": live} if tier else {}
+    # Approved by construction: the budget holder approving the award approved its value.
     return _create_placement(
         by=by, reason=f"Award of call-off {calloff.pk}",
         audit_data={"calloff": calloff.pk, "eoi": eoi.pk, **discount},
+        approval=Approval.APPROVED, value=calloff.award_value,
+        key_decision_reference=calloff.key_decision_reference,
+        approved_at=calloff.approved_at or timezone.now(), approved_by=by,
         authority_id=calloff.authority_id, provider=eoi.provider, provider_name=eoi.provider.name,
         lot=calloff.lot, route=Placement.Route.DPS, calloff=calloff, eoi=eoi,
         child=referral.child, start_date=start,
@@ -257,9 +298,12 @@ def _admitted_membership(provider, lot):
 @transaction.atomic
 def create_block_contract(*, by, provider, lot, beds, price_per_bed, start_date, end_date,
                           reference="", hours_per_week=None, notes="",
-                          acknowledge_cap_warning=False):
+                          acknowledge_cap_warning=False, key_decision_reference=""):
     """Buy `beds` beds from an admitted member of the lot for a period, at a price per bed in
-    the lot's unit. A price above the provider's cap is a warning to acknowledge."""
+    the lot's unit. A price above the provider's cap is a warning to acknowledge.
+
+    The block awaits a budget holder's approval (contracts.approvals) and counts as spend once
+    approved; recorded by a budget holder whose limit covers it, it is approved at once."""
     authority = by.organisation if by is not None else None
     if authority is None or not authority.is_authority:
         raise NotFound()
@@ -296,17 +340,25 @@ def create_block_contract(*, by, provider, lot, beds, price_per_bed, start_date,
             code="above_price_cap_unacknowledged",
             fields={"acknowledge_cap_warning": [
                 f"The price per bed is above the cap of {cap}: send true to accept it."]})
+    hours = hours_per_week if lot.price_unit == PriceUnit.HOUR else None
+    value = block_value(price_per_bed=price_per_bed, unit=lot.price_unit, beds=beds,
+                        start_date=start_date, end_date=end_date, hours_per_week=hours)
     block = BlockContract.objects.create(
         authority=authority, provider=provider, lot=lot, reference=(reference or "").strip(),
-        beds=beds, price_per_bed=price_per_bed, unit=lot.price_unit,
-        hours_per_week=hours_per_week if lot.price_unit == PriceUnit.HOUR else None,
+        beds=beds, price_per_bed=price_per_bed, unit=lot.price_unit, hours_per_week=hours,
         start_date=start_date, end_date=end_date, notes=(notes or "").strip(),
-        price_cap=cap, cap_warning_acknowledged=above, created_by=by)
-    audit.record(block, "blockcontract.created", by=by,
+        price_cap=cap, cap_warning_acknowledged=above, created_by=by,
+        approval=Approval.AWAITING, value=value)
+    audit.record(block, "blockcontract.created", by=by, to_state=block.approval,
                  data={"provider": provider.pk, "lot": lot.code, "beds": beds,
                        "price_per_bed": str(price_per_bed), "unit": block.unit,
                        "start_date": start_date.isoformat(), "end_date": end_date.isoformat(),
-                       "price_cap": str(cap), "cap_warning_acknowledged": above})
+                       "price_cap": str(cap), "cap_warning_acknowledged": above,
+                       "value": str(value)})
+    reference = (key_decision_reference or "").strip()
+    if may_approve_at_once(by, value, reference):
+        _approve_at_once(block, by=by, key_decision_reference=reference,
+                         reason="Bought by a budget holder within their approval limit.")
     return block
 
 
@@ -357,9 +409,15 @@ def place_into_block(block, *, by, start_date, planned_end_date=None, child=None
             f"{start_date:%-d %B %Y} to {planned_end_date:%-d %B %Y}.",
             code="block_full",
             fields={"start_date": ["No bed is free in this block for the whole period."]})
+    # The block is the purchase a budget holder approves; a bed in it needs no approval of its
+    # own (its spend is the block's).
     return _create_placement(
         by=by, reason=f"Placement into block contract {block.pk}",
         audit_data={"block": block.pk, "beds": block.beds, "occupied_before": peak},
+        approval=Approval.APPROVED,
+        value=placement_value(price=block.price_per_bed, unit=block.unit, start_date=start_date,
+                              planned_end_date=planned_end_date,
+                              hours_per_week=block.hours_per_week),
         authority=block.authority, provider=block.provider, provider_name=block.provider.name,
         lot=block.lot, route=Placement.Route.BLOCK, block=block,
         child=_spot_child(block.authority, child) if child else None,
@@ -383,9 +441,13 @@ def _spot_child(authority, child):
 @transaction.atomic
 def record_spot_placement(*, by, provider_name, lot, price, start_date, exception_reason,
                           provider=None, calloff=None, child=None, planned_end_date=None,
-                          hours_per_week=None):
+                          hours_per_week=None, key_decision_reference=""):
     """An off-contract (spot) placement: any provider, with the reason it was bought off the
-    DPS and, when a call-off ended without an award, that call-off."""
+    DPS and, when a call-off ended without an award, that call-off.
+
+    It awaits a budget holder's approval (contracts.approvals) like an award, and counts as
+    spend once approved; an emergency placement may start while it waits. Recorded by a
+    budget holder whose limit covers its value, it is approved at once."""
     from calloffs.models import CallOff
 
     authority = by.organisation
@@ -420,20 +482,29 @@ def record_spot_placement(*, by, provider_name, lot, price, start_date, exceptio
     child_row = _spot_child(authority, child) if child else (
         calloff.referral.child if calloff is not None else None)
     name = (provider_name or "").strip() or provider.name
+    value = placement_value(price=price, unit=lot.price_unit, start_date=start_date,
+                            planned_end_date=planned_end_date, hours_per_week=hours_per_week)
     try:
         with transaction.atomic():
-            return _create_placement(
+            placement = _create_placement(
                 by=by, reason="Spot purchase",
                 audit_data={"calloff": calloff.pk if calloff else None,
-                            "exception_reason": exception_reason},
+                            "exception_reason": exception_reason, "value": str(value),
+                            "approval": Approval.AWAITING},
                 authority=authority, provider=provider, provider_name=name, lot=lot,
                 route=Placement.Route.SPOT, calloff=calloff, child=child_row,
                 start_date=start_date, planned_end_date=planned_end_date, price=price,
                 price_unit=lot.price_unit, hours_per_week=hours_per_week,
                 exception_reason=exception_reason.strip(),
+                approval=Approval.AWAITING, value=value,
             )
     except IntegrityError as exc:  # a second spot placement for the call-off raced this one
         raise Conflict("A placement has already been recorded for that call-off.") from exc
+    reference = (key_decision_reference or "").strip()
+    if may_approve_at_once(by, value, reference):
+        _approve_at_once(placement, by=by, key_decision_reference=reference,
+                         reason="Recorded by a budget holder within their approval limit.")
+    return placement
 
 
 # --- Agreement ------------------------------------------------------------------------------
@@ -566,6 +637,7 @@ def record_fee_change(placement, *, by, new_price, effective_from, reason,
     placement = _lock(placement)
     _require_authority(placement, by)
     _require_not_ended(placement, "change the fee of")
+    _require_approved(placement, "change the fee of")
     _check_fee_change_shape(placement, new_price=new_price, effective_from=effective_from,
                             reason=reason)
     _check_backdating(effective_from, backdating_reason)
@@ -601,6 +673,7 @@ def approve_fee_change(fee_change, *, by, acknowledge_cap_warning=False):
         raise InvalidTransition(f"Only a requested fee change can be approved; this one is "
                                 f"{change.status}.")
     _require_not_ended(placement, "change the fee of")
+    _require_approved(placement, "change the fee of")
     _check_fee_change_shape(placement, new_price=change.new_price,
                             effective_from=change.effective_from, reason=change.reason)
     _check_fixed_price(placement, change.effective_from, exclude=change.pk)

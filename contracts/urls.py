@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contracts import views
+from contracts import views, views_approvals
 
 urlpatterns = [
     # Authority staff
@@ -18,6 +18,10 @@ urlpatterns = [
     path("placements/<int:pk>/support-items/<int:item_pk>/review/", views.support_review,
          name="support-review"),
     path("placements/spot/", views.spot_placement, name="spot"),
+    # Budget holders
+    path("placements/<int:pk>/approve/", views_approvals.approve_placement,
+         name="approve-placement"),
+    path("blocks/<int:pk>/approve/", views_approvals.approve_block, name="approve-block"),
     path("blocks/", views.block_list, name="blocks"),
     path("blocks/new/", views.block_create, name="block-create"),
     path("blocks/<int:pk>/", views.block_detail, name="block"),

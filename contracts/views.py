@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from contracts import selectors, services
+from contracts import approvals, selectors, services
 from contracts.forms import (
     ApproveFeeChangeForm,
     BlockContractForm,
@@ -30,7 +30,7 @@ from contracts.forms import (
     SupportReviewForm,
     VolumeDiscountForm,
 )
-from contracts.models import FeeChange, FeePeriod, Placement, VolumeDiscountTier
+from contracts.models import Approval, FeeChange, FeePeriod, Placement, VolumeDiscountTier
 from dps.errors import DomainError
 from dps.models import Organisation, Role
 from dps.paging import paginate
@@ -88,6 +88,8 @@ def placement_list(request):
             queryset = queryset.filter(route=wanted["route"])
         if wanted["review_due"]:
             queryset = selectors.review_due(queryset, wanted["review_due"])
+        if wanted["approval"]:
+            queryset = queryset.filter(approval=wanted["approval"])
         if wanted["block"]:
             block = selectors.blocks_for(request.user).filter(pk=wanted["block"]).first()
             queryset = queryset.filter(block=block) if block else queryset.none()
@@ -139,7 +141,11 @@ def _detail_page(request, placement, *, bound=None, status=200):
     for form in bound.values():
         problems += form.error_summary()
     reviews = list(placement.reviews.order_by("sequence"))
+    awaiting = placement.approval == Approval.AWAITING
     return render(request, "contracts/detail.html", {
+        "approval_item": approvals.waiting(placement, kind="placement") if awaiting else None,
+        "can_approve": awaiting and request.user.has_role(Role.BUDGET_HOLDER)
+        and request.user.organisation_id == placement.authority_id,
         "placement": placement, "child": placement.child, "unit": unit, "cap": cap,
         "periods": _history(placement),
         "decisions": decisions,
@@ -417,7 +423,11 @@ def block_create(request):
         else:
             messages.success(request, f"Block contract bought: {block.beds} "
                                       f"bed{'s' if block.beds != 1 else ''} from "
-                                      f"{block.provider.name}.")
+                                      f"{block.provider.name}. " + (
+                                          "It is approved." if block.approval == Approval.APPROVED
+                                          else f"It is worth £{block.value:,.2f} and awaits a "
+                                               f"budget holder's approval; until then it does "
+                                               f"not count as spend."))
             return redirect("contracts:block", pk=block.pk)
     return render(request, "contracts/block_form.html", {
         "form": form, "problems": form.error_summary() if form.is_bound else []})
@@ -435,8 +445,12 @@ def block_detail(request, pk):
     placements = list(_with_provider(selectors.placements_for(request.user))
                       .filter(block=block).order_by("start_date", "id"))
     # Not "block": inside {% block %} tags that name is the template block.
+    awaiting = block.approval == Approval.AWAITING
     return render(request, "contracts/block_detail.html", {
         "contract": block, "unit": services.unit_label(block.unit),
+        "approval_item": approvals.waiting(block, kind="block") if awaiting else None,
+        "can_approve": awaiting and request.user.has_role(Role.BUDGET_HOLDER)
+        and request.user.organisation_id == block.authority_id,
         "occupancy": selectors.block_occupancy(block, date_from, date_to),
         "form": form, "problems": form.error_summary() if form.is_bound else [],
         "placements": placements,
@@ -537,7 +551,11 @@ def spot_placement(request):
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, "Spot placement recorded. The agreement has been issued.")
+            messages.success(request, "Spot placement recorded. The agreement has been issued. " + (
+                "It is approved: you are a budget holder and its value is within your limit."
+                if placement.approval == Approval.APPROVED else
+                f"It is worth £{placement.value:,.2f} and awaits a budget holder's approval; "
+                f"until then it does not count as spend."))
             return _to_detail(placement)
     return render(request, "contracts/spot_form.html", {
         "form": form, "problems": form.error_summary() if form.is_bound else []})

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from calloffs import selectors as calloff_selectors
 from calloffs.models import CallOff, ExpressionOfInterest
+from contracts import approvals as contract_approvals
 from contracts import selectors as contract_selectors
 from contracts.models import FeeChange, Placement, PlacementReview, SupportItem
 from dps.models import Organisation, Role, User
@@ -102,6 +103,19 @@ def waiting_for_round():
                 .order_by("dps__name"))
 
 
+def unapproved_purchases(authority_id, today=None):
+    """Spot placements and blocks still waiting for a budget holder, oldest first, each with
+    the working days it has waited (red from 5): they do not count as spend until approved.
+    Two queries."""
+    today = today or timezone.localdate()
+    placements = _take(contract_approvals.awaiting_placements(authority_id))
+    blocks = _take(contract_approvals.awaiting_blocks(authority_id))
+    rows = ([contract_approvals.waiting(p, kind="placement", today=today) for p in placements]
+            + [contract_approvals.waiting(b, kind="block", today=today) for b in blocks])
+    rows.sort(key=lambda item: (item.obj.created_at, item.kind, item.obj.pk))
+    return Section(rows[:ROWS], placements.more or blocks.more or len(rows) > ROWS)
+
+
 def reviews_due(authority_id, today=None):
     """Placement reviews not yet held that fall due within a fortnight (or are overdue)."""
     today = today or timezone.localdate()
@@ -159,6 +173,7 @@ def commissioner_dashboard(user, now=None):
         sections.update(
             closing=closing_soon(authority_id, now),
             awaiting=awaiting_decision(authority_id),
+            unapproved=unapproved_purchases(authority_id, today),
             reviews=reviews_due(authority_id, today),
             support_reviews=support_reviews_due(authority_id, today),
         )

@@ -14,6 +14,11 @@ Outside a month grouping the months are not listed row by row: the whole months 
 are counted by length (28, 29, 30, 31 days) from a small calendar table and the rounded amount of
 a month of each length multiplied out, which gives the same pennies as adding the months.
 
+Only approved purchases count (`APPROVED`, the one filter every figure passes through): a spot
+placement or a block awaiting a budget holder's approval is not spend until approved, whatever
+its dates (contracts.approvals); DPS placements are approved with their award. So the finance
+reports, commitments, the payments list and the market insight agree.
+
 `aggregate(windows=[...])` answers several ranges (the market insight's years) in the same
 statement: the pieces, cut to the whole span, are cut again to each window they touch, so each
 window's pennies are those of the engine run for that window alone (tests/reports/
@@ -27,7 +32,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from contracts.models import Placement
+from contracts.models import Approval, Placement
 
 GROUPINGS = ("lot", "provider", "authority", "month", "route", "location")
 FILTERS = ("lot", "provider", "authority", "route", "location")
@@ -35,6 +40,8 @@ LOCATIONS = {"in_area": "In area", "out_of_area": "Out of area"}
 ROUTE_ORDER = [value for value, _label in Placement.Route.choices]
 ROUTES = dict(Placement.Route.choices)
 PENNY = Decimal("0.01")
+# The approval a placement or block needs before it counts (a literal: never user text).
+APPROVED = f"'{Approval.APPROVED.value}'"
 
 
 @dataclass
@@ -215,7 +222,8 @@ def _pieces_sql(sql, date_from, date_to, filters, params):
     """
     f, t = sql.date(date_from), sql.date(date_to)
     loc = _location("po", "a")
-    placement_live = (f"p.start_date <= {t} AND (p.end_date IS NULL OR p.end_date >= {f})")
+    placement_live = (f"p.approval = {APPROVED} AND p.start_date <= {t} "
+                      f"AND (p.end_date IS NULL OR p.end_date >= {f})")
     placement_filters = dict(authority_col="p.authority_id", provider_col="p.provider_id",
                              lot_col="p.lot_id", route_col="p.route", location_expr=loc)
     fee_n, fee_d = _rate(sql, "fp.price", "fp.unit", "p.hours_per_week")
@@ -259,7 +267,7 @@ def _pieces_sql(sql, date_from, date_to, filters, params):
         f"FROM contracts_blockcontract b "
         f"JOIN dps_organisation a ON a.id = b.authority_id "
         f"JOIN dps_organisation po ON po.id = b.provider_id "
-        f"WHERE b.start_date <= {t} AND b.end_date >= {f}"
+        f"WHERE b.approval = {APPROVED} AND b.start_date <= {t} AND b.end_date >= {f}"
         + _filter_sql(filters, params=params, authority_col="b.authority_id",
                       provider_col="b.provider_id", lot_col="b.lot_id", route_col="'block'",
                       location_expr=loc)
@@ -362,7 +370,7 @@ def _voids_sql(sql, date_from, date_to, dims, filters, windows=None):
         f"FROM contracts_blockcontract b "
         f"JOIN dps_organisation a ON a.id = b.authority_id "
         f"JOIN dps_organisation po ON po.id = b.provider_id "
-        f"WHERE b.start_date <= {t} AND b.end_date >= {f}"
+        f"WHERE b.approval = {APPROVED} AND b.start_date <= {t} AND b.end_date >= {f}"
         + _filter_sql(filters, params=params, authority_col="b.authority_id",
                       provider_col="b.provider_id", lot_col="b.lot_id", route_col="'block'",
                       location_expr=loc)

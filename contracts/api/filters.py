@@ -4,7 +4,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 
 from contracts import selectors
-from contracts.models import BlockContract, FeeChange, Placement, VolumeDiscountTier
+from contracts.models import Approval, BlockContract, FeeChange, Placement, VolumeDiscountTier
 from dps.input_guard import outside_date_window, window_message
 
 
@@ -17,6 +17,7 @@ class PlacementFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Placement.Status.choices)
     route = django_filters.ChoiceFilter(choices=Placement.Route.choices)
     block = django_filters.NumberFilter(field_name="block_id", help_text="Block contract id.")
+    approval = django_filters.ChoiceFilter(choices=Approval.choices)
     review_due = django_filters.CharFilter(
         method="filter_review_due",
         help_text="true: the next review is due within the reminder window or overdue; "
@@ -24,7 +25,8 @@ class PlacementFilter(django_filters.FilterSet):
 
     class Meta:
         model = Placement
-        fields = ["lot", "provider", "authority", "status", "route", "block", "review_due"]
+        fields = ["lot", "provider", "authority", "status", "route", "block", "approval",
+                  "review_due"]
 
     def filter_review_due(self, queryset, name, value):
         text = value.strip().lower()

@@ -35,7 +35,7 @@ class PlacementSerializer(serializers.ModelSerializer):
         fields = ["id", "authority", "provider", "provider_name", "lot", "route", "calloff",
                   "block", "start_date", "planned_end_date", "end_date", "end_reason", "price",
                   "price_unit", "hours_per_week", "price_before_discount", "discount_percent",
-                  "status", "next_review_date"]
+                  "status", "next_review_date", "approval", "value"]
         read_only_fields = fields
 
     def get_end_date(self, obj) -> str | None:
@@ -89,7 +89,8 @@ class AuthorityPlacementSerializer(PlacementSerializer):
     child = AuthorityChildSerializer(read_only=True, allow_null=True)
 
     class Meta(PlacementSerializer.Meta):
-        fields = [*PlacementSerializer.Meta.fields, "child", "exception_reason", "end_notes"]
+        fields = [*PlacementSerializer.Meta.fields, "child", "exception_reason", "end_notes",
+                  "key_decision_reference", "approved_at", "approved_by"]
         read_only_fields = fields
 
 
@@ -126,6 +127,16 @@ class SpotPlacementInputSerializer(serializers.Serializer):
     calloff = serializers.IntegerField(required=False, allow_null=True, default=None,
                                        help_text="The call-off that ended without an award.")
     child = ChildInputSerializer(required=False, allow_null=True, default=None)
+    key_decision_reference = serializers.CharField(
+        max_length=100, allow_blank=True, default="",
+        help_text="When the caller is a budget holder and the value is above £500,000: the key "
+                  "decision's reference, to approve it at once.")
+
+
+class ApprovalInputSerializer(serializers.Serializer):
+    key_decision_reference = serializers.CharField(
+        max_length=100, allow_blank=True, default="",
+        help_text="Required when the value is above £500,000 (a key decision).")
 
 
 class EndInputSerializer(serializers.Serializer):
@@ -226,7 +237,8 @@ class BlockContractSerializer(serializers.ModelSerializer):
         model = BlockContract
         fields = ["id", "authority", "provider", "provider_name", "lot", "reference", "beds",
                   "price_per_bed", "unit", "hours_per_week", "start_date", "end_date", "notes",
-                  "price_cap", "cap_warning_acknowledged", "occupied_today", "created_at"]
+                  "price_cap", "cap_warning_acknowledged", "occupied_today", "created_at",
+                  "approval", "value"]
         read_only_fields = fields
 
     def get_occupied_today(self, obj) -> int:
@@ -250,6 +262,10 @@ class BlockContractInputSerializer(serializers.Serializer):
     notes = serializers.CharField(allow_blank=True, default="")
     acknowledge_cap_warning = serializers.BooleanField(
         default=False, help_text="Accept a price per bed above the provider's cap.")
+    key_decision_reference = serializers.CharField(
+        max_length=100, allow_blank=True, default="",
+        help_text="When the caller is a budget holder and the value is above £500,000: the key "
+                  "decision's reference, to approve it at once.")
 
 
 class BlockPlacementInputSerializer(serializers.Serializer):

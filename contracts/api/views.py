@@ -13,7 +13,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contracts import selectors, services
+from contracts import approvals, selectors, services
 from contracts.api import serializers as s
 from contracts.api.filters import (
     BlockContractFilter,
@@ -42,6 +42,7 @@ STAFF = roles(Role.DPS_ADMIN, Role.COMMISSIONER, Role.BUDGET_HOLDER, Role.FINANC
 READERS = STAFF | roles(Role.PROVIDER)
 COMMISSIONER = roles(Role.COMMISSIONER)
 PROVIDER = roles(Role.PROVIDER)
+BUDGET_HOLDER = roles(Role.BUDGET_HOLDER)
 DPS_ADMIN = roles(Role.DPS_ADMIN)
 # Actions on one placement: no list filters, no pagination.
 PLAIN = {"filter_backends": [], "pagination_class": None}
@@ -53,6 +54,13 @@ PLACEMENT_DETAIL = PolymorphicProxySerializer(
     component_name="PlacementDetailForCaller",
     serializers=[s.AuthorityPlacementDetailSerializer, s.ProviderPlacementDetailSerializer],
     resource_type_field_name=None)
+
+
+APPROVAL_ERRORS = (
+    "403 `approval_limit_exceeded` (the value is above your approval limit), 400 "
+    "`key_decision_required` (above £500,000 without `key_decision_reference`), 409 "
+    "`invalid_transition` (already approved, also when two approvals arrive at once: exactly "
+    "one succeeds).")
 
 
 def _is_authority(request):
@@ -70,7 +78,7 @@ class PlacementViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retriev
         "fee_changes": READERS, "create_fee_change": COMMISSIONER | PROVIDER,
         "support_items": READERS, "add_support_item": COMMISSIONER,
         "reviews": READERS, "record_review": COMMISSIONER,
-        "end": COMMISSIONER, "spot": COMMISSIONER,
+        "end": COMMISSIONER, "spot": COMMISSIONER, "approve": BUDGET_HOLDER,
     }
     filterset_class = PlacementFilter
 
@@ -109,6 +117,8 @@ class PlacementViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retriev
         OpenApiParameter("status", str, enum=Placement.Status.values),
         OpenApiParameter("route", str, enum=Placement.Route.values),
         OpenApiParameter("block", int, description="Block contract id."),
+        OpenApiParameter("approval", str, enum=["awaiting", "approved"],
+                         description="Awaiting a budget holder's approval, or approved."),
         OpenApiParameter("review_due", str,
                          description="true, false, or a date: next review due by then."),
     ])
@@ -228,11 +238,25 @@ class PlacementViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retriev
         data = self.validated(s.EndInputSerializer)
         return self._fresh(services.end_placement(placement, by=request.user, **data))
 
+    @extend_schema(
+        description="A budget holder of the authority approves a spot placement at its "
+                    "`value`; from then it counts as spend. Errors: " + APPROVAL_ERRORS,
+        request=s.ApprovalInputSerializer, responses=s.AuthorityPlacementSerializer)
+    @action(detail=True, methods=["post"], **PLAIN)
+    def approve(self, request, pk=None):
+        placement = self.get_object()
+        data = self.validated(s.ApprovalInputSerializer)
+        return self._fresh(approvals.approve_placement(placement, by=request.user, **data))
+
     @extend_schema(request=s.SpotPlacementInputSerializer,
                    responses={201: s.AuthorityPlacementSerializer})
     @action(detail=False, methods=["post"], **PLAIN)
     def spot(self, request):
-        """Record an off-contract (spot) placement; `route` is `spot`."""
+        """Record an off-contract (spot) placement; `route` is `spot`. It comes back with
+        `approval: awaiting` and its `value` (the price over `start_date`..`planned_end_date`,
+        52 weeks when open-ended), or `approved` when the caller is a budget holder whose
+        limit covers it (above £500,000 with `key_decision_reference`). It counts as spend
+        once approved (`POST /api/v1/placements/{id}/approve/`)."""
         from calloffs.models import CallOff
 
         data = self.validated(s.SpotPlacementInputSerializer)
@@ -377,7 +401,8 @@ class BlockContractViewSet(ServiceActionMixin, mixins.ListModelMixin,
     queryset = BlockContract.objects.none()
     permission_classes = [ActionRoles]
     action_roles = {"list": READERS, "retrieve": READERS, "create": COMMISSIONER,
-                    "placements": READERS, "place": COMMISSIONER, "occupancy": READERS}
+                    "placements": READERS, "place": COMMISSIONER, "occupancy": READERS,
+                    "approve": BUDGET_HOLDER}
     filterset_class = BlockContractFilter
 
     def get_queryset(self):
@@ -389,7 +414,12 @@ class BlockContractViewSet(ServiceActionMixin, mixins.ListModelMixin,
         return self.respond(self.get_queryset().get(pk=block.pk), status_code=status_code)
 
     @extend_schema(description="Buy beds in advance. The provider must be an admitted member "
-                               "of the lot; the unit is the lot's. Errors: " + BLOCK_ERRORS,
+                               "of the lot; the unit is the lot's. The block comes back with "
+                               "`approval: awaiting` and its `value` (price per bed × beds "
+                               "over its term), or `approved` when the caller is a budget "
+                               "holder whose limit covers it; it counts as spend once "
+                               "approved (`POST /api/v1/blocks/{id}/approve/`). Errors: "
+                               + BLOCK_ERRORS,
                    request=s.BlockContractInputSerializer,
                    responses={201: s.BlockContractSerializer})
     def create(self, request):
@@ -399,6 +429,17 @@ class BlockContractViewSet(ServiceActionMixin, mixins.ListModelMixin,
         block = services.create_block_contract(by=request.user, provider=provider, lot=lot,
                                                **data)
         return self._fresh(block, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        description="A budget holder of the authority approves the block purchase at its "
+                    "`value` (price per bed × beds over its term); from then it counts as "
+                    "spend. Errors: " + APPROVAL_ERRORS,
+        request=s.ApprovalInputSerializer, responses=s.BlockContractSerializer)
+    @action(detail=True, methods=["post"], **PLAIN)
+    def approve(self, request, pk=None):
+        block = self.get_object()
+        data = self.validated(s.ApprovalInputSerializer)
+        return self._fresh(approvals.approve_block(block, by=request.user, **data))
 
     @extend_schema(description="The placements made into the block, newest first.",
                    responses=PLACEMENT)

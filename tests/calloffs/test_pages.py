@@ -432,7 +432,7 @@ def test_budget_holder_approves_and_a_placement_is_created(as_user, authority):
     assert placement.price == eoi.price
     calloff.refresh_from_db()
     assert calloff.status == CallOff.Status.AWARDED
-    assert "There is nothing waiting for approval" in text(response)
+    assert "No award is waiting for approval" in text(response)
 
 
 def test_budget_holder_cannot_approve_above_their_limit(as_user, authority):

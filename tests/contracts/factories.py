@@ -10,7 +10,8 @@ import factory
 from django.utils import timezone
 
 from contracts import rules
-from contracts.models import BlockContract, FeePeriod, Placement, PlacementReview
+from contracts.models import Approval, BlockContract, FeePeriod, Placement, PlacementReview
+from contracts.services import block_value, placement_value
 from tests import factories as f
 from tests.calloffs import factories as cf
 
@@ -43,6 +44,12 @@ class PlacementFactory(factory.django.DjangoModelFactory):
         lambda p: p.start_date + datetime.timedelta(weeks=52) - datetime.timedelta(days=1))
     price = Decimal("5000.00")
     price_unit = factory.LazyAttribute(lambda p: p.lot.price_unit)
+    hours_per_week = None
+    # As an approved award leaves it; spot placements awaiting approval pass `approval`.
+    approval = Approval.APPROVED
+    value = factory.LazyAttribute(lambda p: placement_value(
+        price=p.price, unit=p.price_unit, start_date=p.start_date,
+        planned_end_date=p.planned_end_date, hours_per_week=p.hours_per_week))
 
     @factory.post_generation
     def cap(obj, create, extracted, **kwargs):
@@ -108,6 +115,11 @@ class BlockContractFactory(factory.django.DjangoModelFactory):
     start_date = datetime.date(2026, 4, 1)
     end_date = datetime.date(2027, 3, 31)
     price_cap = Decimal("5500.00")
+    hours_per_week = None
+    approval = Approval.APPROVED
+    value = factory.LazyAttribute(lambda b: block_value(
+        price_per_bed=b.price_per_bed, unit=b.unit, beds=b.beds, start_date=b.start_date,
+        end_date=b.end_date, hours_per_week=b.hours_per_week))
 
     @factory.post_generation
     def membership(obj, create, extracted, **kwargs):

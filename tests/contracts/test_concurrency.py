@@ -118,3 +118,46 @@ def test_parallel_placements_into_a_one_bed_block_place_exactly_one():
     results = _race(8, place)
     assert sorted(results) == [(201, None)] + [(400, "block_full")] * 7
     assert block.placements.count() == 1
+
+
+# --- Approving a spot placement or a block (contracts.approvals) -----------------------------
+
+def _approve_race(path, holder):
+    def approve(_index):
+        client = APIClient()
+        client.force_authenticate(holder)
+        return client.post(path, {}, format="json").status_code
+    return sorted(_race(10, approve))
+
+
+def test_ten_parallel_approvals_of_a_spot_placement_approve_it_once():
+    from contracts.models import Approval, Placement
+    from dps.models import AuditEntry
+
+    placement = pf.PlacementFactory(route=Placement.Route.SPOT, provider=None,
+                                    provider_name="Harbour Lights Care Ltd",
+                                    approval=Approval.AWAITING, cap=False)
+    holder = f.BudgetHolderFactory(organisation=placement.authority)
+
+    codes = _approve_race(f"/api/v1/placements/{placement.pk}/approve/", holder)
+
+    assert codes == [200] + [409] * 9
+    placement.refresh_from_db()
+    assert placement.approval == Approval.APPROVED
+    assert AuditEntry.objects.filter(action="placement.approve",
+                                     object_id=placement.pk).count() == 1
+
+
+def test_ten_parallel_approvals_of_a_block_approve_it_once():
+    from contracts.models import Approval
+    from dps.models import AuditEntry
+
+    block = pf.BlockContractFactory(approval=Approval.AWAITING)  # worth £469,285.71
+    holder = f.BudgetHolderFactory(organisation=block.authority,
+                                   approval_limit=Decimal("500000.00"))
+
+    codes = _approve_race(f"/api/v1/blocks/{block.pk}/approve/", holder)
+
+    assert codes == [200] + [409] * 9
+    assert AuditEntry.objects.filter(action="blockcontract.approve",
+                                     object_id=block.pk).count() == 1

@@ -20,7 +20,8 @@ def test_demo_data_loads_once_with_every_role_and_stage():
     assert Membership.objects.filter(status="suspended").count() == 1
     assert sorted(CallOff.objects.values_list("status", flat=True)) == [
         "awaiting_approval", "awarded", "open"]
-    assert Placement.objects.count() == 1
+    assert sorted(Placement.objects.values_list("route", "approval")) == [
+        ("dps", "approved"), ("spot", "awaiting")]
     counts = (User.objects.count(), AuditEntry.objects.count())
 
     call_command("seed_demo")

@@ -14,7 +14,7 @@ D = dt.date
 
 def make_placement(*, authority, provider=None, lot="residential", route="dps", start,
                    end=None, periods=None, price="700.00", hours_per_week=None,
-                   provider_name=None, block=None):
+                   provider_name=None, block=None, approval="approved"):
     """A placement with fee periods `periods` = [(from, to or None, price), ...].
 
     Without `periods`, one period at `price` over the whole placement.
@@ -27,7 +27,7 @@ def make_placement(*, authority, provider=None, lot="residential", route="dps", 
         status=Placement.Status.ENDED if end else Placement.Status.ACTIVE,
         price=Decimal(price), price_unit=lot_obj.price_unit,
         hours_per_week=Decimal(hours_per_week) if hours_per_week is not None else None,
-        block=block)
+        block=block, approval=approval)
     for p_from, p_to, p_price in periods or [(start, end, price)]:
         FeePeriod.objects.create(placement=placement, price=Decimal(p_price),
                                  unit=lot_obj.price_unit, effective_from=p_from,
@@ -42,13 +42,13 @@ def make_support(placement, *, start, end, weekly_cost):
 
 
 def make_block(*, authority, provider, lot="residential", beds=2, price_per_bed="700.00",
-               start, end, hours_per_week=None):
+               start, end, hours_per_week=None, approval="approved"):
     lot_obj = f.lot(lot) if isinstance(lot, str) else lot
     return BlockContract.objects.create(
         authority=authority, provider=provider, lot=lot_obj, beds=beds,
         price_per_bed=Decimal(price_per_bed), unit=lot_obj.price_unit,
         hours_per_week=Decimal(hours_per_week) if hours_per_week is not None else None,
-        start_date=start, end_date=end)
+        start_date=start, end_date=end, approval=approval)
 
 
 # --- A slow, obvious model of the rules, day by day, to check the engine against -------------

@@ -29,7 +29,8 @@ def placement(*, authority, provider=None, lot="residential", route="dps", start
         status=Placement.Status.ENDED if end else Placement.Status.ACTIVE,
         end_reason=end_reason if end else "",
         price=Decimal(periods[-1][2] if periods else price), price_unit=lot_obj.price_unit,
-        hours_per_week=Decimal(hours_per_week) if hours_per_week is not None else None)
+        hours_per_week=Decimal(hours_per_week) if hours_per_week is not None else None,
+        approval="approved")
     for p_from, p_to, p_price in periods or [(start, end, price)]:
         FeePeriod.objects.create(placement=made, price=Decimal(p_price), unit=lot_obj.price_unit,
                                  effective_from=p_from, effective_to=p_to)
@@ -83,7 +84,7 @@ def build_market():
     m.block = BlockContract.objects.create(
         authority=m.a, provider=m.p3, lot=f.lot("residential"), beds=1,
         price_per_bed=Decimal("700.00"), unit="week", start_date=D(2025, 4, 1),
-        end_date=D(2025, 4, 28))
+        end_date=D(2025, 4, 28), approval="approved")
     m.fostering = placement(authority=m.a, provider=m.p1, lot="fostering", start=D(2025, 4, 1),
                             price="7000.00")
     m.b1 = placement(authority=m.b, provider=m.p1, start=D(2025, 4, 1), price="3500.00")

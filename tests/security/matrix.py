@@ -34,6 +34,7 @@ from calloffs.models import CallOff, ExpressionOfInterest, Question
 from contracts.agreement import render_agreement
 from contracts.models import (
     AgreementVersion,
+    Approval,
     BlockContract,
     FeeChange,
     Placement,
@@ -427,8 +428,11 @@ BUILDERS = {
     Placement: Builder(("authority", "provider"), _placement),
     FeeChange: Builder(("authority", "provider"), _placement_part(FeeChange, "change_pk")),
     SupportItem: Builder(("authority", "provider"), _placement_part(SupportItem, "item_pk")),
+    # Awaiting approval, so the budget holder's `approve` routes (API and page) reach the
+    # rule itself; the placement is approved (an award), so its `approve` meets the 409.
     BlockContract: Builder(("authority", "provider"), lambda w, a, p: Built(
-        kf.BlockContractFactory(authority=a, provider=p, membership=False))),
+        kf.BlockContractFactory(authority=a, provider=p, membership=False,
+                                approval=Approval.AWAITING))),
     VolumeDiscountTier: Builder(("provider",), lambda w, a, p: Built(
         VolumeDiscountTier.objects.create(provider=p, lot=f.lot("residential"),
                                           min_concurrent=3, percent=Decimal("5.00")))),

@@ -41,8 +41,9 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
-from calloffs.services import KEY_DECISION_THRESHOLD, award_value
+from calloffs.services import award_value
 from dps import audit
+from dps.approvals import KEY_DECISION_THRESHOLD
 from dps.models import AuditEntry, Organisation, Role, User
 from dps.money import pennies
 from providers.management.commands.seed_scale import (

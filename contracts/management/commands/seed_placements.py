@@ -29,6 +29,7 @@ from django.utils import timezone
 from contracts import rules
 from contracts.models import (
     AgreementVersion,
+    Approval,
     BlockContract,
     EndReason,
     FeeChange,
@@ -37,6 +38,7 @@ from contracts.models import (
     PlacementReview,
     SupportItem,
 )
+from dps.approvals import commitment_value, term_days
 from dps.models import Organisation, User
 from providers.management.commands.seed_scale import PREFIX
 from providers.models import Dps, Lot, Membership
@@ -465,9 +467,13 @@ class Generator:
             start = self.today - datetime.timedelta(days=self.rng.randint(30, 6 * 365))
             end = start + datetime.timedelta(days=self.rng.randint(365, 4 * 365))
             block_id = first + index
+            # Bought and approved years ago: every seeded purchase counts as spend.
+            value = commitment_value(price=money(price), unit=lot.price_unit, quantity=beds,
+                                     days=(end - start).days + 1)
             rows.append((block_id, authority_id, provider_id, lot.pk, f"BLK-{block_id:05d}",
                          beds, money(price), lot.price_unit, None, start, end, "",
-                         at(start - datetime.timedelta(days=30)), self.admin_id))
+                         at(start - datetime.timedelta(days=30)), self.admin_id,
+                         Approval.APPROVED.value, str(value)))
             for _bed in range(beds):
                 day = start + datetime.timedelta(days=self.rng.randint(0, 45))
                 while day <= min(end, self.today):
@@ -489,7 +495,7 @@ class Generator:
         BulkWriter(BlockContract, [
             "id", "authority_id", "provider_id", "lot_id", "reference", "beds", "price_per_bed",
             "unit", "hours_per_week", "start_date", "end_date", "notes", "created_at",
-            "created_by_id"]).write(rows)
+            "created_by_id", "approval", "value"]).write(rows)
         self.progress(f"{len(rows)} block contracts, {len(placements)} block placements")
         return rows, placements
 
@@ -556,7 +562,7 @@ class Generator:
             "id", "authority_id", "provider_id", "provider_name", "lot_id", "route", "status",
             "start_date", "planned_end_date", "end_date", "end_reason", "end_notes", "ended_at",
             "end_notified_at", "price", "price_unit", "hours_per_week", "exception_reason",
-            "block_id", "created_at", "created_by_id"])
+            "block_id", "created_at", "created_by_id", "approval", "value"])
         reasons, weights = zip(*END_REASONS, strict=True)
         batch = []
         for p in placements:
@@ -576,7 +582,10 @@ class Generator:
                 p["route"], p["status"], p["start"], p["planned"], p["end"], reason or "",
                 notes or "", ended_at, ended_at, money(current), p["unit"], p["hours"],
                 self.rng.choice(EXCEPTION_REASONS) if p["route"] == "spot" else "",
-                p["block"], created, created_by))
+                p["block"], created, created_by, Approval.APPROVED.value,
+                str(commitment_value(price=money(p["periods"][0][1]), unit=p["unit"],
+                                     days=term_days(p["start"], p["planned"]),
+                                     hours_per_week=p["hours"]))))
             if len(batch) >= CHUNK:
                 writer.write(batch)
                 batch = []

@@ -180,7 +180,8 @@ class Command(BaseCommand):
             f"{AdmissionRound.objects.count()} rounds, 3 DPS arrangements."))
 
     def _seed_calloffs(self, users):
-        """Three call-offs at different stages, all through the services."""
+        """Three call-offs at different stages and a spot placement, all through the
+        services."""
         from calloffs import selectors
         from calloffs import services as calloffs
         from calloffs.models import ExpressionOfInterest
@@ -258,6 +259,19 @@ class Command(BaseCommand):
         calloffs.evaluate_eoi(eoi, by=commissioner, quality_score=80)
         calloffs.recommend(calloff, by=commissioner, eoi=eoi, reason="The only offer; good fit.")
         calloffs.approve_award(calloff, by=users["director"])
+
+        # 4. An emergency spot placement that started before approval: on the commissioner's
+        # dashboard and in the budget holder's queue, not yet counted as spend.
+        from contracts import services as contracts
+
+        contracts.record_spot_placement(
+            by=commissioner, provider_name="Harbour Lights Care Ltd", lot=residential,
+            price=Decimal("6250.00"), start_date=today - datetime.timedelta(days=2),
+            planned_end_date=today + datetime.timedelta(weeks=12),
+            exception_reason="No DPS provider could offer a bed within 48 hours.",
+            child={"first_name": "Mia", "last_name": "Hart",
+                   "date_of_birth": datetime.date(2011, 9, 2), "case_reference": "WSCC-101122",
+                   "postcode": "BN11 3QT"})
 
     def _print_sign_ins(self):
         self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")

@@ -1,0 +1,77 @@
+"""Budget holders approve spot placements and block purchases (the award's rule, one service
+each in contracts.approvals). Their queue is on the approvals page with the awards
+(calloffs.views.approvals); these are the pages that approve one. Another authority's purchase
+is not found.
+"""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from calloffs.forms import ApproveForm
+from contracts import approvals, selectors, services
+from dps.approvals import KEY_DECISION_THRESHOLD
+from dps.errors import DomainError
+from dps.models import Role
+from dps.views import role_required
+
+
+def _page(request, *, obj, kind, template, form=None):
+    item = approvals.waiting(obj, kind=kind, user=request.user) \
+        if obj.approval == "awaiting" else None
+    noun = "A spot placement" if kind == "placement" else "A block purchase"
+    form = form or ApproveForm(key_decision=bool(item and item.key_decision),
+                               threshold=KEY_DECISION_THRESHOLD, noun=noun)
+    context = {"item": item, "form": form, "threshold": KEY_DECISION_THRESHOLD,
+               "problems": form.error_summary() if form.is_bound else [],
+               "today": timezone.localdate()}
+    context["placement" if kind == "placement" else "contract"] = obj
+    unit = obj.price_unit if kind == "placement" else obj.unit
+    context["unit"] = services.unit_label(unit)
+    return render(request, template, context)
+
+
+def _approve(request, *, obj, kind, template, call, done):
+    item = approvals.waiting(obj, kind=kind, user=request.user) \
+        if obj.approval == "awaiting" else None
+    noun = "A spot placement" if kind == "placement" else "A block purchase"
+    form = ApproveForm(request.POST, key_decision=bool(item and item.key_decision),
+                       threshold=KEY_DECISION_THRESHOLD, noun=noun)
+    if form.is_valid():
+        try:
+            approved = call(**form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, done(approved))
+            return redirect("calloffs:approvals")
+    return _page(request, obj=obj, kind=kind, template=template, form=form)
+
+
+@role_required(Role.BUDGET_HOLDER)
+def approve_placement(request, pk):
+    placement = get_object_or_404(
+        selectors.placements_for(request.user).select_related("provider", "authority",
+                                                               "created_by"), pk=pk)
+    template = "contracts/approve_placement.html"
+    if request.method != "POST":
+        return _page(request, obj=placement, kind="placement", template=template)
+    return _approve(
+        request, obj=placement, kind="placement", template=template,
+        call=lambda **data: approvals.approve_placement(placement, by=request.user, **data),
+        done=lambda approved: f"Placement with {approved.provider_name} approved at "
+                              f"£{approved.value:,.2f}. It now counts as spend.")
+
+
+@role_required(Role.BUDGET_HOLDER)
+def approve_block(request, pk):
+    block = get_object_or_404(selectors.blocks_for(request.user).select_related("created_by"),
+                              pk=pk)
+    template = "contracts/approve_block.html"
+    if request.method != "POST":
+        return _page(request, obj=block, kind="block", template=template)
+    return _approve(
+        request, obj=block, kind="block", template=template,
+        call=lambda **data: approvals.approve_block(block, by=request.user, **data),
+        done=lambda approved: f"Block purchase from {approved.provider.name} approved at "
+                              f"£{approved.value:,.2f}. It now counts as spend.")
