@@ -7,8 +7,8 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports: spend, payments, market insight and open data"
 
     def ready(self):
-        from reports import checks  # noqa: F401  (registers the deploy checks)
         from dps import queue_health
+        from reports import checks  # noqa: F401  (registers the deploy checks)
 
         def oldest_export():
             from reports.models import ExportJob
