@@ -93,6 +93,8 @@ ACTIONS = {
     "contracts:support-review": api("POST /api/v1/support-items/{id}/review/"),
     "contracts:record-review": api("POST /api/v1/placements/{id}/reviews/"),
     "contracts:end": api("POST /api/v1/placements/{id}/end/"),
+    "contracts:approve-placement": api("POST /api/v1/placements/{id}/approve/"),
+    "contracts:approve-block": api("POST /api/v1/blocks/{id}/approve/"),
     "contracts:spot": api("POST /api/v1/placements/spot/"),
     "contracts:block-create": api("POST /api/v1/blocks/"),
     "contracts:block-place": api("POST /api/v1/blocks/{id}/placements/"),
