@@ -11,8 +11,8 @@ A provider may see the first name, last name and date of birth of a child placed
 awarded provider's placement view and agreement, API.md); nothing else about any child, ever.
 The case reference and home postcode never reach a provider. Any other find fails the test.
 
-HTML, JSON, text and CSV are read as text; PDFs through poppler's pdftotext (as the agreement
-tests read them); spreadsheets cell by cell. The matching is the product's own
+HTML, JSON, text and CSV are read as text; PDFs through pypdf (`tests/pdf.py`, as the
+agreement tests read them); spreadsheets cell by cell. The matching is the product's own
 `referrals.identifiers.find_identifiers` (the rule that refuses identifiers in a referral's
 text), so "identifier" means the same thing here as in the product.
 """
@@ -21,7 +21,6 @@ import html
 import io
 import logging
 import re
-import subprocess
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -138,9 +137,9 @@ def capture_logs():
 def text_of(content_type, body):
     kind = kind_of(content_type)
     if kind == "pdf":
-        result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=body,
-                                capture_output=True, check=True, timeout=60)
-        return result.stdout.decode("utf-8", "replace")
+        from tests.pdf import pdf_text
+
+        return pdf_text(body)
     if kind == "xlsx":
         from openpyxl import load_workbook
 
