@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "dps.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A response carrying a child's identity is never stored (dps/privacy.py).
+    "dps.privacy.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

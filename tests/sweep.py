@@ -7,6 +7,10 @@ at the end of the test that produced it, against every child in the database at 
 
 Every log line of the run is checked the same way, with nothing allowed: logs never name a child.
 
+And whoever the viewer (authority staff too), a response that carries any child's identifier
+must send `Cache-Control: no-store` (API.md v1.1; dps/privacy.py): officers share laptops, so
+what a browser keeps must not name a child. Responses that already say no-store are not kept.
+
 A provider may see the first name, last name and date of birth of a child placed with it (the
 awarded provider's placement view and agreement, API.md); nothing else about any child, ever.
 The case reference and home postcode never reach a provider. Any other find fails the test.
@@ -47,6 +51,8 @@ class Capture:
     body: bytes
     viewer_id: int | None = None
     provider_ids: frozenset = field(default_factory=frozenset)
+    staff: bool = False  # an authority user's: only checked for no-store, never for leaks
+    storable: bool = False  # a response without `Cache-Control: no-store`
 
 
 def kind_of(content_type):
@@ -94,7 +100,8 @@ class SweepMiddleware:
         if kind is None:
             return response
         swept, viewer_id, providers = _viewer(request)
-        if not swept:
+        storable = "no-store" not in response.get("Cache-Control", "")
+        if not swept and not storable:
             return response
         if response.streaming:
             body = b"".join(response.streaming_content)
@@ -104,7 +111,7 @@ class SweepMiddleware:
         with _lock:
             _captured.append(Capture(f"{request.method} {request.get_full_path()}",
                                      response.get("Content-Type", ""), body, viewer_id,
-                                     providers))
+                                     providers, staff=not swept, storable=storable))
         return response
 
 
@@ -302,8 +309,9 @@ def check(captured, *, tally=None, outbox=False):
     if not captured:
         return
     for capture in captured:
-        tally["log line" if capture.where.startswith("log ") else "e-mail"
-              if capture.where.startswith("e-mail") else kind_of(capture.content_type)] += 1
+        kind = ("log line" if capture.where.startswith("log ") else "e-mail"
+                if capture.where.startswith("e-mail") else kind_of(capture.content_type))
+        tally[f"{kind} (staff, storable)" if capture.staff else kind] += 1
     try:
         children = Children()
     except DatabaseError:
@@ -321,6 +329,12 @@ def check(captured, *, tally=None, outbox=False):
             problems.append(f"{capture.where}: {capture.content_type} could not be read "
                             f"({exc}): {capture.body[:120]!r}")
             continue
+        if capture.storable:
+            problems += [f"{capture.where}: {', '.join(kinds)} of {child} without "
+                         f"Cache-Control: no-store"
+                         for child, kinds in children.leaks(text, frozenset())]
+        if capture.staff:
+            continue
         for child, kinds in children.leaks(text, capture.provider_ids):
             viewer = f"provider user #{capture.viewer_id}" if capture.viewer_id else (
                 "a provider" if capture.where.startswith("e-mail") else "the logs"
@@ -328,5 +342,6 @@ def check(captured, *, tally=None, outbox=False):
             problems.append(f"{capture.where}: {', '.join(kinds)} of {child} shown to {viewer}")
     if problems:
         tally["leaks"] += len(problems)
-        raise AssertionError("Children's identifiers reached a provider or the public "
-                             "(tests/sweep.py):\n  " + "\n  ".join(problems))
+        raise AssertionError("Children's identifiers reached a provider or the public, or "
+                             "a response that may be stored (tests/sweep.py):\n  "
+                             + "\n  ".join(problems))
