@@ -34,6 +34,7 @@ from contracts.models import Approval, FeeChange, FeePeriod, Placement, VolumeDi
 from dps.errors import DomainError
 from dps.models import Organisation, Role
 from dps.paging import paginate
+from dps.privacy import carries_child_identity
 from dps.views import role_required
 from providers.models import Lot, Membership
 
@@ -295,10 +296,10 @@ def _agreement_response(placement, version):
     response = HttpResponse(bytes(stored.pdf), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="placement-{placement.pk}-agreement-v{stored.version}.pdf"')
-    response["Cache-Control"] = "private, no-store"
     return response
 
 
+@carries_child_identity  # the stored PDF names the child
 @role_required(*STAFF)
 def agreement(request, pk, version):
     return _agreement_response(_own_placement(request, pk), version)
@@ -366,6 +367,7 @@ def request_fee_change(request, pk):
     }, status=200)
 
 
+@carries_child_identity  # the stored PDF names the child
 @role_required(Role.PROVIDER)
 def my_agreement(request, pk, version):
     return _agreement_response(_provider_placement(request, pk), version)
@@ -460,6 +462,7 @@ def block_detail(request, pk):
     })
 
 
+@carries_child_identity  # the form, shown again, holds the child posted
 @role_required(Role.COMMISSIONER)
 def block_place(request, pk):
     block = _own_block(request, pk)
@@ -536,6 +539,7 @@ def remove_volume_discount(request, pk):
 
 # --- Spot placements ------------------------------------------------------------------------
 
+@carries_child_identity  # the form, shown again, holds the child posted
 @role_required(Role.COMMISSIONER)
 def spot_placement(request):
     form = SpotPlacementForm(_posted(request), lots=_lot_choices())

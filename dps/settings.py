@@ -73,6 +73,8 @@ MIDDLEWARE = [
     # Refuses NUL characters and over-deep JSON before the session, the user or a view reads
     # the request (dps/input_guard.py).
     "dps.input_guard.BadInputMiddleware",
+    # A response carrying a child's identity is never stored (dps/privacy.py).
+    "dps.privacy.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

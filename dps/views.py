@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from dps import audit, services
 from dps.errors import DomainError
 from dps.models import Role
+from dps.privacy import carries_child_identity
 
 
 def role_required(*roles):
@@ -51,6 +52,7 @@ def home(request):
 
 # --- The front doors (issue 8) --------------------------------------------------------------
 
+@carries_child_identity  # case references, and a search that echoes one
 @role_required(Role.COMMISSIONER, Role.DPS_ADMIN)
 def dashboard(request):
     """The commissioner's dashboard: what needs doing today, and a search box."""

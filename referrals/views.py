@@ -13,6 +13,7 @@ from calloffs import services as calloff_services
 from dps.errors import DomainError
 from dps.models import Role
 from dps.paging import paginate
+from dps.privacy import carries_child_identity
 from dps.views import role_required
 from referrals import selectors, services
 from referrals.forms import LotForm, PanelForm, PublishForm, ReferralForm
@@ -61,6 +62,7 @@ def _chosen_lot(request, lots):
     return next((lot for lot in lots if lot.code == code), None)
 
 
+@carries_child_identity  # the form, shown again, holds the child posted
 @role_required(Role.COMMISSIONER)
 def new_referral(request):
     authority = _authority(request)
@@ -88,6 +90,7 @@ def new_referral(request):
     })
 
 
+@carries_child_identity  # the form, shown again, holds the child posted
 @role_required(Role.COMMISSIONER)
 def edit_referral(request, pk):
     authority = _authority(request)

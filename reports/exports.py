@@ -1,32 +1,29 @@
-"""Report files: CSV (UTF-8, one header row, plain numbers) and XLSX (openpyxl, write-only).
+"""Report files: CSV (UTF-8, one header row, plain numbers) and XLSX (write-only).
 
 A report becomes a `Table` (columns and rows); the same table is written as CSV or XLSX, so a
 file holds exactly the rows the page and the API show. XLSX keeps numbers as numbers with a
 currency format, freezes the header row and ends with a totals row; it is written in openpyxl's
-write-only mode, row by row, so a 100,000-row file does not hold a workbook in memory.
+write-only mode, row by row, so a 100,000-row file does not hold a workbook in memory. Both go
+through `dps.sheets`, which neutralises text cells that a spreadsheet would run as a formula.
 """
 
-import csv
 import io
 import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
-from dps import outbox
+from dps import outbox, sheets
 from dps.models import Organisation
 from providers.models import Lot
 from reports.spend import aggregate
 
 CURRENCY_FORMAT = '"£"#,##0.00'
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv; charset=utf-8"
+DATE_FORMAT = "d mmmm yyyy"
+XLSX_TYPE = sheets.XLSX_TYPE
+CSV_TYPE = sheets.CSV_TYPE
 GROUP_HEADERS = {None: "Spend", "lot": "Lot", "provider": "Provider", "authority": "Authority",
                  "month": "Month", "route": "Route", "location": "Location"}
+PENNY = Decimal("0.01")
 
 
 @dataclass
@@ -46,23 +43,30 @@ class Table:
     notes: list = field(default_factory=list)
 
 
-def _plain(value, kind):
+def _typed(value, kind):
+    """A row value as its column's type: money to the penny, text as text (so it is
+    neutralised), numbers and dates as they are."""
     if value is None:
-        return ""
+        return None
     if kind == "money":
-        return f"{Decimal(value):.2f}"
-    if kind == "date":
-        return value.isoformat()
-    return str(value)
+        return Decimal(value).quantize(PENNY)
+    if kind == "text":
+        return str(value)
+    return value
+
+
+def _csv_rows(table, writer):
+    writer.writerow([c.header for c in table.columns])
+    kinds = [c.kind for c in table.columns]
+    for row in table.rows:
+        writer.writerow([_typed(v, k) for v, k in zip(row, kinds, strict=True)])
+        yield
 
 
 def write_csv(table, stream):
     """Write `table` as CSV text to a text stream; no totals row (plain data)."""
-    writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow([c.header for c in table.columns])
-    kinds = [c.kind for c in table.columns]
-    for row in table.rows:
-        writer.writerow([_plain(v, k) for v, k in zip(row, kinds, strict=True)])
+    for _ in _csv_rows(table, sheets.CsvWriter(stream)):
+        pass
 
 
 def csv_bytes(table):
@@ -74,11 +78,7 @@ def csv_bytes(table):
 def iter_csv(table):
     """CSV in chunks, for a streaming response."""
     stream = io.StringIO()
-    writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow([c.header for c in table.columns])
-    kinds = [c.kind for c in table.columns]
-    for number, row in enumerate(table.rows, start=1):
-        writer.writerow([_plain(v, k) for v, k in zip(row, kinds, strict=True)])
+    for number, _ in enumerate(_csv_rows(table, sheets.CsvWriter(stream)), start=1):
         if number % 2000 == 0:
             yield stream.getvalue().encode("utf-8")
             stream.seek(0)
@@ -91,42 +91,26 @@ def write_xlsx(table, target, progress=None):
 
     `progress(done_rows)` is called every 5,000 rows.
     """
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=table.title[:31])
-    sheet.freeze_panes = "A2"
-    for number, column in enumerate(table.columns, start=1):
-        sheet.column_dimensions[get_column_letter(number)].width = column.width
-    bold = Font(bold=True)
+    book = sheets.XlsxWriter(table.title, widths=[c.width for c in table.columns])
+    formats = {"money": CURRENCY_FORMAT, "date": DATE_FORMAT}
 
-    def cell(value, kind, font=None):
-        if kind == "money" and value is not None:
-            value = Decimal(value)
-        elif kind == "text" and value is not None:
-            value = str(value)
-        out = WriteOnlyCell(sheet, value=value)
-        if kind == "money":
-            out.number_format = CURRENCY_FORMAT
-        elif kind == "date":
-            out.number_format = "d mmmm yyyy"
-        if font is not None:
-            out.font = font
-        return out
+    def cell(value, kind, bold=False):
+        return book.cell(_typed(value, kind), number_format=formats.get(kind), bold=bold)
 
-    sheet.append([cell(c.header, "text", bold) for c in table.columns])
+    book.append([cell(c.header, "text", bold=True) for c in table.columns])
     kinds = [c.kind for c in table.columns]
     # Only money and dates need a styled cell; other values go in plain (much faster).
-    styled = [kind in ("money", "date") for kind in kinds]
+    styled = [kind in formats for kind in kinds]
     done = 0
     for row in table.rows:
-        sheet.append([cell(v, k) if s and v is not None else (str(v) if k == "text" and
-                                                               v is not None else v)
-                      for v, k, s in zip(row, kinds, styled, strict=True)])
+        book.append([cell(v, k) if s and v is not None else _typed(v, k)
+                     for v, k, s in zip(row, kinds, styled, strict=True)])
         done += 1
         if progress is not None and done % 5000 == 0:
             progress(done)
     if table.totals is not None:
-        sheet.append([cell(v, k, bold) for v, k in zip(table.totals, kinds, strict=True)])
-    workbook.save(target)
+        book.append([cell(v, k, bold=True) for v, k in zip(table.totals, kinds, strict=True)])
+    book.save(target)
     return done
 
 

@@ -114,6 +114,15 @@ def other_provider_user(db):
 
 
 @pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """Production's static files (`collectstatic` with production settings), collected once per
+    run for every test that needs them: it is slow on a loaded machine (tests/production.py)."""
+    from tests.production import collect_static
+
+    return collect_static(tmp_path_factory.mktemp("collected"))
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,

@@ -7,12 +7,16 @@ at the end of the test that produced it, against every child in the database at 
 
 Every log line of the run is checked the same way, with nothing allowed: logs never name a child.
 
+And whoever the viewer (authority staff too), a response that carries any child's identifier
+must send `Cache-Control: no-store` (API.md v1.1; dps/privacy.py): officers share laptops, so
+what a browser keeps must not name a child. Responses that already say no-store are not kept.
+
 A provider may see the first name, last name and date of birth of a child placed with it (the
 awarded provider's placement view and agreement, API.md); nothing else about any child, ever.
 The case reference and home postcode never reach a provider. Any other find fails the test.
 
-HTML, JSON, text and CSV are read as text; PDFs through poppler's pdftotext (as the agreement
-tests read them); spreadsheets cell by cell. The matching is the product's own
+HTML, JSON, text and CSV are read as text; PDFs through pypdf (`tests/pdf.py`, as the
+agreement tests read them); spreadsheets cell by cell. The matching is the product's own
 `referrals.identifiers.find_identifiers` (the rule that refuses identifiers in a referral's
 text), so "identifier" means the same thing here as in the product.
 """
@@ -21,7 +25,6 @@ import html
 import io
 import logging
 import re
-import subprocess
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -48,6 +51,8 @@ class Capture:
     body: bytes
     viewer_id: int | None = None
     provider_ids: frozenset = field(default_factory=frozenset)
+    staff: bool = False  # an authority user's: only checked for no-store, never for leaks
+    storable: bool = False  # a response without `Cache-Control: no-store`
 
 
 def kind_of(content_type):
@@ -95,7 +100,8 @@ class SweepMiddleware:
         if kind is None:
             return response
         swept, viewer_id, providers = _viewer(request)
-        if not swept:
+        storable = "no-store" not in response.get("Cache-Control", "")
+        if not swept and not storable:
             return response
         if response.streaming:
             body = b"".join(response.streaming_content)
@@ -105,7 +111,7 @@ class SweepMiddleware:
         with _lock:
             _captured.append(Capture(f"{request.method} {request.get_full_path()}",
                                      response.get("Content-Type", ""), body, viewer_id,
-                                     providers))
+                                     providers, staff=not swept, storable=storable))
         return response
 
 
@@ -138,9 +144,9 @@ def capture_logs():
 def text_of(content_type, body):
     kind = kind_of(content_type)
     if kind == "pdf":
-        result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=body,
-                                capture_output=True, check=True, timeout=60)
-        return result.stdout.decode("utf-8", "replace")
+        from tests.pdf import pdf_text
+
+        return pdf_text(body)
     if kind == "xlsx":
         from openpyxl import load_workbook
 
@@ -303,8 +309,9 @@ def check(captured, *, tally=None, outbox=False):
     if not captured:
         return
     for capture in captured:
-        tally["log line" if capture.where.startswith("log ") else "e-mail"
-              if capture.where.startswith("e-mail") else kind_of(capture.content_type)] += 1
+        kind = ("log line" if capture.where.startswith("log ") else "e-mail"
+                if capture.where.startswith("e-mail") else kind_of(capture.content_type))
+        tally[f"{kind} (staff, storable)" if capture.staff else kind] += 1
     try:
         children = Children()
     except DatabaseError:
@@ -322,6 +329,12 @@ def check(captured, *, tally=None, outbox=False):
             problems.append(f"{capture.where}: {capture.content_type} could not be read "
                             f"({exc}): {capture.body[:120]!r}")
             continue
+        if capture.storable:
+            problems += [f"{capture.where}: {', '.join(kinds)} of {child} without "
+                         f"Cache-Control: no-store"
+                         for child, kinds in children.leaks(text, frozenset())]
+        if capture.staff:
+            continue
         for child, kinds in children.leaks(text, capture.provider_ids):
             viewer = f"provider user #{capture.viewer_id}" if capture.viewer_id else (
                 "a provider" if capture.where.startswith("e-mail") else "the logs"
@@ -329,5 +342,6 @@ def check(captured, *, tally=None, outbox=False):
             problems.append(f"{capture.where}: {', '.join(kinds)} of {child} shown to {viewer}")
     if problems:
         tally["leaks"] += len(problems)
-        raise AssertionError("Children's identifiers reached a provider or the public "
-                             "(tests/sweep.py):\n  " + "\n  ".join(problems))
+        raise AssertionError("Children's identifiers reached a provider or the public, or "
+                             "a response that may be stored (tests/sweep.py):\n  "
+                             + "\n  ".join(problems))

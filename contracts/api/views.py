@@ -71,6 +71,7 @@ class PlacementViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retriev
                        viewsets.GenericViewSet):
     """Placements: an authority sees its own, a provider the ones awarded to it."""
 
+    carries_child_identity = True  # the child block, and the stored agreement PDF
     queryset = Placement.objects.none()
     permission_classes = [ActionRoles]
     action_roles = {
@@ -154,7 +155,6 @@ class PlacementViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retriev
         response["Content-Disposition"] = (
             f'inline; filename="placement-{placement.pk}-agreement-v{stored.version}.pdf"')
         response["X-Agreement-Version"] = str(stored.version)
-        response["Cache-Control"] = "private, no-store"
         return response
 
     @extend_schema(responses=s.AgreementVersionSerializer(many=True))

