@@ -4,6 +4,8 @@ Each check runs `manage.py` in a fresh process with a production-like environmen
 own settings (dps.test_settings) switch HTTPS-only behaviour off and must not leak in.
 """
 
+import pytest
+
 from tests.production import production_env, run
 
 
