@@ -110,6 +110,8 @@ TEXTS = {
     "calloffs.Question.text": Text(PROVIDER_WRITTEN),
     "calloffs.Question.answer": _p("calloff", "calloffs.services.answer_question"),
     # contracts
+    "contracts.Placement.key_decision_reference": Text(STAFF),
+    "contracts.BlockContract.key_decision_reference": Text(STAFF),
     "contracts.Placement.provider_name": Text(PUBLIC, why="the provider's own name"),
     "contracts.Placement.price_unit": Text(SYSTEM),
     "contracts.Placement.end_notes": Text(STAFF),
