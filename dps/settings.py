@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "contracts",
     "monitoring",
     "reports",
+    "invoicing",
 ]
 
 MIDDLEWARE = [
