@@ -254,6 +254,13 @@ else:
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL",
                                        f"sqla+sqlite:///{BROKER_DIR / 'broker.sqlite3'}")
     CELERY_BROKER_TRANSPORT_OPTIONS = {}  # kombu passes these to create_engine()
+# An outbox task queued but not finished after this many seconds is queued again (its worker
+# was killed mid-task: dps/outbox.py). With Redis, after the visibility timeout, when Redis
+# itself hands it out again; the embedded broker never does, so sooner.
+OUTBOX_REDELIVER_AFTER = int(os.environ.get(
+    "OUTBOX_REDELIVER_AFTER",
+    CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 0) + 600))
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -299,6 +306,11 @@ CELERY_BEAT_SCHEDULE = {
     "drain-outbox": {
         "task": "dps.tasks.drain_outbox",
         "schedule": timedelta(seconds=SCHEDULE_TICK_SECONDS),
+    },
+    # The embedded broker keeps every delivered message; drop those an hour old.
+    "prune-embedded-broker": {
+        "task": "dps.tasks.prune_embedded_broker",
+        "schedule": crontab(minute=40),
     },
     # Children's identity past its retention period is cleared (referrals/retention.py).
     "clear-expired-child-identities": {
