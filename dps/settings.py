@@ -392,6 +392,11 @@ if os.environ.get("EMAIL_FILE_PATH"):  # the file-based backend (tests, drills)
     EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dps@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The accessibility statement's contact (Public Sector Bodies Accessibility Regulations 2018):
+# the council running the installation sets its own.
+ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
+ACCESSIBILITY_OPERATOR = os.environ.get("ACCESSIBILITY_OPERATOR",
+                                        "the council running this service")
 
 # --- Security -------------------------------------------------------------------------------
 # `manage.py check --deploy --fail-level WARNING` passes with DEBUG off (tests/dps/
