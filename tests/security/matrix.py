@@ -86,6 +86,7 @@ PUBLIC_ROUTES = {
     "sign-in/",  # the sign-in page
     "sign-out/",  # signing out (POST)
     "cookies/",  # the cookies page, linked from every page's footer (issue 8)
+    "accessibility/",  # the accessibility statement (2018 regulations), in every footer
     "set-password/",  # an invitation's one-time link; checks its own token (issue 8)
 }
 
