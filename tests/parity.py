@@ -47,6 +47,12 @@ ACTIONS = {
     "set-password": NoApi(
         "A one-time link e-mailed to an invited person who has no password yet, so no token "
         "either; the link's own token is the credential (issue 8)."),
+    "password-reset": NoApi(
+        "Asked for by a person who cannot sign in, so has no token; the link goes to their "
+        "e-mail address. API clients use their account's password (POST /api/v1/auth/token/)."),
+    "password-reset-confirm": NoApi(
+        "The e-mailed reset link's own page: its token is the credential (as set-password)."),
+    "provider-sign-up": api("POST /api/v1/providers/register/"),
     "invite-colleague": NoApi(
         "A provider's administrator invites colleagues in the supplier portal only: API.md "
         "has no invitation operation (a provider's systems do not manage its staff's "

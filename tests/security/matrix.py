@@ -87,6 +87,10 @@ PUBLIC_ROUTES = {
     "sign-out/",  # signing out (POST)
     "cookies/",  # the cookies page, linked from every page's footer (issue 8)
     "set-password/",  # an invitation's one-time link; checks its own token (issue 8)
+    "sign-in/forgotten-password/",  # asking for a password reset link (POST, throttled)
+    "sign-in/forgotten-password/sent/",  # "check your email"
+    "reset-password/<uidb64>/<token>/",  # the reset link; checks its own token
+    "register/",  # provider sign-up, the page of api/v1/providers/register/ (POST, throttled)
 }
 
 class Invitee:
