@@ -65,5 +65,5 @@ def approval_check(request, pk):
         caption=f"Award for {calloff.referral.child.case_reference}", rows=rows,
         warning=f"Approving creates the placement with {eoi.provider.name} and tells every "
                 f"provider who responded the outcome. You cannot undo it.",
-        action=back, button="Confirm and approve the award", warning_button=False, post=request.POST,
-        back_url=back, back_text="Go back without approving")
+        action=back, button="Confirm and approve the award", warning_button=False,
+        post=request.POST, back_url=back, back_text="Go back without approving")

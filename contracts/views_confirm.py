@@ -31,7 +31,8 @@ def end_check(request, pk):
         warning="The placement ends on that date, the provider is told and a termination "
                 "notice may be due. You cannot undo it.",
         action=reverse("contracts:end", args=[placement.pk]), button="End the placement",
-        post=request.POST, change_action=reverse("contracts:end-check", args=[placement.pk]), back_url=f"{detail}#end", back_text="Go back without ending it")
+        post=request.POST, change_action=reverse("contracts:end-check", args=[placement.pk]),
+        back_url=f"{detail}#end", back_text="Go back without ending it")
 
 
 @require_POST

@@ -48,7 +48,8 @@ def test_close_now_asks_first_and_the_confirmation_closes_it(as_user):
     detail = client.get(reverse("calloffs:detail", args=[calloff.pk])).content.decode()
     confirm_url = reverse("calloffs:close-confirm", args=[calloff.pk])
     assert f'href="{confirm_url}"' in detail
-    assert 'action="%s"' % reverse("calloffs:close", args=[calloff.pk]) not in detail
+    close_url = reverse("calloffs:close", args=[calloff.pk])
+    assert f'action="{close_url}"' not in detail
     with nothing_changes():
         page = client.get(confirm_url)
     assert page.status_code == 200
