@@ -28,8 +28,7 @@ def end_check(request, pk):
         request, title="Check before you end the placement",
         caption=f"Placement with {placement.provider_name}",
         rows=answers(form),
-        warning="The placement ends on that date, the provider is told and a termination "
-                "notice may be due. You cannot undo it.",
+        warning="The placement ends on that date and the provider is told. You cannot undo it.",
         action=reverse("contracts:end", args=[placement.pk]), button="End the placement",
         post=request.POST, change_action=reverse("contracts:end-check", args=[placement.pk]),
         back_url=f"{detail}#end", back_text="Go back without ending it")
