@@ -89,7 +89,7 @@ PUBLIC_ROUTES = {
     "set-password/",  # an invitation's one-time link; checks its own token (issue 8)
     "sign-in/forgotten-password/",  # asking for a password reset link (POST, throttled)
     "sign-in/forgotten-password/sent/",  # "check your email"
-    "reset-password/<uidb64>/<token>/",  # the reset link; checks its own token
+    "reset-password/{}/{}/",  # the reset link; checks its own token
     "register/",  # provider sign-up, the page of api/v1/providers/register/ (POST, throttled)
 }
 
