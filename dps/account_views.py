@@ -41,13 +41,15 @@ def forgotten_password(request):
             request.session["password_reset_email"] = form.cleaned_data["email"]
             return redirect("password-reset-sent")
     return render(request, "registration/forgotten_password.html", {
-        "form": form, "problems": form.error_summary() if form.errors else []},
+        "form": form, "problems": form.error_summary() if form.errors else [],
+        "reset_lifetime": accounts.reset_lifetime()},
         status=400 if form.errors else 200)
 
 
 def password_reset_sent(request):
-    return render(request, "registration/password_reset_sent.html",
-                  {"email": request.session.get("password_reset_email", "")})
+    return render(request, "registration/password_reset_sent.html", {
+        "email": request.session.get("password_reset_email", ""),
+        "reset_lifetime": accounts.reset_lifetime()})
 
 
 class ResetPasswordView(auth_views.PasswordResetConfirmView):
@@ -59,6 +61,7 @@ class ResetPasswordView(auth_views.PasswordResetConfirmView):
     template_name = "registration/reset_password.html"
     post_reset_login = False
     success_url = reverse_lazy("login")
+    extra_context = {"reset_lifetime": accounts.reset_lifetime}
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -5,6 +5,7 @@ No account enumeration: whether or not an address belongs to an account, the per
 told the same thing (and the page is the same; only the address that has an account gets an
 e-mail)."""
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import Lower
 
@@ -38,3 +39,12 @@ def password_reset_completed(user):
     """The reset form saved the new password: the credentials rule (dps.credentials) has ended
     the user's API tokens and sessions on that save; this records who reset it."""
     audit.record(user, "user.password_reset", by=user)
+
+
+def reset_lifetime():
+    """How long a reset link works, in words ("1 hour", "90 minutes"): PASSWORD_RESET_TIMEOUT."""
+    minutes = max(1, settings.PASSWORD_RESET_TIMEOUT // 60)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

@@ -100,11 +100,10 @@ def send_password_reset(user_id, site_url=""):
     path = reverse("password-reset-confirm", kwargs={
         "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user)})
-    minutes = settings.PASSWORD_RESET_TIMEOUT // 60
+    from dps.accounts import reset_lifetime
+
     body = render_to_string("dps/email/password_reset.txt", {
-        "user": user, "link": site_url.rstrip("/") + path,
-        "lifetime": f"{minutes // 60} hour{'s' if minutes // 60 != 1 else ''}"
-        if minutes % 60 == 0 and minutes >= 60 else f"{minutes} minutes"})
+        "user": user, "link": site_url.rstrip("/") + path, "lifetime": reset_lifetime()})
     return mail.EmailMessage("Reset your Placements DPS password", body,
                              settings.DEFAULT_FROM_EMAIL, [user.email]).send()
 

@@ -186,3 +186,15 @@ def test_staff_still_need_their_second_factor_after_a_reset(client, settings):
     response = client.get("/dashboard/")
     assert response.status_code == 302
     assert response["Location"].startswith("/two-factor/verify/")
+
+
+def test_the_pages_and_email_name_the_configured_lifetime(client, settings):
+    settings.PASSWORD_RESET_TIMEOUT = 90 * 60
+    user = f.ProviderUserFactory(email="bids@sunrise.example")
+    assert "for 90 minutes" in client.get(ASK).content.decode()
+    sent = _ask(client, user.email)
+    assert "for 90 minutes" in client.get(sent["Location"]).content.decode()
+    assert "for 90 minutes" in mail.outbox[0].body
+    invalid = client.get("/reset-password/MQ/made-up-token/", follow=True)
+    assert "This link does not work" in invalid.content.decode()
+    assert "for 90 minutes" in invalid.content.decode()
