@@ -43,4 +43,7 @@ def render_agreement(placement, *, version, issued_at, reason) -> bytes:
     from weasyprint import HTML  # heavy import: only where a PDF is made
 
     html = render_agreement_html(placement, version=version, issued_at=issued_at, reason=reason)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    # PDF/UA-1: tagged (headings, tables and lists a screen reader can walk), with the
+    # document's language and its title shown instead of the file name (accessibility
+    # regulations 2018; WeasyPrint's PDF variants).
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant="pdf/ua-1")

@@ -209,13 +209,20 @@ class OutboxMessage(models.Model):
     args = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set when a worker finished the task (succeeded or failed for good). A message queued but
+    # never finished — its worker was killed mid-task, and the embedded broker never hands an
+    # unacknowledged task out again — is queued again by the drain (dps/outbox.py).
+    done_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["pk"]
         indexes = [models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True),
-                                name="outbox_pending")]
+                                name="outbox_pending"),
+                   models.Index(fields=["sent_at"],
+                                condition=models.Q(sent_at__isnull=False, done_at__isnull=True),
+                                name="outbox_unfinished")]
 
     def __str__(self):
         return f"{self.task}{tuple(self.args)}"

@@ -6,7 +6,7 @@ apps register their own probes (the kernel imports no app), e.g. reports' export
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,23 +35,9 @@ def _oldest_outbox():
 
 def _oldest_broker_message():
     """The embedded broker (kombu's SQLAlchemy transport): a message nobody has taken."""
-    url = settings.CELERY_BROKER_URL or ""
-    if not url.startswith("sqla+sqlite:///"):
-        return None
-    import sqlite3
+    from dps import embedded_broker
 
-    path = url.removeprefix("sqla+sqlite:///")
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
-            row = db.execute("SELECT MIN(timestamp) FROM kombu_message WHERE visible = 1")\
-                .fetchone()
-    except sqlite3.Error:  # no broker file or table yet: nothing queued
-        return None
-    if not row or not row[0]:
-        return None
-    stamp = datetime.fromisoformat(str(row[0]))
-    # kombu stamps its rows with datetime.now(): naive local time.
-    return stamp if timezone.is_aware(stamp) else stamp.astimezone()
+    return embedded_broker.oldest_waiting()
 
 
 register("messages waiting to be queued", _oldest_outbox)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "contracts",
     "monitoring",
     "reports",
+    "invoicing",
 ]
 
 MIDDLEWARE = [
@@ -260,6 +261,13 @@ else:
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL",
                                        f"sqla+sqlite:///{BROKER_DIR / 'broker.sqlite3'}")
     CELERY_BROKER_TRANSPORT_OPTIONS = {}  # kombu passes these to create_engine()
+# An outbox task queued but not finished after this many seconds is queued again (its worker
+# was killed mid-task: dps/outbox.py). With Redis, after the visibility timeout, when Redis
+# itself hands it out again; the embedded broker never does, so sooner.
+OUTBOX_REDELIVER_AFTER = int(os.environ.get(
+    "OUTBOX_REDELIVER_AFTER",
+    CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 0) + 600))
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -305,6 +313,11 @@ CELERY_BEAT_SCHEDULE = {
     "drain-outbox": {
         "task": "dps.tasks.drain_outbox",
         "schedule": timedelta(seconds=SCHEDULE_TICK_SECONDS),
+    },
+    # The embedded broker keeps every delivered message; drop those an hour old.
+    "prune-embedded-broker": {
+        "task": "dps.tasks.prune_embedded_broker",
+        "schedule": crontab(minute=40),
     },
     # Children's identity past its retention period is cleared (referrals/retention.py).
     "clear-expired-child-identities": {
@@ -386,6 +399,11 @@ if os.environ.get("EMAIL_FILE_PATH"):  # the file-based backend (tests, drills)
     EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dps@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The accessibility statement's contact (Public Sector Bodies Accessibility Regulations 2018):
+# the council running the installation sets its own.
+ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
+ACCESSIBILITY_OPERATOR = os.environ.get("ACCESSIBILITY_OPERATOR",
+                                        "the council running this service")
 
 # --- Security -------------------------------------------------------------------------------
 # `manage.py check --deploy --fail-level WARNING` passes with DEBUG off (tests/dps/

@@ -114,3 +114,11 @@ def drain_outbox():
     from dps import outbox
 
     return outbox.drain()
+
+
+@shared_task(acks_late=True)
+def prune_embedded_broker():
+    """Drop delivered messages from the embedded broker's file (dps/embedded_broker.py)."""
+    from dps import embedded_broker
+
+    return embedded_broker.prune()

@@ -1,6 +1,7 @@
 from datetime import datetime
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -172,6 +173,13 @@ def finance_workspace(request):
 def cookies(request):
     """Essential cookies only (session and CSRF): no banner, nothing to accept."""
     return render(request, "help/cookies.html")
+
+
+def accessibility(request):
+    """The accessibility statement the 2018 regulations require: public, with its contact."""
+    return render(request, "help/accessibility.html", {
+        "contact": settings.ACCESSIBILITY_CONTACT_EMAIL,
+        "operator": settings.ACCESSIBILITY_OPERATOR})
 
 
 HELP_PAGES = {

@@ -29,6 +29,7 @@ urlpatterns = [
          name="cancel-invitation"),
     path("finance/", views.finance_workspace, name="finance-workspace"),
     path("cookies/", views.cookies, name="cookies"),
+    path("accessibility/", views.accessibility, name="accessibility"),
     path("set-password/", views.set_password, name="set-password"),
     path("help/", views.help_index, name="help"),
     *[path(f"help/{slug}/", view, name=f"help-{slug}") for slug, view in views.help_pages.items()],

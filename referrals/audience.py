@@ -156,6 +156,19 @@ TEXTS = {
                                                   "monitoring.services.review_annual_report"),
     # reports
     "reports.ExportJob.filename": Text(SYSTEM), "reports.ExportJob.error": Text(SYSTEM),
+    # invoicing
+    "invoicing.Invoice.reference": Text(PROVIDER_WRITTEN),
+    "invoicing.Invoice.channel": Text(SYSTEM),
+    "invoicing.Invoice.export_batch": Text(SYSTEM),
+    # Query and rejection reasons, and the reason a difference was accepted: the provider is
+    # told (page, API, e-mail). About a provider's invoice, not one child.
+    "invoicing.Invoice.reason": _p("provider", "invoicing.decisions.query_invoice",
+                                   "invoicing.decisions.reject_invoice",
+                                   "invoicing.decisions.approve_invoice"),
+    "invoicing.Payment.reference": Text(STAFF, why="the ledger's payment reference; the "
+                                        "provider sees it on its remittance anyway"),
+    "invoicing.RemittanceImport.sha256": Text(SYSTEM),
+    "invoicing.RemittanceImport.name": Text(SYSTEM),
 }
 
 

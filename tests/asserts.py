@@ -15,6 +15,7 @@ from contracts.models import (
     VolumeDiscountTier,
 )
 from dps.models import AuditEntry, Organisation, User
+from invoicing.models import Invoice, InvoiceLine, Payment, RemittanceImport
 from monitoring.models import (
     ActionItem,
     ActionPlan,
@@ -40,6 +41,7 @@ WATCHED += (RiskAssessment, ReassessmentTrigger, MonitoringActivity, ActionPlan,
 WATCHED += (BlockContract, VolumeDiscountTier)
 WATCHED += (AnnualReport,)
 WATCHED += (ExportJob,)
+WATCHED += (Invoice, InvoiceLine, Payment, RemittanceImport)
 
 
 def assert_error(response, status, code, fields=()):

@@ -1,5 +1,5 @@
 """What every browser test does: sign in through the form, fill GOV.UK date inputs, and run
-axe on the page (no serious or critical violations)."""
+axe on the page (no violation of any impact)."""
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -8,11 +8,10 @@ PASSWORD = "correct-horse-battery"
 
 
 def assert_accessible(page, name):
+    """No axe violation of any impact, moderate and minor included."""
     results = Axe().run(page)
-    bad = [violation for violation in results.response["violations"]
-           if violation.get("impact") in {"serious", "critical"}]
-    assert not bad, f"{name}: axe found serious or critical problems:\n" + \
-        results.generate_report()
+    bad = results.response["violations"]
+    assert not bad, f"{name}: axe found problems:\n" + results.generate_report()
 
 
 def sign_in(page, user, password=PASSWORD):

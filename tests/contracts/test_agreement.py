@@ -151,3 +151,21 @@ def test_page_numbers_are_in_the_margin(api, awarded):
     text = pdf_text(download(api(commissioner_of(awarded)), awarded))
     pages = text.count("\f")
     assert f"Page {pages} of {pages}" in text
+
+
+def test_the_agreement_is_a_tagged_pdf_ua_with_its_language_and_title(api, awarded):
+    """PDF/UA-1 (issue: accessibility): a screen reader walks its structure, reads it in
+    British English and announces its title, not its file name."""
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(download(api(commissioner_of(awarded)), awarded)))
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert root["/Lang"] == "en-GB"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata.title == (
+        f"Individual placement agreement – placement {awarded.pk}, version 1")
+    assert b"pdfuaid" in reader.xmp_metadata.stream.get_data()  # declares its conformance

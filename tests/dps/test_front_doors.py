@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -466,6 +467,7 @@ def test_help_pages_explain_each_role_and_the_footer_links_help_and_cookies(as_u
     footer = html.split('<footer')[1]
     assert f'href="{reverse("help")}"' in footer
     assert f'href="{reverse("cookies")}"' in footer
+    assert f'href="{reverse("accessibility")}"' in footer
     for slug in ("commissioners", "providers", "budget-holders", "finance", "administrators"):
         response = as_user(user).get(reverse(f"help-{slug}"))
         assert response.status_code == 200
@@ -479,6 +481,23 @@ def test_the_cookies_page_is_public_and_lists_only_essential_cookies(client):
     assert "sessionid" in page
     assert "csrftoken" in page
     assert "do not use analytics" in page
+
+
+@override_settings(ACCESSIBILITY_CONTACT_EMAIL="access@westsussex.example",
+                   ACCESSIBILITY_OPERATOR="West Sussex County Council")
+def test_the_accessibility_statement_is_public_with_its_contact_and_known_gaps(client):
+    """The Public Sector Bodies Accessibility Regulations 2018 require one, reachable from
+    every page (the footer), naming how to get help and what is not yet accessible."""
+    response = client.get(reverse("accessibility"))
+    assert response.status_code == 200
+    page = text(response)
+    assert "West Sussex County Council" in page
+    assert "access@westsussex.example" in page
+    assert "partially compliant" in page
+    assert "Equality Advisory and Support Service" in page
+    assert "Non-accessible content" in page
+    footer = client.get(reverse("cookies")).content.decode().split("<footer")[1]
+    assert f'href="{reverse("accessibility")}"' in footer
 
 
 def test_error_pages_share_the_service_style(as_user):
