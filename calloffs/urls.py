@@ -1,12 +1,13 @@
 from django.urls import path
 
-from calloffs import views
+from calloffs import views, views_confirm
 
 urlpatterns = [
     # Commissioners
     path("call-offs/", views.calloff_list, name="list"),
     path("call-offs/<int:pk>/", views.calloff_detail, name="detail"),
     path("call-offs/<int:pk>/close/", views.close, name="close"),
+    path("call-offs/<int:pk>/close/confirm/", views_confirm.close_confirm, name="close-confirm"),
     path("call-offs/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("call-offs/<int:pk>/no-award/", views.no_award, name="no-award"),
     path("call-offs/<int:pk>/negotiation/", views.negotiation, name="negotiation"),
@@ -17,6 +18,7 @@ urlpatterns = [
     # Budget holders
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<int:pk>/", views.approval, name="approval"),
+    path("approvals/<int:pk>/check/", views_confirm.approval_check, name="approval-check"),
     path("approvals/<int:pk>/send-back/", views.send_back, name="send-back"),
     # Providers
     path("opportunities/", views.opportunities, name="opportunities"),

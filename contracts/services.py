@@ -157,7 +157,7 @@ def refresh_current_prices(today=None):
 
 # --- Creation -------------------------------------------------------------------------------
 
-def _create_placement(*, by, reason, audit_data, **fields):
+def _create_placement(*, by, reason, audit_data, agreement_after_commit=False, **fields):
     placement = Placement.objects.create(created_by=by, **fields)
     FeePeriod.objects.create(placement=placement, price=placement.price,
                              unit=placement.price_unit, effective_from=placement.start_date,
@@ -171,7 +171,12 @@ def _create_placement(*, by, reason, audit_data, **fields):
         write = move(placement, "activate", by=by, reason="The start date has been reached.")
         placement.save(update_fields=["status"])
         write()
-    issue_agreement(placement, by=by, reason=reason)
+    if agreement_after_commit:  # an award: the approval returns at once (contracts.agreements)
+        from contracts.agreements import queue_first_agreement
+
+        queue_first_agreement(placement, by=by, reason=reason)
+    else:
+        issue_agreement(placement, by=by, reason=reason)
     return placement
 
 
@@ -187,7 +192,7 @@ def create_placement_from_award(calloff, eoi, *, by):
                 "live_placements": live} if tier else {}
     # Approved by construction: the budget holder approving the award approved its value.
     return _create_placement(
-        by=by, reason=f"Award of call-off {calloff.pk}",
+        by=by, reason=f"Award of call-off {calloff.pk}", agreement_after_commit=True,
         audit_data={"calloff": calloff.pk, "eoi": eoi.pk, **discount},
         approval=Approval.APPROVED, value=calloff.award_value,
         key_decision_reference=calloff.key_decision_reference,

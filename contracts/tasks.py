@@ -48,6 +48,15 @@ def apply_placement_dates():
 
 
 @shared_task(acks_late=True)
+def issue_first_agreement(placement_id, by_id=None, reason=""):
+    """An award's agreement, built after the approval commits (contracts.agreements)."""
+    from contracts import agreements
+
+    version = agreements.issue_first_agreement(placement_id, by_id=by_id, reason=reason)
+    return version.version if version else 0
+
+
+@shared_task(acks_late=True)
 def send_review_reminders():
     from contracts import reminders
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contracts import views, views_approvals
+from contracts import views, views_approvals, views_confirm
 
 urlpatterns = [
     # Authority staff
@@ -14,6 +14,7 @@ urlpatterns = [
     path("placements/<int:pk>/support-items/", views.add_support_item, name="add-support-item"),
     path("placements/<int:pk>/reviews/", views.record_review, name="record-review"),
     path("placements/<int:pk>/end/", views.end_placement, name="end"),
+    path("placements/<int:pk>/end/check/", views_confirm.end_check, name="end-check"),
     path("placements/<int:pk>/agreement/v<int:version>/", views.agreement, name="agreement"),
     path("placements/<int:pk>/support-items/<int:item_pk>/review/", views.support_review,
          name="support-review"),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("blocks/<int:pk>/approve/", views_approvals.approve_block, name="approve-block"),
     path("blocks/", views.block_list, name="blocks"),
     path("blocks/new/", views.block_create, name="block-create"),
+    path("blocks/new/check/", views_confirm.block_check, name="block-check"),
     path("blocks/<int:pk>/", views.block_detail, name="block"),
     path("blocks/<int:pk>/place/", views.block_place, name="block-place"),
     path("volume-discounts/", views.volume_discounts, name="volume-discounts"),

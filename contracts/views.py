@@ -119,6 +119,13 @@ def _versions(placement):
     return list(placement.agreement_versions.order_by("-version").defer("pdf"))
 
 
+def _agreement_context(placement):
+    from contracts.agreements import is_being_prepared
+
+    versions = _versions(placement)
+    return {"versions": versions, "agreement_pending": is_being_prepared(placement, versions)}
+
+
 def _detail_page(request, placement, *, bound=None, status=200):
     bound = bound or {}
     can_act = request.user.has_role(Role.COMMISSIONER) and \
@@ -155,7 +162,7 @@ def _detail_page(request, placement, *, bound=None, status=200):
         "support_items": list(placement.support_items.order_by("start_date", "id")),
         "reviews": [r for r in reviews if r.done_date],
         "next_review": services.next_review(placement),
-        "versions": _versions(placement),
+        **_agreement_context(placement),
         "today": timezone.localdate(),
         "can_act": can_act and live, "live": live, "block_link": True,
         "problems": problems,
@@ -334,7 +341,7 @@ def my_placement(request, pk):
         "changes": list(placement.fee_changes.order_by("-requested_at", "-id")),
         "support_items": list(placement.support_items.order_by("start_date", "id")),
         "next_review": services.next_review(placement),
-        "versions": _versions(placement),
+        **_agreement_context(placement),
         "live": placement.status != Placement.Status.ENDED,
         "today": timezone.localdate(),
     })

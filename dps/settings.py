@@ -143,6 +143,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# A password reset link works once, for this long after it was e-mailed (Django's default is
+# three days; a reset link is a credential in an inbox, so one hour). Invitations to choose a
+# first password keep three days (INVITATION_TIMEOUT, dps.tasks.InvitationTokenGenerator).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT_SECONDS", str(60 * 60)))
+INVITATION_TIMEOUT = int(os.environ.get("INVITATION_TIMEOUT_SECONDS", str(3 * 24 * 60 * 60)))
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -199,6 +204,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "register": os.environ.get("REGISTER_THROTTLE_RATE", "5/hour"),
         "login": os.environ.get("LOGIN_THROTTLE_RATE", "20/minute"),
+        # "Forgotten your password?": requests from one client address (docs/operations.md).
+        "password_reset": os.environ.get("PASSWORD_RESET_THROTTLE_RATE", "5/hour"),
     },
     "COERCE_DECIMAL_TO_STRING": True,
     # Our throttles key on dps.net.client_address; DRF's own rule is told the same count, so

@@ -1,4 +1,4 @@
-"""Kernel e-mails: a colleague's invitation to the supplier portal."""
+"""Kernel e-mails: a colleague's invitation to the supplier portal, a password reset link."""
 
 import datetime
 
@@ -10,8 +10,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
-from django.utils.http import urlencode, urlsafe_base64_encode
+from django.utils.http import base36_to_int, urlencode, urlsafe_base64_encode
 
 
 class InvitationTokenGenerator(PasswordResetTokenGenerator):
@@ -25,6 +26,21 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
         sent_at = user.invitation_sent_at
         sent = "" if sent_at is None else sent_at.astimezone(datetime.UTC).isoformat()
         return f"{super()._make_hash_value(user, timestamp)}{sent}{int(user.is_active)}"
+
+    def check_token(self, user, token):
+        """Django's check, with the invitation's own lifetime (INVITATION_TIMEOUT): Django's
+        reads PASSWORD_RESET_TIMEOUT, which is the much shorter reset link's."""
+        if not (user and token) or token.count("-") != 1:
+            return False
+        try:
+            timestamp = base36_to_int(token.split("-")[0])
+        except ValueError:
+            return False
+        if self._num_seconds(self._now()) - timestamp > settings.INVITATION_TIMEOUT:
+            return False
+        return any(constant_time_compare(self._make_token_with_timestamp(user, timestamp, secret),
+                                         token)
+                   for secret in [self.secret, *self.secret_fallbacks])
 
 
 invitation_token_generator = InvitationTokenGenerator()
@@ -66,6 +82,30 @@ def send_invitation(user_id, site_url="", issued_at=None):
                             {"user": user, "link": link, "resent": resent})
     return mail.EmailMessage(f"You have been invited to {user.organisation} on Placements DPS",
                              body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
+
+
+@shared_task(acks_late=True)
+def send_password_reset(user_id, site_url=""):
+    """The "forgotten your password?" e-mail: Django's reset link (default_token_generator,
+    valid for PASSWORD_RESET_TIMEOUT, dead once the password changes or the user signs in).
+    Nothing is sent to an inactive account or one without a usable password (an invitation
+    still pending: its own link chooses the first password)."""
+    from django.contrib.auth.tokens import default_token_generator
+
+    from dps.models import User
+
+    user = User.objects.select_related("organisation").filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email or not user.has_usable_password():
+        return 0
+    path = reverse("password-reset-confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user)})
+    from dps.accounts import reset_lifetime
+
+    body = render_to_string("dps/email/password_reset.txt", {
+        "user": user, "link": site_url.rstrip("/") + path, "lifetime": reset_lifetime()})
+    return mail.EmailMessage("Reset your Placements DPS password", body,
+                             settings.DEFAULT_FROM_EMAIL, [user.email]).send()
 
 
 @shared_task(acks_late=True)

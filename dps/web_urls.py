@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dps import two_factor_views, views
+from dps import account_views, two_factor_views, views
 from dps.forms import SignInForm
 
 urlpatterns = [
@@ -10,6 +10,13 @@ urlpatterns = [
         template_name="registration/sign_in.html", authentication_form=SignInForm,
         redirect_authenticated_user=True), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-in/forgotten-password/", account_views.forgotten_password,
+         name="password-reset"),
+    path("sign-in/forgotten-password/sent/", account_views.password_reset_sent,
+         name="password-reset-sent"),
+    path("reset-password/<uidb64>/<token>/", account_views.ResetPasswordView.as_view(),
+         name="password-reset-confirm"),
+    path("register/", account_views.provider_sign_up, name="provider-sign-up"),
     path("two-factor/setup/", two_factor_views.setup, name="two-factor-setup"),
     path("two-factor/verify/", two_factor_views.verify, name="two-factor-verify"),
     # The front doors (issue 8).

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from monitoring import views
+from monitoring import views, views_directory
 
 urlpatterns = [
     # Commissioners and DPS administrators
     path("", views.attention, name="attention"),
+    path("providers/", views_directory.provider_directory, name="providers"),
+    path("providers/<int:pk>/profile/", views_directory.provider_profile,
+         name="provider-profile"),
     path("providers/<int:pk>/", views.provider_risk, name="provider"),
     path("providers/<int:pk>/assessments/", views.assess, name="assess"),
     path("providers/<int:pk>/triggers/", views.raise_trigger, name="raise-trigger"),

@@ -9,4 +9,6 @@ urlpatterns = [
     path("rounds/", views.rounds, name="rounds"),
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/close/", views.close_round, name="close-round"),
+    path("rounds/<int:pk>/close/confirm/", views.close_round_confirm,
+         name="close-round-confirm"),
 ]

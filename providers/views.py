@@ -9,8 +9,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from dps.confirm import check_page
 from dps.errors import DomainError
 from dps.models import Role
 from dps.paging import paginate
@@ -142,6 +143,27 @@ def close_round(request, pk):
         messages.success(request, "Round closed. It had no applications to decide, so it is "
                                   "complete.")
     return redirect(_with_dps(reverse("providers:rounds"), round_.dps))
+
+
+@require_GET
+@role_required(Role.DPS_ADMIN)
+def close_round_confirm(request, pk):
+    """Closing a round early cannot be undone: ask first (finding 6, dps.confirm)."""
+    round_ = get_object_or_404(AdmissionRound.objects.select_related("dps"), pk=pk)
+    back = _with_dps(reverse("providers:rounds"), round_.dps)
+    if round_.status != AdmissionRound.Status.OPEN:
+        return redirect(back)
+    waiting = round_.applications.filter(status=Application.Status.SUBMITTED).count()
+    return check_page(
+        request, title="Close the admission round now?", caption=str(round_.dps),
+        rows=[("Opened", f"{timezone.localtime(round_.opens_at):%-d %B %Y}"),
+              ("Due to close", f"{timezone.localtime(round_.closes_at):%-d %B %Y at %H:%M}"),
+              ("Applications submitted", str(waiting))],
+        warning="Once it is closed, its applications must be decided within the decision "
+                "period, and new applications wait for the next round. You cannot open it "
+                "again.",
+        action=reverse("providers:close-round", args=[round_.pk]),
+        button="Close the round now", back_url=back, back_text="Keep it open")
 
 
 @role_required(Role.DPS_ADMIN)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import views
+from referrals import views, views_confirm
 
 urlpatterns = [
     path("", views.referral_list, name="list"),
@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/publish/", views.publish, name="publish"),
     path("<int:pk>/panel-decision/", views.panel_decision, name="panel-decision"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:pk>/withdraw/confirm/", views_confirm.withdraw_confirm, name="withdraw-confirm"),
 ]

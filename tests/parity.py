@@ -34,6 +34,10 @@ def api(*operations):
     return Api(tuple(operations))
 
 
+CHECK_STEP = ("A check-your-answers page (dps.confirm): it validates the form's shape, shows the "
+              "answers and changes nothing; its button posts them to the action's own page, "
+              "whose API twin is listed under that page.")
+
 BROWSER_SESSION = ("The browser session's own step: API clients authenticate with a token "
                    "(POST /api/v1/auth/token/), which this step does not guard.")
 
@@ -47,6 +51,12 @@ ACTIONS = {
     "set-password": NoApi(
         "A one-time link e-mailed to an invited person who has no password yet, so no token "
         "either; the link's own token is the credential (issue 8)."),
+    "password-reset": NoApi(
+        "Asked for by a person who cannot sign in, so has no token; the link goes to their "
+        "e-mail address. API clients use their account's password (POST /api/v1/auth/token/)."),
+    "password-reset-confirm": NoApi(
+        "The e-mailed reset link's own page: its token is the credential (as set-password)."),
+    "provider-sign-up": api("POST /api/v1/providers/register/"),
     "invite-colleague": NoApi(
         "A provider's administrator invites colleagues in the supplier portal only: API.md "
         "has no invitation operation (a provider's systems do not manage its staff's "
@@ -77,6 +87,7 @@ ACTIONS = {
     "calloffs:recommend": api("POST /api/v1/calloffs/{id}/recommend/"),
     "calloffs:answer": api("POST /api/v1/calloffs/{id}/questions/{qid}/answer/"),
     "calloffs:approval": api("POST /api/v1/calloffs/{id}/approve/"),
+    "calloffs:approval-check": NoApi(CHECK_STEP),
     "calloffs:send-back": api("POST /api/v1/calloffs/{id}/reject-recommendation/"),
     # --- Call-offs: the provider ---
     # One page both submits a response and amends a live one.
@@ -93,10 +104,12 @@ ACTIONS = {
     "contracts:support-review": api("POST /api/v1/support-items/{id}/review/"),
     "contracts:record-review": api("POST /api/v1/placements/{id}/reviews/"),
     "contracts:end": api("POST /api/v1/placements/{id}/end/"),
+    "contracts:end-check": NoApi(CHECK_STEP),
     "contracts:approve-placement": api("POST /api/v1/placements/{id}/approve/"),
     "contracts:approve-block": api("POST /api/v1/blocks/{id}/approve/"),
     "contracts:spot": api("POST /api/v1/placements/spot/"),
     "contracts:block-create": api("POST /api/v1/blocks/"),
+    "contracts:block-check": NoApi(CHECK_STEP),
     "contracts:block-place": api("POST /api/v1/blocks/{id}/placements/"),
     "contracts:volume-discounts": api("POST /api/v1/volume-discounts/"),
     "contracts:remove-volume-discount": api("DELETE /api/v1/volume-discounts/{id}/"),

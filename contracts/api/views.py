@@ -32,7 +32,8 @@ from contracts.models import (
 from dps.api.mixins import ServiceActionMixin
 from dps.api.permissions import ActionRoles, roles
 from dps.api.scoping import for_authority, for_provider
-from dps.errors import NotFound, RuleViolation
+from dps.api.serializers import ErrorSerializer
+from dps.errors import Conflict, NotFound, RuleViolation
 from dps.input_guard import outside_date_window, window_message
 from dps.models import Organisation, Role
 from providers.api.views import resolve_dps
@@ -137,7 +138,11 @@ class PlacementViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retriev
         parameters=[OpenApiParameter("version", int,
                                      description="An earlier version; the latest by default.")],
         responses={(200, "application/pdf"): OpenApiTypes.BINARY,
-                   404: OpenApiResponse(description="Not yours to see, or none issued.")})
+                   404: OpenApiResponse(description="Not yours to see, or none issued."),
+                   409: OpenApiResponse(
+                       response=ErrorSerializer,
+                       description="`conflict`: the award's agreement is still being prepared "
+                                   "(it is built just after the approval); try again shortly.")})
     def agreement(self, request, pk=None):
         """The individual placement agreement as issued (the latest version by default)."""
         placement = self.get_object()
@@ -150,6 +155,10 @@ class PlacementViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retriev
             versions = versions.filter(version=int(wanted))
         stored = versions.first()
         if stored is None:
+            from contracts.agreements import is_being_prepared
+
+            if not wanted and is_being_prepared(placement):
+                raise Conflict("The agreement is being prepared. Try again in a minute.")
             raise NotFound("No agreement has been issued for this placement.")
         response = HttpResponse(bytes(stored.pdf), content_type="application/pdf")
         response["Content-Disposition"] = (

@@ -66,3 +66,17 @@ class ScopedThrottle(ScopedRateThrottle):
                 raise
             _warn(getattr(view, "throttle_scope", None), exc)
             return True
+
+
+class _PageScope:
+    throttle_class_name = "page"
+
+    def __init__(self, scope):
+        self.throttle_scope = scope
+
+
+def page_allows(request, scope):
+    """The same throttle for a page's POST as for its API twin: one counter per scope and
+    client address, so a page and the API share it; unthrottled (with the warning) when the
+    cache is unreachable."""
+    return ScopedThrottle().allow_request(request, _PageScope(scope))

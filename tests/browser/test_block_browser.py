@@ -47,6 +47,10 @@ def test_commissioner_buys_a_block_and_places_a_child(live_server, page):
     page.get_by_label("Price per bed").fill("700")
     fill_date(page, "Start date", start)
     fill_date(page, "End date", start + datetime.timedelta(days=364))
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_title("Check the block before you buy it – Placements DPS")
+    expect(page.locator(".govuk-summary-list")).to_contain_text("Seaview Homes Ltd")
+    assert_accessible(page, "block: check")
     page.get_by_role("button", name="Buy the block").click()
 
     # Above the cap: a warning to acknowledge, nothing bought yet.
@@ -56,6 +60,7 @@ def test_commissioner_buys_a_block_and_places_a_child(live_server, page):
     assert_accessible(page, "block form with the cap warning")
     page.screenshot(path=f"{SCREENSHOTS}/block-cap-warning.png", full_page=True)
     page.get_by_label("I accept the price per bed is above the provider's price cap").check()
+    page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Buy the block").click()
 
     expect(page).to_have_title("Block contract SEAVIEW-1 – Placements DPS")

@@ -163,6 +163,9 @@ def test_commissioner_scores_and_recommends_and_a_budget_holder_approves(live_se
     expect(page).to_have_title(f"Call-off for {case} – Placements DPS")
     assert_accessible(page, "call-off page while open")
     page.get_by_role("button", name="Close now").click()
+    expect(page).to_have_title("Close the call-off now? – Placements DPS")
+    assert_accessible(page, "close the call-off: confirm")
+    page.get_by_role("button", name="Close the call-off now").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
         "Call-off closed")
 
@@ -195,6 +198,9 @@ def test_commissioner_scores_and_recommends_and_a_budget_holder_approves(live_se
     assert_accessible(page, "approval page")
     page.screenshot(path=f"{SCREENSHOTS}/approval-page.png", full_page=True)
     page.get_by_role("button", name="Approve the award").click()
+    expect(page).to_have_title("Check the award before you approve it – Placements DPS")
+    assert_accessible(page, "approval: check")
+    page.get_by_role("button", name="Confirm and approve the award").click()
 
     expect(page).to_have_title("Approvals – Placements DPS")
     banner = page.locator(".govuk-notification-banner--success")
@@ -244,6 +250,7 @@ def test_provider_responds_and_commissioner_scores_with_javascript_switched_off(
         page.goto(f"{live_server.url}/call-offs/{calloff.pk}/")
         sign_in(page, commissioner)
         page.get_by_role("button", name="Close now").click()
+        page.get_by_role("button", name="Close the call-off now").click()
         name = membership.provider.name
         page.get_by_label(f"Quality score for {name}").fill("75")
         page.get_by_role("button", name=f"Save score for {name}").click()

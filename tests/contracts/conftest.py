@@ -38,8 +38,11 @@ def provider_of(placement, **kwargs):
 
 
 @pytest.fixture
-def awarded(db):
-    """A placement made the real way: a budget holder approves the award (agreement v1)."""
+def awarded(db, django_capture_on_commit_callbacks):
+    """A placement made the real way: a budget holder approves the award, and agreement v1 is
+    built after the approval commits (contracts.agreements)."""
     calloff, _ = cf.awaiting_approval(authority=f.LeadAuthorityFactory())
     approver = f.BudgetHolderFactory(organisation=calloff.authority)
-    return calloff_services.approve_award(calloff, by=approver)
+    with django_capture_on_commit_callbacks(execute=True):
+        placement = calloff_services.approve_award(calloff, by=approver)
+    return placement

@@ -5,6 +5,7 @@ half up to pennies, and shown on the agreement."""
 from decimal import Decimal
 
 import pytest
+from django.test import TestCase
 
 from calloffs import services as calloff_services
 from contracts import services
@@ -136,7 +137,9 @@ def award(price="5000.00", existing=0, ended=0, tiers=()):
     for min_concurrent, percent in tiers:
         tier(provider, min_concurrent, percent, lot=calloff.lot.code)
     approver = f.BudgetHolderFactory(organisation=calloff.authority)
-    return calloff_services.approve_award(calloff, by=approver)
+    # As after the approval's commit: its agreement is built then (contracts.agreements).
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return calloff_services.approve_award(calloff, by=approver)
 
 
 TIERS = [(3, "5"), (5, "10")]

@@ -101,6 +101,25 @@ def test_with_redis_down_tokens_registration_and_page_sign_in_still_work(own_red
     assert warnings[0].levelno == logging.WARNING
 
 
+def test_with_redis_down_the_reset_and_sign_up_pages_still_work(own_redis, caplog, client):
+    process, redis_client = own_redis
+    user = f.ProviderUserFactory(email="bids@harbour.example")
+    assert client.post("/sign-in/forgotten-password/",
+                       {"email": user.email}).status_code == 302
+    # The page's throttle really counts in this Redis while it is up.
+    assert any(b"throttle_password_reset" in key for key in redis_client.keys("*"))
+
+    _stop(process, redis_client)
+    with caplog.at_level(logging.WARNING, logger="dps.throttle"):
+        reset = client.post("/sign-in/forgotten-password/", {"email": user.email})
+        signed_up = client.post("/register/", registration())
+    assert reset.status_code == 302, reset.content
+    assert signed_up.status_code == 302, signed_up.content
+    warnings = [r for r in caplog.records if r.name == "dps.throttle"]
+    assert len(warnings) == 1
+    assert "unreachable" in warnings[0].getMessage()
+
+
 def test_a_cache_error_that_is_not_an_outage_is_not_hidden(own_redis):
     _process, redis_client = own_redis
     user = f.CommissionerFactory()

@@ -88,6 +88,10 @@ PUBLIC_ROUTES = {
     "cookies/",  # the cookies page, linked from every page's footer (issue 8)
     "accessibility/",  # the accessibility statement (2018 regulations), in every footer
     "set-password/",  # an invitation's one-time link; checks its own token (issue 8)
+    "sign-in/forgotten-password/",  # asking for a password reset link (POST, throttled)
+    "sign-in/forgotten-password/sent/",  # "check your email"
+    "reset-password/{}/{}/",  # the reset link; checks its own token
+    "register/",  # provider sign-up, the page of api/v1/providers/register/ (POST, throttled)
 }
 
 class Invitee:

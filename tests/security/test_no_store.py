@@ -6,6 +6,7 @@ child (so the test is about such a response) and to say no-store. The children's
 import datetime
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 
 from calloffs import services as calloff_services
@@ -29,7 +30,8 @@ def world(db):
     calloff, _ = cf.awaiting_approval(authority=authority, referral__child=cf.ChildFactory(
         authority=authority, **NAMED))
     approver = f.BudgetHolderFactory(organisation=authority)
-    placement = calloff_services.approve_award(calloff, by=approver)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # its agreement, after commit
+        placement = calloff_services.approve_award(calloff, by=approver)
     waiting, _ = cf.awaiting_approval(authority=authority, referral__child=cf.ChildFactory(
         authority=authority, **{**NAMED, "case_reference": "ESCC-77121"}))
     draft = cf.ReferralFactory(authority=authority, child=cf.ChildFactory(

@@ -133,6 +133,10 @@ def _values(route, built):
     """Path parameter values for `route` with its object `built` (None: no object)."""
     values = {}
     if built is None:
+        if route.template in m.PUBLIC_ROUTES:
+            # A public link that carries its own token (a password reset): a made-up one,
+            # which the page must answer without a server error.
+            return {name: "made-up" for name in route.params}
         return values
     lookup = getattr(route.cls, "lookup_field", "pk") if route.is_api else "pk"
     values[route.object_param] = getattr(built.obj, lookup)
