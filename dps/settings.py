@@ -292,6 +292,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "providers.tasks.lapse_suspensions",
         "schedule": crontab(minute=5),
     },
+    # Excluded suppliers leave dynamic markets under the Procurement Act 2023 (s.37).
+    "remove-excluded-members": {
+        "task": "providers.tasks.remove_excluded_members",
+        "schedule": crontab(minute=7),
+    },
     # Placements start and end on their dates; fee changes take effect on theirs. Hourly, so
     # a missed run is caught up soon; each run is idempotent.
     "placements-by-date": {

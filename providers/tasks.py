@@ -21,6 +21,15 @@ def lapse_suspensions():
 
 
 @shared_task(acks_late=True)
+def remove_excluded_members():
+    """s.37: excluded suppliers leave dynamic markets under the Act (an entry may start later
+    than it was listed)."""
+    from providers.exclusions import remove_excluded_members as remove
+
+    return remove()
+
+
+@shared_task(acks_late=True)
 def send_decision_notice(application_id):
     """Tell the provider's users the outcome per lot, with the reasons."""
     from django.conf import settings
