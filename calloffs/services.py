@@ -21,8 +21,8 @@ from dps.errors import (
     require_reason,
 )
 from dps.transitions import move
-from providers.models import Membership, PriceUnit
 from providers.exclusions import debarred
+from providers.models import Membership, PriceUnit
 from providers.services import active_debarment
 from referrals.audience import refuse_identifiers
 from referrals.models import Referral

@@ -145,7 +145,8 @@ class CallOffSerializer(serializers.ModelSerializer):
     class Meta:
         model = CallOff
         fields = ["id", "referral", "authority", "lot", "status", "route", "choice_by",
-                  "deadline", "short_deadline_reason", "quality_weight", "price_weight", "invited_count",
+                  "deadline", "short_deadline_reason", "quality_weight", "price_weight",
+                  "invited_count",
                   "response_count", "published_at", "closed_at", "negotiation_until",
                   "recommended_eoi", "recommendation_reason", "award_value",
                   "key_decision_reference", "approved_at", "ended_reason"]
