@@ -187,3 +187,54 @@ def test_a_direct_award_to_a_provider_excluded_before_approval_is_refused(api, c
     with nothing_changes():
         response = api(holder).post(f"/api/v1/calloffs/{calloff}/approve/", {}, format="json")
     assert_error(response, 400, "provider_debarred")
+
+
+# --- The page -----------------------------------------------------------------------------------
+
+def page(referral, action=""):
+    return f"/referrals/{referral.pk}/{action}"
+
+
+@pytest.mark.parametrize(("regime", "offered"), [
+    ("pcr2015_dps", False), ("light_touch", True), ("pa2023_dynamic_market", False),
+    ("pa2023_light_touch", True)])
+def test_the_referral_page_offers_the_direct_award_only_under_the_light_touch_regimes(
+        as_user, commissioner, referral, member, regime, offered):
+    Dps.objects.filter(code="children").update(regime=regime)
+    html = as_user(commissioner).get(page(referral)).content.decode()
+    assert ("Award directly" in html) is offered
+    if offered:
+        assert member.provider.name in html
+
+
+def test_commissioner_records_a_direct_award_on_the_referral_page(as_user, commissioner,
+                                                                  referral, member):
+    response = as_user(commissioner).post(page(referral, "direct-award/"), {
+        "provider": member.provider_id, "price": "5000.00", "choice_by": "child",
+        "reason": "The young person chose this home."})
+    calloff = CallOff.objects.get(referral=referral)
+    assert response.status_code == 302
+    assert response["Location"] == f"/call-offs/{calloff.pk}/"
+    assert (calloff.route, calloff.status) == ("user_choice", "awaiting_approval")
+
+
+def test_the_direct_award_page_shows_the_cap_refusal_beside_the_price(as_user, commissioner,
+                                                                     referral, member):
+    with nothing_changes():
+        response = as_user(commissioner).post(page(referral, "direct-award/"), {
+            "provider": member.provider_id, "price": "9000.00", "choice_by": "family",
+            "reason": "Chosen."})
+    assert response.status_code == 200
+    assert "above" in response.content.decode()
+    assert 'id="id_price-error"' in response.content.decode() or \
+        "govuk-error-message" in response.content.decode()
+
+
+def test_the_direct_award_page_refuses_outside_the_light_touch_regimes(as_user, commissioner,
+                                                                      referral, member):
+    Dps.objects.filter(code="children").update(regime="pa2023_dynamic_market")
+    with nothing_changes():
+        response = as_user(commissioner).post(page(referral, "direct-award/"), {
+            "provider": member.provider_id, "price": "5000.00", "choice_by": "family",
+            "reason": "Chosen."})
+    assert response.status_code == 409
