@@ -1,6 +1,6 @@
 from django.urls import path
 
-from providers import views
+from providers import views, views_regimes
 
 urlpatterns = [
     path("apply/", views.apply, name="apply"),
@@ -9,4 +9,7 @@ urlpatterns = [
     path("rounds/", views.rounds, name="rounds"),
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/close/", views.close_round, name="close-round"),
+    path("arrangements/<slug:code>/regime/", views_regimes.regime, name="regime"),
+    path("arrangements/<slug:code>/dynamic-market/", views_regimes.dynamic_market,
+         name="dynamic-market"),
 ]

@@ -89,6 +89,14 @@ class DpsInputSerializer(serializers.Serializer):
     fixed_price_months = serializers.IntegerField(min_value=0, max_value=60, required=False)
 
 
+class DynamicMarketInputSerializer(serializers.Serializer):
+    code = serializers.SlugField(max_length=40)
+    name = serializers.CharField(max_length=200)
+    regime = serializers.ChoiceField(choices=["pa2023_dynamic_market", "pa2023_light_touch"])
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+
+
 class RoundSerializer(serializers.ModelSerializer):
     dps = serializers.SlugRelatedField(slug_field="code", read_only=True)
 

@@ -182,3 +182,100 @@ def test_an_award_records_whether_a_standstill_applies_before_the_contract(
 @pytest.mark.parametrize("regime", ALL)
 def test_no_regime_caps_the_number_of_members(regime):
     assert REGIMES[regime].member_cap is None
+
+
+# --- What an administrator is shown ------------------------------------------------------------
+
+def test_the_dashboard_warns_the_dps_team_of_an_arrangement_the_law_no_longer_allows(as_user,
+                                                                                     dps_admin):
+    # An installation from before this change: its children's DPS still says PCR light-touch.
+    Dps.objects.filter(code="children").update(regime="light_touch")
+    html = as_user(dps_admin).get("/dashboard/").content.decode()
+    assert "legal regime needs attention" in html
+    assert "/providers/arrangements/children/regime/" in html
+
+
+def test_the_dashboard_has_no_regime_warning_for_a_market_under_the_act(as_user, dps_admin):
+    html = as_user(dps_admin).get("/dashboard/").content.decode()
+    assert "legal regime needs attention" not in html
+
+
+@pytest.mark.parametrize("regime", ALL)
+def test_the_regime_page_says_what_the_regime_means(as_user, dps_admin, regime):
+    Dps.objects.filter(code="children").update(regime=regime)
+    response = as_user(dps_admin).get("/providers/arrangements/children/regime/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    rules = REGIMES[regime]
+    assert rules.standstill.replace("'", "&#x27;") in html
+    assert ("Latest end" in html) is (rules.transition_end is not None)
+
+
+def test_a_provider_cannot_read_the_regime_page(as_user, provider_user):
+    assert as_user(provider_user).get("/providers/arrangements/children/regime/").status_code \
+        == 403
+
+
+# --- Start a dynamic market from this DPS -------------------------------------------------------
+
+def successor(**changes):
+    return {"code": "children-2029", "name": "Children's placements dynamic market",
+            "regime": "pa2023_light_touch", "starts_on": "2028-04-01", "ends_on": "2036-03-31",
+            **changes}
+
+
+def test_a_dynamic_market_started_from_a_pcr_dps_copies_its_lots_and_invites_its_members(
+        api, dps_admin, mailoutbox, django_capture_on_commit_callbacks):
+    Dps.objects.filter(code="children").update(regime="pcr2015_dps")
+    members = [f.AdmittedMembershipFactory(lot=f.lot("fostering")),
+               f.SuspendedMembershipFactory(lot=f.lot("residential"))]
+    f.RemovedMembershipFactory(lot=f.lot("inmss"))
+    for member in members:
+        f.ProviderUserFactory(organisation=member.provider)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(dps_admin).post(f"{DPS_URL}children/dynamic-market/", successor(),
+                                       format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["regime"] == "pa2023_light_touch"
+    assert [(lot["code"], lot["price_unit"]) for lot in body["lots"]] == [
+        ("fostering", "week"), ("residential", "week"), ("inmss", "year"), ("tuition", "hour")]
+    entry = AuditEntry.objects.get(action="dps.started_from")
+    assert entry.data["invited_to_apply"] == sorted(m.provider_id for m in members)
+    [message] = mailoutbox
+    assert len(message.bcc) == 2
+    assert "Apply to join" in message.subject
+
+
+@pytest.mark.parametrize("regime", ACT)
+def test_a_market_under_the_act_is_not_restarted_as_a_dynamic_market(api, dps_admin, regime):
+    Dps.objects.filter(code="children").update(regime=regime)
+    with nothing_changes():
+        response = api(dps_admin).post(f"{DPS_URL}children/dynamic-market/", successor(),
+                                       format="json")
+    assert_error(response, 409, "invalid_transition")
+
+
+def test_a_dynamic_market_is_set_up_under_the_act(api, dps_admin):
+    Dps.objects.filter(code="children").update(regime="light_touch")
+    with nothing_changes():
+        response = api(dps_admin).post(f"{DPS_URL}children/dynamic-market/",
+                                       successor(regime="pcr2015_dps"), format="json")
+    assert_error(response, 400, "invalid", fields=["regime"])
+
+
+def test_only_the_dps_team_starts_a_dynamic_market(api, commissioner):
+    with nothing_changes():
+        response = api(commissioner).post(f"{DPS_URL}children/dynamic-market/", successor(),
+                                          format="json")
+    assert_error(response, 403, "forbidden")
+
+
+def test_the_dps_team_starts_a_dynamic_market_from_the_regime_page(as_user, dps_admin):
+    Dps.objects.filter(code="children").update(regime="light_touch")
+    response = as_user(dps_admin).post("/providers/arrangements/children/dynamic-market/", {
+        "name": "Children's market", "code": "children-market", "regime": "pa2023_light_touch",
+        "starts_on_day": "1", "starts_on_month": "4", "starts_on_year": "2028",
+        "ends_on_day": "31", "ends_on_month": "3", "ends_on_year": "2036"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Dps.objects.get(code="children-market").lots.count() == 4
