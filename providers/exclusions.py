@@ -44,7 +44,7 @@ def removal_reason(debarment):
 
 def remove_excluded_members(today=None, *, by=None):
     """s.37: an excluded supplier is removed from a dynamic market, with the entry's reason.
-    The scheduler runs it daily (an entry may start later than it was listed); the debarment
+    The scheduler runs it hourly (an entry may start later than it was listed); the debarment
     service runs it at once. Removed memberships are not live, so a second run finds none."""
     from providers.services import active_debarment, remove_membership
 
