@@ -9,7 +9,7 @@ urlpatterns = [
     path("rounds/", views.rounds, name="rounds"),
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/close/", views.close_round, name="close-round"),
-    path("arrangements/<slug:code>/regime/", views_regimes.regime, name="regime"),
-    path("arrangements/<slug:code>/dynamic-market/", views_regimes.dynamic_market,
+    path("arrangements/<int:pk>/regime/", views_regimes.regime, name="regime"),
+    path("arrangements/<int:pk>/dynamic-market/", views_regimes.dynamic_market,
          name="dynamic-market"),
 ]

@@ -37,15 +37,15 @@ def _page(request, dps, form=None, status=200):
 
 
 @role_required(Role.DPS_ADMIN, Role.COMMISSIONER)
-def regime(request, code):
-    return _page(request, get_object_or_404(Dps.objects.filter(is_active=True), code=code))
+def regime(request, pk):
+    return _page(request, get_object_or_404(Dps.objects.filter(is_active=True), pk=pk))
 
 
 @require_POST
 @role_required(Role.DPS_ADMIN)
-def dynamic_market(request, code):
+def dynamic_market(request, pk):
     """The same service as POST /api/v1/dps/{code}/dynamic-market/."""
-    dps = get_object_or_404(Dps.objects.filter(is_active=True), code=code)
+    dps = get_object_or_404(Dps.objects.filter(is_active=True), pk=pk)
     form = DynamicMarketForm(request.POST)
     if form.is_valid():
         try:
@@ -55,5 +55,5 @@ def dynamic_market(request, code):
         else:
             messages.success(request, f"{market.name} is set up with the lots of {dps.name}. "
                                       "Its current members are invited to apply.")
-            return redirect("providers:regime", code=market.code)
+            return redirect("providers:regime", pk=market.pk)
     return _page(request, dps, form)

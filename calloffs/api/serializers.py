@@ -140,6 +140,9 @@ class AuthorityQuestionSerializer(serializers.ModelSerializer):
 
 class CallOffSerializer(serializers.ModelSerializer):
     lot = serializers.CharField(source="lot.code")
+    # Blank on a competition: declared so the schema allows "" (read-only fields lose it).
+    choice_by = serializers.ChoiceField(choices=CallOff.ChoiceBy.choices, allow_blank=True,
+                                        read_only=True)
     response_count = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from providers.models import (
     Regime,
     Regulator,
 )
+from providers.regimes import PA2023_REGIMES
 from providers.services import days_left_to_decide
 
 
@@ -92,7 +93,7 @@ class DpsInputSerializer(serializers.Serializer):
 class DynamicMarketInputSerializer(serializers.Serializer):
     code = serializers.SlugField(max_length=40)
     name = serializers.CharField(max_length=200)
-    regime = serializers.ChoiceField(choices=["pa2023_dynamic_market", "pa2023_light_touch"])
+    regime = serializers.ChoiceField(choices=PA2023_REGIMES)
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
 

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from calloffs.models import CallOff
 from providers.models import Lot
 from referrals.models import (
     Alternative,
@@ -147,7 +148,7 @@ class DirectAwardInputSerializer(serializers.Serializer):
 
     provider = serializers.IntegerField(min_value=1)
     price = serializers.DecimalField(max_digits=12, decimal_places=2)
-    choice_by = serializers.ChoiceField(choices=["child", "family", "person"])
+    choice_by = serializers.ChoiceField(choices=CallOff.ChoiceBy.choices)
     reason = serializers.CharField()
 
 

@@ -192,7 +192,7 @@ def test_the_dashboard_warns_the_dps_team_of_an_arrangement_the_law_no_longer_al
     Dps.objects.filter(code="children").update(regime="light_touch")
     html = as_user(dps_admin).get("/dashboard/").content.decode()
     assert "legal regime needs attention" in html
-    assert "/providers/arrangements/children/regime/" in html
+    assert f"/providers/arrangements/{f.childrens_dps().pk}/regime/" in html
 
 
 def test_the_dashboard_has_no_regime_warning_for_a_market_under_the_act(as_user, dps_admin):
@@ -203,7 +203,7 @@ def test_the_dashboard_has_no_regime_warning_for_a_market_under_the_act(as_user,
 @pytest.mark.parametrize("regime", ALL)
 def test_the_regime_page_says_what_the_regime_means(as_user, dps_admin, regime):
     Dps.objects.filter(code="children").update(regime=regime)
-    response = as_user(dps_admin).get("/providers/arrangements/children/regime/")
+    response = as_user(dps_admin).get(f"/providers/arrangements/{f.childrens_dps().pk}/regime/")
     assert response.status_code == 200
     html = response.content.decode()
     rules = REGIMES[regime]
@@ -212,8 +212,8 @@ def test_the_regime_page_says_what_the_regime_means(as_user, dps_admin, regime):
 
 
 def test_a_provider_cannot_read_the_regime_page(as_user, provider_user):
-    assert as_user(provider_user).get("/providers/arrangements/children/regime/").status_code \
-        == 403
+    page = f"/providers/arrangements/{f.childrens_dps().pk}/regime/"
+    assert as_user(provider_user).get(page).status_code == 403
 
 
 # --- Start a dynamic market from this DPS -------------------------------------------------------
@@ -273,7 +273,8 @@ def test_only_the_dps_team_starts_a_dynamic_market(api, commissioner):
 
 def test_the_dps_team_starts_a_dynamic_market_from_the_regime_page(as_user, dps_admin):
     Dps.objects.filter(code="children").update(regime="light_touch")
-    response = as_user(dps_admin).post("/providers/arrangements/children/dynamic-market/", {
+    page = f"/providers/arrangements/{f.childrens_dps().pk}/dynamic-market/"
+    response = as_user(dps_admin).post(page, {
         "name": "Children's market", "code": "children-market", "regime": "pa2023_light_touch",
         "starts_on_day": "1", "starts_on_month": "4", "starts_on_year": "2028",
         "ends_on_day": "31", "ends_on_month": "3", "ends_on_year": "2036"})
