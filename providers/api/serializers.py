@@ -90,6 +90,12 @@ class DpsInputSerializer(serializers.Serializer):
     fixed_price_months = serializers.IntegerField(min_value=0, max_value=60, required=False)
 
 
+class ConditionsInputSerializer(serializers.Serializer):
+    required_declarations = DeclarationSerializer(many=True, required=False)
+    regulator = serializers.ChoiceField(choices=Regulator.choices, required=False)
+    modification_reason = serializers.CharField(allow_blank=True, default="")
+
+
 class DynamicMarketInputSerializer(serializers.Serializer):
     code = serializers.SlugField(max_length=40)
     name = serializers.CharField(max_length=200)

@@ -280,3 +280,48 @@ def test_the_dps_team_starts_a_dynamic_market_from_the_regime_page(as_user, dps_
         "ends_on_day": "31", "ends_on_month": "3", "ends_on_year": "2036"})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Dps.objects.get(code="children-market").lots.count() == 4
+
+
+# --- Conditions of membership ------------------------------------------------------------------
+
+NEW_CONDITIONS = {"required_declarations": [{"key": "living_wage",
+                                             "label": "We pay the real Living Wage."}]}
+
+
+@pytest.mark.parametrize(("regime", "fixed"), [
+    ("pcr2015_dps", False), ("light_touch", False), ("pa2023_dynamic_market", True),
+    ("pa2023_light_touch", True)])
+def test_conditions_of_membership_cannot_change_once_a_dynamic_market_is_established(
+        api, dps_admin, regime, fixed):
+    Dps.objects.filter(code="children").update(regime=regime)
+    conditions = f"{DPS_URL}children/conditions/"
+    if fixed:
+        with nothing_changes():
+            response = api(dps_admin).post(conditions, NEW_CONDITIONS, format="json")
+        assert_error(response, 409, "conditions_fixed")
+    else:
+        response = api(dps_admin).post(conditions, NEW_CONDITIONS, format="json")
+        assert response.status_code == 200, response.json()
+        assert AuditEntry.objects.filter(action="dps.conditions_changed").exists()
+
+
+@pytest.mark.parametrize("regime", ACT)
+def test_a_change_of_conditions_in_a_dynamic_market_is_a_recorded_modification(
+        api, dps_admin, regime):
+    Dps.objects.filter(code="children").update(regime=regime)
+    response = api(dps_admin).post(f"{DPS_URL}children/conditions/", {
+        **NEW_CONDITIONS, "modification_reason": "A change the Act allows (legal advice 12)."},
+        format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["required_declarations"] == NEW_CONDITIONS["required_declarations"]
+    entry = AuditEntry.objects.get(action="dps.conditions_modified")
+    assert entry.reason == "A change the Act allows (legal advice 12)."
+
+
+@pytest.mark.parametrize("regime", ACT)
+def test_a_dynamic_market_not_yet_established_may_change_its_conditions(api, dps_admin, regime):
+    Dps.objects.filter(code="children").update(
+        regime=regime, starts_on=timezone.localdate() + datetime.timedelta(days=30))
+    response = api(dps_admin).post(f"{DPS_URL}children/conditions/", NEW_CONDITIONS,
+                                   format="json")
+    assert response.status_code == 200, response.json()
