@@ -8,6 +8,17 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 
 class CallOff(FSMModelMixin, models.Model):
+    class Route(models.TextChoices):
+        COMPETITION = "competition", "Competition among the lot's members"
+        # The child's, family's or person's choice of provider decides (PA 2023 Sch. 5
+        # para. 15; PCR 2015 reg. 76): no invitations, straight to approval.
+        USER_CHOICE = "user_choice", "Direct award: user choice"
+
+    class ChoiceBy(models.TextChoices):
+        CHILD = "child", "The child"
+        FAMILY = "family", "The child's family"
+        PERSON = "person", "The person"
+
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
@@ -25,6 +36,8 @@ class CallOff(FSMModelMixin, models.Model):
     lot = models.ForeignKey("providers.Lot", on_delete=models.PROTECT, related_name="calloffs")
     child_age = models.PositiveSmallIntegerField(help_text="Whole years at placement start.")
     status = FSMField(default=Status.OPEN, choices=Status.choices, protected=True, db_index=True)
+    route = models.CharField(max_length=12, choices=Route.choices, default=Route.COMPETITION)
+    choice_by = models.CharField(max_length=10, choices=ChoiceBy.choices, blank=True)
     deadline = models.DateTimeField(db_index=True)
     short_deadline_reason = models.TextField(blank=True)
     quality_weight = models.PositiveSmallIntegerField(default=60)

@@ -21,6 +21,7 @@ from dps.errors import (
     require_reason,
 )
 from dps.transitions import move
+from providers.exclusions import debarred
 from providers.models import Membership, PriceUnit
 from providers.services import active_debarment
 from referrals.audience import refuse_identifiers
@@ -65,28 +66,35 @@ def publish_referral(referral, *, by, deadline, short_deadline_reason="", qualit
         short_deadline_reason=short_deadline_reason, quality_weight=quality_weight,
         price_weight=price_weight, published_at=now, published_by=by,
     )
-    calloff.invited_count = _invite_admitted_members(calloff, now)
+    calloff.invited_count, excluded = _invite_admitted_members(calloff, now)
     calloff.save(update_fields=["invited_count"])
     write_published()
     audit.record(calloff, "calloff.published", by=by, to_state=calloff.status,
                  reason=short_deadline_reason,
-                 data={"invited": calloff.invited_count, "deadline": deadline.isoformat()})
+                 data={"invited": calloff.invited_count, "deadline": deadline.isoformat(),
+                       "excluded_suppliers_not_invited": excluded})
     _after_commit(tasks.notify_invited_providers, calloff.pk)
     return calloff
 
 
 def _invite_admitted_members(calloff, now):
-    """Invite every admitted (not suspended, not removed) member of the lot, in one statement
-    however many there are: INSERT ... SELECT, so no rows travel through Python."""
-    invitation, membership = Invitation._meta, Membership._meta
+    """Invite every admitted (not suspended, not removed) member of the lot that is not on the
+    debarment list today (PA 2023 ss. 57–58; PCR 2015 reg. 57), in one statement however many
+    there are: INSERT ... SELECT, so no rows travel through Python. Returns (invited, excluded).
+    """
+    today = timezone.localdate(now)
+    admitted = Membership.objects.filter(lot_id=calloff.lot_id,
+                                         status=Membership.Status.ADMITTED).order_by()
+    excluded = admitted.filter(debarred("provider", today)).count()
+    sql, params = admitted.exclude(debarred("provider", today)).values_list(
+        "provider_id", "id").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {invitation.db_table} (calloff_id, provider_id, membership_id, "
-            f"invited_at) SELECT %s, provider_id, id, %s FROM {membership.db_table} "
-            "WHERE lot_id = %s AND status = %s",
-            [calloff.pk, now, calloff.lot_id, Membership.Status.ADMITTED],
+            f"INSERT INTO {Invitation._meta.db_table} (calloff_id, provider_id, membership_id, "
+            f"invited_at) SELECT %s, members.provider_id, members.id, %s FROM ({sql}) members",
+            [calloff.pk, now, *params],
         )
-        return cursor.rowcount
+        return cursor.rowcount, excluded
 
 
 @transaction.atomic
@@ -426,7 +434,12 @@ def approve_award(calloff, *, by, key_decision_reference=""):
     reference = check_approval(by, value, key_decision_reference, noun="award")
     _check_awardable(eoi.provider, calloff.lot)
 
-    write = _move(calloff, "approve", by=by, data={"eoi": eoi.pk, "value": str(value)})
+    # What the notices (a later part) need: the route, and whether a standstill must pass
+    # after the contract award notice before the contract is entered into (PA 2023 s.51).
+    standstill = calloff.lot.dps.rules.standstill_working_days
+    write = _move(calloff, "approve", by=by, data={
+        "eoi": eoi.pk, "value": str(value), "route": calloff.route,
+        "standstill_working_days": standstill})
     calloff.award_value = value
     calloff.key_decision_reference = reference
     calloff.approved_at = timezone.now()

@@ -240,6 +240,10 @@ SPECTACULAR_SETTINGS = {
         "EoiOutcomeEnum": "calloffs.models.ExpressionOfInterest.Outcome",
         "PlacementStatusEnum": "contracts.models.Placement.Status",
         "PlacementRouteEnum": "contracts.models.Placement.Route",
+        "CallOffRouteEnum": "calloffs.models.CallOff.Route",
+        "ChoiceByEnum": "calloffs.models.CallOff.ChoiceBy",
+        "RegimeEnum": "providers.models.Regime",
+        "ActRegimeEnum": "providers.regimes.PA2023_REGIMES",
         "FeeChangeStatusEnum": "contracts.models.FeeChange.Status",
         "EndReasonEnum": "contracts.models.EndReason",
     },
@@ -298,6 +302,11 @@ CELERY_BEAT_SCHEDULE = {
     "lapse-suspensions": {
         "task": "providers.tasks.lapse_suspensions",
         "schedule": crontab(minute=5),
+    },
+    # Excluded suppliers leave dynamic markets under the Procurement Act 2023 (s.37).
+    "remove-excluded-members": {
+        "task": "providers.tasks.remove_excluded_members",
+        "schedule": crontab(minute=7),
     },
     # Placements start and end on their dates; fee changes take effect on theirs. Hourly, so
     # a missed run is caught up soon; each run is idempotent.

@@ -58,6 +58,7 @@ def home(request):
 def dashboard(request):
     """The commissioner's dashboard: what needs doing today, and a search box."""
     from dps import dashboard as queries
+    from providers.views_regimes import regime_warnings
 
     query = request.GET.get("q", "")
     results = None
@@ -69,6 +70,8 @@ def dashboard(request):
         "is_admin": request.user.has_role(Role.DPS_ADMIN),
         "query": query, "results": results,
         "today": timezone.localdate(),
+        # What the arrangements' legal regimes mean (ADR 0017): the DPS team's to act on.
+        "regime_warnings": regime_warnings() if request.user.has_role(Role.DPS_ADMIN) else [],
     })
 
 

@@ -72,7 +72,8 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Debarment)
 class DebarmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "organisation", "companies_house_number", "starts_on", "ends_on"]
+    list_display = ["name", "organisation", "companies_house_number", "ground", "starts_on",
+                    "ends_on"]
     search_fields = ["name", "companies_house_number"]
     readonly_fields = ["created_by"]
 

@@ -168,3 +168,20 @@ class DecideForm(GovukForm):
                 if item.lot.code not in self.decided_codes:
                     return f"outcome_{item.lot.code}"
         return super().field_for_error(key)
+
+
+class DynamicMarketForm(GovukForm):
+    """Start a dynamic market from a DPS under the 2015 Regulations (providers.successor)."""
+
+    name = forms.CharField(label="Name of the dynamic market", max_length=200)
+    code = forms.SlugField(label="Short code", max_length=40,
+                           help_text="Letters, numbers and hyphens, for example children-2029.")
+    regime = forms.ChoiceField(
+        label="Under the Procurement Act 2023, as", widget=forms.RadioSelect,
+        choices=[("pa2023_light_touch", "A dynamic market for light-touch contracts (care and "
+                                        "education placements)"),
+                 ("pa2023_dynamic_market", "A dynamic market")])
+    starts_on = DatePartsField(label="Starts on", subject="the market starts",
+                               help_text="For example, 1 4 2028")
+    ends_on = DatePartsField(label="Ends on", subject="the market ends",
+                             help_text="For example, 31 3 2036")

@@ -5,29 +5,22 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from providers.regimes import REGIMES
+
 
 class Regime(models.TextChoices):
     PCR2015_DPS = "pcr2015_dps", "PCR 2015 dynamic purchasing system (reg. 34)"
+    # The v1 value keeps its meaning: the 2015 Regulations' light-touch regime.
     LIGHT_TOUCH = "light_touch", "PCR 2015 light-touch regime (regs. 74–76)"
     PA2023_DYNAMIC_MARKET = "pa2023_dynamic_market", "Procurement Act 2023 dynamic market"
+    PA2023_LIGHT_TOUCH = "pa2023_light_touch", \
+        "Procurement Act 2023 dynamic market for light-touch contracts"
 
 
-# Starting values for a new DPS's rule settings, by regime. The rules themselves read the
-# settings stored on the DPS, so a council can record what its own documents say.
-REGIME_DEFAULTS = {
-    Regime.PCR2015_DPS: {
-        "evaluation_working_days": 10, "evaluation_max_working_days": 15,
-        "max_suspension_months": 6, "min_response_days": 10, "max_extension_months": 0,
-    },
-    Regime.LIGHT_TOUCH: {
-        "evaluation_working_days": 10, "evaluation_max_working_days": 15,
-        "max_suspension_months": 6, "min_response_days": 0, "max_extension_months": 36,
-    },
-    Regime.PA2023_DYNAMIC_MARKET: {
-        "evaluation_working_days": 10, "evaluation_max_working_days": 15,
-        "max_suspension_months": 6, "min_response_days": 0, "max_extension_months": 0,
-    },
-}
+# Starting values for a new DPS's rule settings, by regime (providers/regimes.py holds the
+# regimes' rules). The rules themselves read the settings stored on the DPS, so a council can
+# record what its own documents say.
+REGIME_DEFAULTS = {Regime(code): rules.defaults for code, rules in REGIMES.items()}
 
 
 class PriceUnit(models.TextChoices):
@@ -90,6 +83,11 @@ class Dps(models.Model):
     @property
     def declaration_keys(self):
         return [item["key"] for item in self.required_declarations]
+
+    @property
+    def rules(self):
+        """The legal regime's rules (providers/regimes.py)."""
+        return REGIMES[self.regime]
 
     def apply_regime_defaults(self):
         for field, value in REGIME_DEFAULTS[Regime(self.regime)].items():
@@ -299,8 +297,16 @@ class Membership(FSMModelMixin, models.Model):
         pass
 
 
+class ExclusionGround(models.TextChoices):
+    # Procurement Act 2023 s.57: a mandatory ground (Sch. 6) makes a supplier excluded, a
+    # discretionary one (Sch. 7) excludable; either way the entry keeps it out while active.
+    MANDATORY = "mandatory", "Mandatory exclusion ground (Sch. 6)"
+    DISCRETIONARY = "discretionary", "Discretionary exclusion ground (Sch. 7)"
+
+
 class Debarment(models.Model):
-    """The DPS administrator's debarment list: a listed provider cannot be admitted."""
+    """The DPS administrator's debarment list: a listed provider is not admitted, invited or
+    awarded while its entry is active, and is removed from a dynamic market (s.37)."""
 
     organisation = models.ForeignKey(
         "dps.Organisation", null=True, blank=True, on_delete=models.PROTECT,
@@ -310,6 +316,8 @@ class Debarment(models.Model):
     companies_house_number = models.CharField(max_length=8, blank=True, db_index=True)
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True, help_text="Blank while it lasts.")
+    ground = models.CharField(max_length=15, choices=ExclusionGround.choices,
+                              default=ExclusionGround.MANDATORY)
     reason = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(

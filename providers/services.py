@@ -27,6 +27,7 @@ from providers.models import (
     Membership,
     Outcome,
 )
+from providers.regimes import rules_for
 
 # The audience registry imports no app: it reaches the children through django.apps.
 from referrals.audience import refuse_identifiers
@@ -66,6 +67,7 @@ def create_dps(*, by, code, name, regime, starts_on, ends_on, lots, description=
     if ends_on <= starts_on:
         raise RuleViolation("The term must end after it starts.", code="invalid",
                             fields={"ends_on": ["Must be after starts_on."]})
+    _check_regime_term(regime, starts_on, ends_on)
     codes = [lot["code"] for lot in lots]
     if len(set(codes)) != len(codes):
         raise RuleViolation("Each lot needs its own code.", code="invalid",
@@ -86,6 +88,23 @@ def create_dps(*, by, code, name, regime, starts_on, ends_on, lots, description=
     Lot.objects.bulk_create(Lot(dps=dps, position=index, **lot) for index, lot in enumerate(lots))
     audit.record(dps, "dps.created", by=by, data={"regime": regime, "lots": codes})
     return dps
+
+
+def _check_regime_term(regime, starts_on, ends_on):
+    """The law decides which regime a new arrangement can use and how long it may run."""
+    rules = rules_for(regime)
+    if rules.new_arrangements_until and starts_on >= rules.new_arrangements_until:
+        # Procurements started from 24 February 2025 are under the Procurement Act 2023.
+        raise RuleViolation(
+            f"An arrangement starting on or after {rules.new_arrangements_until:%-d %B %Y} is "
+            f"set up under the Procurement Act 2023, not the {rules.label}: choose "
+            "pa2023_dynamic_market or pa2023_light_touch.", code="regime_closed",
+            fields={"regime": ["Not available for a new arrangement from 24 February 2025."]})
+    if rules.transition_end and ends_on > rules.transition_end:
+        raise RuleViolation(
+            f"A DPS under the 2015 Regulations may run no later than "
+            f"{rules.transition_end:%-d %B %Y}.", code="beyond_transition_end",
+            fields={"ends_on": [f"No later than {rules.transition_end}."]})
 
 
 # --- Rounds ---------------------------------------------------------------------------------
@@ -590,7 +609,9 @@ def days_left_to_decide(application, today=None):
 
 @transaction.atomic
 def add_debarment(*, by, name, starts_on, reason, organisation=None, companies_house_number="",
-                  ends_on=None):
+                  ends_on=None, ground="mandatory"):
+    """List a supplier (PA 2023 ss. 57–62): from `starts_on` it is not admitted, invited or
+    awarded, and in a dynamic market under the Act its memberships are removed (s.37)."""
     if ends_on is not None and ends_on < starts_on:
         raise RuleViolation("A debarment cannot end before it starts.", code="invalid",
                             fields={"ends_on": ["Must be on or after starts_on."]})
@@ -601,8 +622,13 @@ def add_debarment(*, by, name, starts_on, reason, organisation=None, companies_h
         companies_house_number = organisation.companies_house_number
     debarment = Debarment.objects.create(
         organisation=organisation, name=name, companies_house_number=companies_house_number.upper(),
-        starts_on=starts_on, ends_on=ends_on, reason=reason, created_by=by,
+        starts_on=starts_on, ends_on=ends_on, reason=reason, ground=ground, created_by=by,
     )
     audit.record(debarment, "debarment.added", by=by, reason=reason,
-                 data={"starts_on": str(starts_on), "ends_on": str(ends_on or "")})
+                 data={"starts_on": str(starts_on), "ends_on": str(ends_on or ""),
+                       "ground": ground})
+    if starts_on <= _local_today():
+        from providers.exclusions import remove_excluded_members
+
+        remove_excluded_members(by=by)
     return debarment

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from providers import views
+from providers import views, views_regimes
 
 urlpatterns = [
     path("apply/", views.apply, name="apply"),
@@ -11,4 +11,7 @@ urlpatterns = [
     path("rounds/<int:pk>/close/", views.close_round, name="close-round"),
     path("rounds/<int:pk>/close/confirm/", views.close_round_confirm,
          name="close-round-confirm"),
+    path("arrangements/<int:pk>/regime/", views_regimes.regime, name="regime"),
+    path("arrangements/<int:pk>/dynamic-market/", views_regimes.dynamic_market,
+         name="dynamic-market"),
 ]

@@ -259,3 +259,28 @@ class PanelForm(ServiceForm):
         error_messages=_required("Choose the panel's decision"))
     panel_notes = forms.CharField(label="Notes (optional)", required=False,
                                   widget=forms.Textarea)
+
+
+class DirectAwardForm(ServiceForm):
+    """The user-choice route (calloffs.direct_award): the provider the child or family chose."""
+
+    provider = forms.TypedChoiceField(
+        label="Provider chosen", coerce=int,
+        error_messages=_required("Choose the provider the child or family chose"))
+    price = MoneyField(label="Price", error_messages=_required("Enter the agreed price"))
+    choice_by = forms.ChoiceField(
+        label="Whose choice decided?", widget=forms.RadioSelect,
+        choices=[("child", "The child"), ("family", "The child's family"),
+                 ("person", "The person")],
+        error_messages=_required("Choose whose choice decided"))
+    reason = forms.CharField(
+        label="Why the choice decides the award", widget=forms.Textarea,
+        help_text="Recorded for the budget holder and the audit trail; providers do not see it.",
+        error_messages=_required("Record why the choice decides the award"))
+
+    def __init__(self, *args, members=(), unit="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = [("", "Choose a provider")] + [
+            (m.provider_id, f"{m.provider.name} (cap £{m.price_cap:,} {unit})")
+            for m in members]
+        self.fields["price"].help_text = f"In the lot's unit ({unit}), within the provider's cap."

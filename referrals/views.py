@@ -10,13 +10,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from calloffs import services as calloff_services
-from dps.errors import DomainError
-from dps.models import Role
+from calloffs.direct_award import direct_award as direct_award_service
+from dps.errors import DomainError, RuleViolation
+from dps.models import Organisation, Role
 from dps.paging import paginate
 from dps.privacy import carries_child_identity
 from dps.views import role_required
+from providers.models import Membership
 from referrals import selectors, services
-from referrals.forms import LotForm, PanelForm, PublishForm, ReferralForm
+from referrals.forms import DirectAwardForm, LotForm, PanelForm, PublishForm, ReferralForm
 from referrals.models import Alternative, OutcomeDomain, Referral
 
 PAGE_SIZE = 25
@@ -124,9 +126,20 @@ def edit_referral(request, pk):
     })
 
 
+def _direct_award_form(referral, data=None):
+    """The user-choice form, offered only where the regime allows it (ADR 0017)."""
+    if not referral.lot.dps.rules.user_choice_direct_award:
+        return None
+    members = (Membership.objects.filter(lot=referral.lot, status=Membership.Status.ADMITTED)
+               .select_related("provider").order_by("provider__name"))
+    return DirectAwardForm(data, members=members, unit=referral.lot.get_price_unit_display())
+
+
 def _detail_page(request, referral, *, publish_form=None, panel_form=None, problems=(),
-                 status=200):
+                 status=200, direct_award_form=None):
     change_url = reverse("referrals:edit", args=[referral.pk])
+    if direct_award_form is None and referral.status == Referral.Status.DRAFT:
+        direct_award_form = _direct_award_form(referral)
     publish_form = publish_form or PublishForm(change_url=change_url, dps=referral.lot.dps)
     panel_form = panel_form or PanelForm(initial={
         "panel_date": referral.panel_date, "panel_decision": referral.panel_decision,
@@ -143,9 +156,11 @@ def _detail_page(request, referral, *, publish_form=None, panel_form=None, probl
         "alternatives": _labels(referral.alternatives_considered, Alternative.choices),
         "publish_form": publish_form,
         "panel_form": panel_form,
+        "direct_award_form": direct_award_form,
         "referral_errors": publish_form.referral_errors,
         "identifiers": services.identifiers_in(referral) if is_draft else {},
-        "problems": list(problems) or publish_form.error_summary() or panel_form.error_summary(),
+        "problems": list(problems) or publish_form.error_summary() or panel_form.error_summary()
+        or (direct_award_form.error_summary() if direct_award_form else []),
         "change_url": change_url,
     }, status=status)
 
@@ -178,6 +193,35 @@ def publish(request, pk):
                          f"to respond by {_when(calloff.deadline)}.")
             return redirect("calloffs:detail", pk=calloff.pk)
     return _detail_page(request, referral, publish_form=form)
+
+
+@require_POST
+@role_required(Role.COMMISSIONER)
+def direct_award(request, pk):
+    """The user-choice route: the same service as POST /api/v1/referrals/{id}/direct-award/."""
+    _authority(request)
+    referral = get_object_or_404(selectors.referral_detail(request.user), pk=pk)
+    form = _direct_award_form(referral, request.POST)
+    if form is None:
+        return _detail_page(request, referral, status=409, problems=[{
+            "text": f"{referral.lot.dps.name} runs under the {referral.lot.dps.rules.label}: "
+                    "a user-choice direct award is only for light-touch contracts.",
+            "href": "#publish"}])
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        provider = Organisation.objects.filter(pk=data.pop("provider")).first()
+        try:
+            if provider is None:
+                raise RuleViolation("Choose a member of the lot.", code="not_a_member",
+                                    fields={"provider": ["Choose a member of the lot."]})
+            calloff = direct_award_service(referral, by=request.user, provider=provider, **data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Direct award to {provider.name} recorded. It is "
+                                      "waiting for a budget holder's approval.")
+            return redirect("calloffs:detail", pk=calloff.pk)
+    return _detail_page(request, referral, direct_award_form=form)
 
 
 @require_POST

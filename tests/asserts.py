@@ -28,7 +28,7 @@ from monitoring.models import (
     ReassessmentTrigger,
     RiskAssessment,
 )
-from providers.models import AdmissionRound, Application, ApplicationLot, Membership
+from providers.models import AdmissionRound, Application, ApplicationLot, Debarment, Membership
 from referrals.models import Child, Referral
 from reports.models import ExportJob
 
@@ -42,6 +42,7 @@ WATCHED += (BlockContract, VolumeDiscountTier)
 WATCHED += (AnnualReport,)
 WATCHED += (ExportJob,)
 WATCHED += (Invoice, InvoiceLine, Payment, RemittanceImport)
+WATCHED += (Debarment,)
 
 
 def assert_error(response, status, code, fields=()):

@@ -76,6 +76,8 @@ ACTIONS = {
     "referrals:new": api("POST /api/v1/referrals/"),
     "referrals:edit": api("PATCH /api/v1/referrals/{id}/"),
     "referrals:publish": api("POST /api/v1/referrals/{id}/publish/"),
+    "referrals:direct-award": api("POST /api/v1/referrals/{id}/direct-award/"),
+    "providers:dynamic-market": api("POST /api/v1/dps/{code}/dynamic-market/"),
     "referrals:panel-decision": api("POST /api/v1/referrals/{id}/panel-decision/"),
     "referrals:withdraw": api("POST /api/v1/referrals/{id}/withdraw/"),
     # --- Call-offs: the authority ---

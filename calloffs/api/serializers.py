@@ -140,12 +140,16 @@ class AuthorityQuestionSerializer(serializers.ModelSerializer):
 
 class CallOffSerializer(serializers.ModelSerializer):
     lot = serializers.CharField(source="lot.code")
+    # Blank on a competition: declared so the schema allows "" (read-only fields lose it).
+    choice_by = serializers.ChoiceField(choices=CallOff.ChoiceBy.choices, allow_blank=True,
+                                        read_only=True)
     response_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = CallOff
-        fields = ["id", "referral", "authority", "lot", "status", "deadline",
-                  "short_deadline_reason", "quality_weight", "price_weight", "invited_count",
+        fields = ["id", "referral", "authority", "lot", "status", "route", "choice_by",
+                  "deadline", "short_deadline_reason", "quality_weight", "price_weight",
+                  "invited_count",
                   "response_count", "published_at", "closed_at", "negotiation_until",
                   "recommended_eoi", "recommendation_reason", "award_value",
                   "key_decision_reference", "approved_at", "ended_reason"]

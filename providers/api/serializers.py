@@ -8,6 +8,7 @@ from providers.models import (
     CreditCheckResult,
     Debarment,
     Dps,
+    ExclusionGround,
     Lot,
     Membership,
     Outcome,
@@ -15,6 +16,7 @@ from providers.models import (
     Regime,
     Regulator,
 )
+from providers.regimes import PA2023_REGIMES
 from providers.services import days_left_to_decide
 
 
@@ -28,8 +30,21 @@ class LotSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RegimeRulesSerializer(serializers.Serializer):
+    """What the law makes of the arrangement's regime (providers/regimes.py, ADR 0017)."""
+
+    label = serializers.CharField()
+    law = serializers.CharField()
+    standstill_working_days = serializers.IntegerField(allow_null=True)
+    user_choice_direct_award = serializers.BooleanField()
+    conditions_fixed = serializers.BooleanField()
+    removes_excluded_members = serializers.BooleanField()
+    transition_end = serializers.DateField(allow_null=True)
+
+
 class DpsSerializer(serializers.ModelSerializer):
     lots = LotSerializer(many=True, read_only=True)
+    regime_rules = RegimeRulesSerializer(source="rules", read_only=True)
 
     class Meta:
         model = Dps
@@ -37,7 +52,7 @@ class DpsSerializer(serializers.ModelSerializer):
                   "ends_on", "extension_options", "max_extension_months",
                   "evaluation_working_days", "evaluation_max_working_days",
                   "max_suspension_months", "min_response_days", "fixed_price_months",
-                  "regulator", "required_declarations", "is_active", "lots"]
+                  "regulator", "required_declarations", "is_active", "regime_rules", "lots"]
         read_only_fields = fields
 
 
@@ -73,6 +88,20 @@ class DpsInputSerializer(serializers.Serializer):
     max_suspension_months = serializers.IntegerField(min_value=1, max_value=24, required=False)
     min_response_days = serializers.IntegerField(min_value=0, max_value=60, required=False)
     fixed_price_months = serializers.IntegerField(min_value=0, max_value=60, required=False)
+
+
+class ConditionsInputSerializer(serializers.Serializer):
+    required_declarations = DeclarationSerializer(many=True, required=False)
+    regulator = serializers.ChoiceField(choices=Regulator.choices, required=False)
+    modification_reason = serializers.CharField(allow_blank=True, default="")
+
+
+class DynamicMarketInputSerializer(serializers.Serializer):
+    code = serializers.SlugField(max_length=40)
+    name = serializers.CharField(max_length=200)
+    regime = serializers.ChoiceField(choices=PA2023_REGIMES)
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
 
 
 class RoundSerializer(serializers.ModelSerializer):
@@ -201,7 +230,7 @@ class DebarmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Debarment
         fields = ["id", "organisation", "name", "companies_house_number", "starts_on", "ends_on",
-                  "reason", "created_at"]
+                  "ground", "reason", "created_at"]
         read_only_fields = fields
 
 
@@ -212,4 +241,6 @@ class DebarmentInputSerializer(serializers.Serializer):
     companies_house_number = serializers.CharField(max_length=8, allow_blank=True, default="")
     starts_on = serializers.DateField()
     ends_on = serializers.DateField(required=False, allow_null=True, default=None)
+    ground = serializers.ChoiceField(choices=ExclusionGround.choices,
+                                     default=ExclusionGround.MANDATORY)
     reason = serializers.CharField()

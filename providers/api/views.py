@@ -35,13 +35,42 @@ class DpsViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveModel
     queryset = Dps.objects.prefetch_related("lots").order_by("name")
     lookup_field = "code"
     permission_classes = [ActionRoles]
-    action_roles = {"list": ANY_AUTHENTICATED, "retrieve": ANY_AUTHENTICATED, "create": ADMIN}
+    action_roles = {"list": ANY_AUTHENTICATED, "retrieve": ANY_AUTHENTICATED, "create": ADMIN,
+                    "dynamic_market": ADMIN, "conditions": ADMIN}
 
     @extend_schema(request=s.DpsInputSerializer, responses={201: s.DpsSerializer})
     def create(self, request):
         data = self.validated(s.DpsInputSerializer)
         dps = services.create_dps(by=request.user, **data)
         return self.respond(dps, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ConditionsInputSerializer, responses=s.DpsSerializer,
+                   description="Change the conditions of membership. In an established "
+                               "dynamic market under the Act they are fixed (s.36): 409 "
+                               "`conditions_fixed` unless a `modification_reason` records a "
+                               "modification.")
+    @action(detail=True, methods=["post"])
+    def conditions(self, request, code=None):
+        from providers.conditions import change_conditions
+
+        dps = self.get_object()
+        data = self.validated(s.ConditionsInputSerializer)
+        change_conditions(dps, by=request.user, **data)
+        return self.respond(Dps.objects.prefetch_related("lots").get(pk=dps.pk))
+
+    @extend_schema(request=s.DynamicMarketInputSerializer, responses={201: s.DpsSerializer},
+                   description="Start a dynamic market under the Procurement Act 2023 from this "
+                               "DPS under the 2015 Regulations: its lots and units are copied "
+                               "and its current members are invited to apply (ADR 0017).")
+    @action(detail=True, methods=["post"], url_path="dynamic-market")
+    def dynamic_market(self, request, code=None):
+        from providers.successor import start_dynamic_market
+
+        dps = self.get_object()
+        data = self.validated(s.DynamicMarketInputSerializer)
+        market = start_dynamic_market(dps, by=request.user, **data)
+        return self.respond(Dps.objects.prefetch_related("lots").get(pk=market.pk),
+                            status_code=status.HTTP_201_CREATED)
 
 
 class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from calloffs.models import CallOff
 from providers.models import Lot
 from referrals.models import (
     Alternative,
@@ -140,3 +141,22 @@ def resolve_lot(value, dps):
     lot = (lots.filter(pk=int(value)).first() if str(value).isdigit()
            else lots.filter(code=value).first())
     return lot
+
+
+class DirectAwardInputSerializer(serializers.Serializer):
+    """The user-choice route (API.md v1.1): whose choice decided, the provider, its price."""
+
+    provider = serializers.IntegerField(min_value=1)
+    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    choice_by = serializers.ChoiceField(choices=CallOff.ChoiceBy.choices)
+    reason = serializers.CharField()
+
+
+class DirectAwardOutputSerializer(serializers.Serializer):
+    calloff = serializers.IntegerField(source="pk")
+    route = serializers.CharField()
+    status = serializers.CharField()
+    choice_by = serializers.CharField()
+    provider = serializers.IntegerField(source="recommended_eoi.provider_id")
+    price = serializers.DecimalField(source="recommended_eoi.price", max_digits=12,
+                                     decimal_places=2)

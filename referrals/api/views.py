@@ -6,11 +6,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from calloffs import services as calloff_services
+from calloffs.direct_award import direct_award
 from dps.api.mixins import ServiceActionMixin
 from dps.api.permissions import ActionRoles, roles
 from dps.api.scoping import for_authority
 from dps.errors import RuleViolation
-from dps.models import Role
+from dps.models import Organisation, Role
 from providers.api.views import resolve_dps
 from referrals import services
 from referrals.api import serializers as s
@@ -31,7 +32,8 @@ class ReferralViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retrieve
     permission_classes = [ActionRoles]
     action_roles = {"list": STAFF, "retrieve": STAFF, "create": COMMISSIONER,
                     "partial_update": COMMISSIONER, "publish": COMMISSIONER,
-                    "panel_decision": COMMISSIONER, "withdraw": COMMISSIONER}
+                    "panel_decision": COMMISSIONER, "withdraw": COMMISSIONER,
+                    "direct_award": COMMISSIONER}
     filterset_fields = ["status", "urgency"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -71,6 +73,24 @@ class ReferralViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retrieve
         data = self.validated(s.PublishInputSerializer)
         calloff = calloff_services.publish_referral(referral, by=request.user, **data)
         return Response({"calloff": calloff.pk}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.DirectAwardInputSerializer,
+                   responses={201: s.DirectAwardOutputSerializer},
+                   description="The user-choice route (light-touch regimes only, else 409 "
+                               "`direct_award_not_allowed`): the referral's call-off awaits "
+                               "the budget holder's approval, with no invitations.")
+    @action(detail=True, methods=["post"], url_path="direct-award")
+    def direct_award(self, request, pk=None):
+        referral = self.get_object()
+        data = self.validated(s.DirectAwardInputSerializer)
+        provider = Organisation.objects.filter(pk=data.pop("provider"),
+                                               kind=Organisation.Kind.PROVIDER).first()
+        if provider is None:
+            raise RuleViolation("There is no such provider.", code="not_a_member",
+                                fields={"provider": ["Not a provider admitted to the lot."]})
+        calloff = direct_award(referral, by=request.user, provider=provider, **data)
+        return Response(s.DirectAwardOutputSerializer(calloff).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.PanelDecisionInputSerializer, responses=s.ReferralSerializer)
     @action(detail=True, methods=["post"], url_path="panel-decision")

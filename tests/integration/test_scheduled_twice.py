@@ -53,6 +53,8 @@ def due_world():
     mf.LateKpiReturnFactory(lot=kpi.lot)
     mf.OverdueAssessmentFactory()
     mf.OverdueActionItemFactory()
+    # An excluded supplier still a member of a dynamic market under the Act (s.37).
+    f.DebarmentFactory(organisation=f.AdmittedMembershipFactory().provider)
 
 
 BROKER = {}

@@ -13,7 +13,7 @@ DPS_URL = "/api/v1/dps/"
 
 ADULTS = {
     "code": "adults-ld-mh", "name": "Adults' learning disability and mental health DPS",
-    "regime": "light_touch", "starts_on": "2026-04-01", "ends_on": "2034-03-31",
+    "regime": "pa2023_light_touch", "starts_on": "2026-04-01", "ends_on": "2034-03-31",
     "regulator": "cqc",
     "lots": [
         {"code": "community_support", "name": "Community support", "price_unit": "hour"},
@@ -79,9 +79,11 @@ def test_anyone_lists_the_four_lots_of_the_childrens_dps(anon):
         assert lot["name"]
 
 
-def test_the_childrens_dps_runs_under_the_light_touch_regime(anon, provider_user, api):
+def test_the_childrens_dps_is_a_dynamic_market_for_light_touch_contracts(anon, provider_user,
+                                                                          api):
+    # Started 1 April 2025, after the Procurement Act 2023 came into force (ADR 0017).
     body = api(provider_user).get(f"{DPS_URL}children/").json()
-    assert body["regime"] == "light_touch"
+    assert body["regime"] == "pa2023_light_touch"
     assert body["max_suspension_months"] == 6
     assert body["evaluation_working_days"] == 10
 
@@ -104,7 +106,8 @@ def test_dps_admin_creates_another_dps_whose_lots_are_listed_by_code(api, dps_ad
 
 def test_a_new_dps_takes_its_rule_settings_from_its_regime_unless_given(api, dps_admin):
     admin = api(dps_admin)
-    body = admin.post(DPS_URL, {**ADULTS, "regime": "pcr2015_dps"}, format="json").json()
+    body = admin.post(DPS_URL, {**ADULTS, "regime": "pcr2015_dps", "starts_on": "2024-04-01",
+                                "ends_on": "2029-02-23"}, format="json").json()
     assert body["min_response_days"] == 10
     assert body["max_suspension_months"] == 6
     body = admin.post(DPS_URL, {**ADULTS, "code": "approved-list", "max_suspension_months": 3},

@@ -105,6 +105,7 @@ class Invitee:
 PAGE_PREFIX_MODELS = {
     "providers/applications/": Application,
     "providers/rounds/": AdmissionRound,
+    "providers/arrangements/": Dps,
     "referrals/": Referral,
     "monitoring/providers/": Organisation,
     "monitoring/activities/": MonitoringActivity,

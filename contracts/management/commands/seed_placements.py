@@ -46,7 +46,7 @@ from providers.models import Dps, Lot, Membership
 CHUNK = 100_000  # rows per COPY / INSERT batch
 ADULTS = {
     "code": "adults-ldmh", "name": "Adults' learning disability and mental health DPS",
-    "regime": "light_touch", "regulator": "cqc",
+    "regime": "pa2023_light_touch", "regulator": "cqc",
     "description": "Community support, supported living and residential care for adults with "
                    "a learning disability or mental health needs.",
     "lots": [

@@ -58,7 +58,7 @@ AUTHORITY_USERS = [
 
 ADULTS_DPS = {
     "code": "adults-ldmh", "name": "Adults' learning disability and mental health DPS",
-    "regime": "light_touch", "regulator": "cqc",
+    "regime": "pa2023_light_touch", "regulator": "cqc",
     "description": "Community support, supported living and residential care for adults with "
                    "a learning disability or mental health needs.",
     "extension_options": "Up to 2 × 12 months",
