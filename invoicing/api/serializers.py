@@ -1,5 +1,7 @@
 """Invoice bodies of API.md v1.1: the provider's input, and the invoice as everyone sees it."""
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from invoicing.models import Invoice
@@ -17,7 +19,7 @@ class InvoiceLineInputSerializer(serializers.Serializer):
                                             help_text="The support item (support lines).")
     block = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                      help_text="The block contract (block lines).")
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0.01,
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"),
                                       max_value=MAX_AMOUNT,
                                       help_text="Pounds, two places, above 0.00.")
 
