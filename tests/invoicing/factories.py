@@ -1,7 +1,8 @@
 """Invoices' worlds: a council, a provider and its user, a placement at £100 a day, a support
 item at £10 a day and a block of two beds at £100 a bed a day; and invoices as submitted.
 
-The clock: Monday 15 June 2026, noon in London (`frozen`). Import the fixtures you use.
+The clock: Monday 15 June 2026, noon in London (`frozen`). Import the fixtures you use
+(`frozen_fixture`, `world_fixture`: named `frozen` and `world`).
 """
 
 import datetime as dt
@@ -19,8 +20,8 @@ TODAY = dt.date(2026, 6, 15)
 D = dt.date
 
 
-@pytest.fixture
-def frozen(time_machine):
+@pytest.fixture(name="frozen")
+def frozen_fixture(time_machine):
     time_machine.move_to(dt.datetime(2026, 6, 15, 12, 0, tzinfo=LONDON), tick=False)
     return TODAY
 
@@ -49,8 +50,8 @@ def make_world(authority=None, provider=None):
                  support, block, f.FinanceFactory(organisation=authority))
 
 
-@pytest.fixture
-def world(db, frozen):
+@pytest.fixture(name="world")
+def world_fixture(db, frozen):
     return make_world()
 
 

@@ -10,8 +10,8 @@ from dps.models import AuditEntry
 from invoicing.models import Invoice, InvoiceLine
 from tests import factories as f
 from tests.asserts import assert_error, assert_money, nothing_changes
-from tests.invoicing.factories import D, frozen, line, make_world, submitted, world  # noqa: F401
-from tests.reports.conftest import make_block, make_placement, make_support
+from tests.invoicing.factories import D, frozen_fixture, line, make_world, submitted, world_fixture  # noqa: F401
+from tests.reports.conftest import make_placement, make_support
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/invoices/"

@@ -5,7 +5,7 @@ import pytest
 
 from tests import factories as f
 from tests.asserts import assert_error
-from tests.invoicing.factories import D, frozen, line, make_world, submitted, world  # noqa: F401
+from tests.invoicing.factories import D, frozen_fixture, line, make_world, submitted, world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/invoices/"
@@ -44,9 +44,11 @@ def test_one_invoice_is_visible_to_those_who_see_it_and_404_to_others(api, anon,
     response = api(world.user).get(f"{URL}{mine.pk}/")
     assert response.status_code == 200
     body = response.json()
-    assert body["reference"] == "A-1" and body["status"] == "vouched"
+    assert body["reference"] == "A-1"
+    assert body["status"] == "vouched"
     assert body["lines"][0]["expected"] == "3100.00"
-    assert body["reason"] == "" and body["paid_on"] is None
+    assert body["reason"] == ""
+    assert body["paid_on"] is None
     assert api(world.finance).get(f"{URL}{mine.pk}/").status_code == 200
     assert_error(api(other.user).get(f"{URL}{mine.pk}/"), 404, "not_found")
     assert_error(api(elsewhere.finance).get(f"{URL}{mine.pk}/"), 404, "not_found")

@@ -5,7 +5,7 @@ import pytest
 
 from invoicing.models import Invoice
 from tests.asserts import assert_error, nothing_changes
-from tests.invoicing.factories import D, frozen, line, make_world, submitted, world  # noqa: F401
+from tests.invoicing.factories import D, frozen_fixture, line, make_world, submitted, world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/invoices/upload/"
@@ -90,7 +90,7 @@ def test_a_reference_already_used_is_a_conflict_on_its_row(api, world):
     "reference,placement,kind,from,to,amount\nINV-1,1,placement,2026-05-01,2026-05-02,1.00\n",
     "reference,placement,kind,support_item,from,to,amount,colour\n",
     HEADER + "INV-1,1,placement\n",
-    b"\xff\xfe" + "r\x00e\x00".encode(),
+    b"\xff\xfe" + b"r\x00e\x00",
     HEADER.encode("utf-16"),
 ])
 def test_a_file_that_is_not_the_format_is_invalid(api, world, text):
