@@ -246,7 +246,8 @@ def _lock(lines):
 
 def _duplicate(reference):
     return Conflict(f"You have already sent an invoice with the reference {reference}.",
-                    code="duplicate_reference", fields={"reference": ["Already used."]})
+                    code="duplicate_reference", fields={"reference": [
+                        "You have already sent an invoice with this reference: use another."]})
 
 
 def _clean_reference(reference):
