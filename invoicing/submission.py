@@ -20,6 +20,7 @@ from invoicing.models import Invoice, InvoiceLine
 from reports.accruals import Span, expected_amounts
 
 KINDS = tuple(InvoiceLine.Kind.values)
+KIND_CHOICES = InvoiceLine.Kind.choices
 MAX_LINES = 5000
 MAX_AMOUNT = Decimal("999999999999.99")
 

@@ -5,13 +5,13 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from invoicing.models import Invoice
-from invoicing.submission import KINDS, MAX_AMOUNT, MAX_LINES
+from invoicing.submission import KIND_CHOICES, MAX_AMOUNT, MAX_LINES
 
 
 class InvoiceLineInputSerializer(serializers.Serializer):
     """`from` and `to` are Python keywords: declared in get_fields."""
 
-    kind = serializers.ChoiceField(KINDS)
+    kind = serializers.ChoiceField(KIND_CHOICES)
     placement = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                          help_text="The placement (placement and support "
                                                    "lines).")
@@ -52,7 +52,7 @@ class InvoiceLineSerializer(serializers.Serializer):
     support_item = serializers.IntegerField(source="support_item_id", read_only=True,
                                             allow_null=True)
     block = serializers.IntegerField(source="block_id", read_only=True, allow_null=True)
-    kind = serializers.ChoiceField(KINDS, read_only=True)
+    kind = serializers.ChoiceField(KIND_CHOICES, read_only=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     expected = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     difference = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True,
