@@ -374,6 +374,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
     "KpiReturnStatusEnum": "monitoring.models.KpiReturn.Status",
     # Several choice sets are called "kind": name each (the organisation's too, now it shares).
     "OrganisationKindEnum": "dps.models.Organisation.Kind",
+    "InvoiceLineKindEnum": "invoicing.models.InvoiceLine.Kind",
     "TriggerKindEnum": "monitoring.models.TriggerKind",
     "RaisableTriggerKindEnum": "monitoring.models.RAISABLE_TRIGGER_KINDS",
     "MonitoringLevelEnum": "monitoring.models.MonitoringLevel",

@@ -38,6 +38,7 @@ urlpatterns = [
     path("monitoring/", include(("monitoring.urls", "monitoring"))),
     path("reports/", include(("reports.urls_finance", "finance"))),
     path("insight/", include(("reports.urls_insight", "insight"))),
+    path("invoices/", include(("invoicing.urls_provider", "invoicing-provider"))),
     path("", include(("contracts.urls", "contracts"))),
     path("", include(("calloffs.urls", "calloffs"))),
 ]

@@ -100,6 +100,9 @@ ACTIONS = {
     # --- Placements ---
     "contracts:record-fee-change": api("POST /api/v1/placements/{id}/fee-changes/"),
     "contracts:request-fee-change": api("POST /api/v1/placements/{id}/fee-changes/"),
+    # --- Invoices: the provider ---
+    "invoicing-provider:create": api("POST /api/v1/invoices/"),
+    "invoicing-provider:upload": api("POST /api/v1/invoices/upload/"),
     "contracts:approve-fee-change": api("POST /api/v1/fee-changes/{id}/approve/"),
     "contracts:decline-fee-change": api("POST /api/v1/fee-changes/{id}/decline/"),
     "contracts:add-support-item": api("POST /api/v1/placements/{id}/support-items/"),

@@ -43,6 +43,7 @@ from contracts.models import (
 )
 from dps.api.permissions import ANY_AUTHENTICATED, ActionRoles
 from dps.models import AuditEntry, Organisation, Role, User
+from invoicing.models import Invoice, InvoiceLine
 from monitoring.models import (
     ActionItem,
     ActionPlan,
@@ -125,6 +126,7 @@ PAGE_PREFIX_MODELS = {
     "approvals/": CallOff,
     "opportunities/": CallOff,
     "portal/colleagues/": Invitee,
+    "invoices/": Invoice,
 }
 
 
@@ -416,6 +418,20 @@ def _invitee(world, authority, provider):
     return Built(invitee)
 
 
+def _invoice(world, authority, provider):
+    """A vouched invoice of `provider` to `authority`: a day of their placement's fee."""
+    placement = world.objects(Placement)[_ownership(world, authority, provider)].obj
+    invoice = Invoice.objects.create(
+        provider=provider, authority=authority, reference=f"MATRIX-{placement.pk}",
+        received_on=_today(), total=Decimal("714.29"), expected_total=Decimal("714.29"))
+    Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.VOUCHED)
+    InvoiceLine.objects.create(invoice=invoice, kind="placement", placement=placement,
+                               date_from=placement.start_date, date_to=placement.start_date,
+                               amount=Decimal("714.29"), expected=Decimal("714.29"))
+    invoice.refresh_from_db()
+    return Built(invoice)
+
+
 BUILDERS = {
     Organisation: Builder(("provider",), lambda w, a, p: Built(p)),
     User: Builder(("authority",), lambda w, a, p: Built(f.CommissionerFactory(organisation=a))),
@@ -458,4 +474,5 @@ BUILDERS = {
                           lambda w, a, p: Built(mf.AnnualReportFactory(provider=p))),
     ExportJob: Builder(("requester",), _export),
     Invitee: Builder(("provider",), _invitee),
+    Invoice: Builder(("authority", "provider"), _invoice),
 }
