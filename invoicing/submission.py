@@ -1,5 +1,5 @@
 """A provider submits an invoice: each line checked, vouched against the spend engine, stored
-whole or not at all (API.md v1.1, ADR 0015).
+whole or not at all (API.md v1.1, ADR 0018).
 
 Lines arrive as dicts {kind, placement, support_item, block, date_from, date_to, amount} (the API
 serializer and the CSV upload make them). Refusals name the line, as `lines.N.field`.

@@ -1,4 +1,4 @@
-"""Accruals for invoice lines: what the spend engine accrues for a line's days (ADR 0015).
+"""Accruals for invoice lines: what the spend engine accrues for a line's days (ADR 0018).
 
 A line names a placement's fee (`placement`), one support item (`support`) or a block
 contract's beds (`block`) over a range of days. Its expected amount is computed from the

@@ -1,5 +1,5 @@
 """Expected amounts: the spend engine's accrual for a line's days, to the penny, with a rounding
-rule under which any split of the days adds up to the engine's figure (ADR 0015)."""
+rule under which any split of the days adds up to the engine's figure (ADR 0018)."""
 
 import calendar
 import datetime as dt
