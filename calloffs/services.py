@@ -350,6 +350,9 @@ def recommend(calloff, *, by, eoi, reason):
     calloff.save(update_fields=["status", "recommended_eoi", "recommendation_reason",
                                 "recommended_at", "recommended_by"])
     write()
+    from calloffs.approval_requests import request_approval
+
+    request_approval(calloff)
     return calloff
 
 

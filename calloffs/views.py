@@ -33,6 +33,7 @@ from dps.errors import DomainError
 from dps.models import Role
 from dps.paging import page_query, paginate
 from dps.views import role_required
+from monitoring.award_risk import risk_for
 from referrals import selectors as referral_selectors
 from referrals.models import OutcomeDomain
 
@@ -111,7 +112,12 @@ def _calloff_page(request, calloff, *, bound=None, problems=(), status=200):
             problems = form.error_summary()
     referral = calloff.referral
     now = timezone.now()
+    risk_rows = []
+    if calloff.status == CallOff.Status.CLOSED and offers:  # while an offer is to be chosen
+        risks = risk_for([eoi.provider_id for eoi in offers])
+        risk_rows = [(eoi.provider.name, risks[eoi.provider_id]) for eoi in offers]
     return render(request, "calloffs/detail.html", {
+        "risk_rows": risk_rows,
         "calloff": calloff,
         "referral": referral,
         "offers": offers,
@@ -305,7 +311,13 @@ def _approval_page(request, calloff, summary, *, approve_form=None, send_back_fo
         key_decision=bool(summary and summary["key_decision"]),
         threshold=KEY_DECISION_THRESHOLD)
     send_back_form = send_back_form or _send_back_form()
+    risk_rows = []
+    if summary:
+        eoi = summary["eoi"]
+        risk_rows = [(eoi.provider.name, risk_for([eoi.provider_id])[eoi.provider_id])]
     return render(request, "calloffs/approve.html", {
+        "risk_rows": risk_rows,
+        "risk_link": request.user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN),
         "calloff": calloff, "referral": calloff.referral, "item": summary,
         "unit": calloff.lot.get_price_unit_display(),
         "threshold": KEY_DECISION_THRESHOLD,
