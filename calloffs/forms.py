@@ -114,6 +114,25 @@ class ApproveForm(ServiceForm):
                 "the published decision.")
 
 
+class PassOnForm(ServiceForm):
+    """Pass an award above one's limit to a named approver whose limit covers it."""
+
+    to = forms.TypedChoiceField(
+        label="Who should approve it?", coerce=int, widget=forms.RadioSelect,
+        error_messages={"required": "Choose who should approve it",
+                        "invalid_choice": "Choose who should approve it"})
+    note = forms.CharField(
+        label="Note for them (optional)", required=False, widget=forms.Textarea,
+        help_text="They receive it by e-mail with a link to the award.")
+
+    def __init__(self, *args, approvers, **kwargs):
+        kwargs.setdefault("prefix", "pass-on")
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = [
+            (user.pk, f"{user.get_full_name() or user.username}, approval limit "
+                      f"£{user.approval_limit:,.2f}") for user in approvers]
+
+
 # --- Providers ------------------------------------------------------------------------------
 
 MONEY_ERRORS = {

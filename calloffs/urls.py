@@ -18,6 +18,7 @@ urlpatterns = [
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<int:pk>/", views.approval, name="approval"),
     path("approvals/<int:pk>/send-back/", views.send_back, name="send-back"),
+    path("approvals/<int:pk>/pass-on/", views.pass_on, name="pass-on"),
     # Providers
     path("opportunities/", views.opportunities, name="opportunities"),
     path("opportunities/<int:pk>/", views.opportunity, name="opportunity"),

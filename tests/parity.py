@@ -78,6 +78,7 @@ ACTIONS = {
     "calloffs:answer": api("POST /api/v1/calloffs/{id}/questions/{qid}/answer/"),
     "calloffs:approval": api("POST /api/v1/calloffs/{id}/approve/"),
     "calloffs:send-back": api("POST /api/v1/calloffs/{id}/reject-recommendation/"),
+    "calloffs:pass-on": api("POST /api/v1/calloffs/{id}/pass-on/"),
     # --- Call-offs: the provider ---
     # One page both submits a response and amends a live one.
     "calloffs:respond": api("POST /api/v1/opportunities/{id}/eois/", "PATCH /api/v1/eois/{id}/"),

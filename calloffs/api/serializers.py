@@ -196,6 +196,16 @@ class ApproveOutputSerializer(serializers.Serializer):
     placement = serializers.IntegerField()
 
 
+class PassOnInputSerializer(serializers.Serializer):
+    to = serializers.IntegerField()
+    note = serializers.CharField(allow_blank=True, default="")
+
+
+class PassOnOutputSerializer(serializers.Serializer):
+    to = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class CallOffReasonInputSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
