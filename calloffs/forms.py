@@ -35,7 +35,10 @@ class ScoreForm(ServiceForm):
         super().__init__(*args, **kwargs)
         self.eoi = eoi
         self.fields["quality_score"].label = f"Quality score for {eoi.provider.name}"
-        self.fields["notes"].label = f"Evaluation notes for {eoi.provider.name} (optional)"
+        self.fields["notes"].label = f"Feedback for {eoi.provider.name} (optional)"
+        self.fields["notes"].help_text = (
+            "Why the offer scored as it did. The provider reads it with the outcome once the "
+            "call-off is decided: do not name or identify the child.")
 
 
 class RecommendForm(ServiceForm):

@@ -278,6 +278,8 @@ def evaluate_eoi(eoi, *, by, quality_score, notes=""):
     if not 0 <= quality_score <= 100:
         raise RuleViolation("The quality score is from 0 to 100.", code="invalid",
                             fields={"quality_score": ["From 0 to 100."]})
+    # The bidder reads the notes as its feedback once the call-off is decided.
+    refuse_identifiers(eoi.calloff, {"notes": notes})
     before = eoi.quality_score
     eoi.quality_score = quality_score
     eoi.evaluation_notes = notes

@@ -289,14 +289,46 @@ def search(user, text):
 
 # --- Supplier portal ------------------------------------------------------------------------
 
+@dataclass
+class ToDo:
+    """One of the provider's next things to do, soonest first."""
+
+    due: object  # a date
+    kind: str    # "opportunity", "kpi_return" or "action"
+    obj: object
+    overdue: bool = False
+
+
+def next_things_to_do(closing, kpi_returns, action_items, today):
+    """The portal's lead: opportunities closing within 48 hours not yet answered, KPI returns
+    due and action plan items to respond to, merged soonest first (no query of its own)."""
+    rows = [ToDo(timezone.localdate(calloff.deadline), "opportunity", calloff)
+            for calloff in closing if not calloff.has_my_eoi]
+    rows += [ToDo(item.due_date, "kpi_return", item, item.due_date < today)
+             for item in kpi_returns]
+    rows += [ToDo(item.due_date, "action", item, item.due_date < today) for item in action_items]
+    rows.sort(key=lambda row: (row.due, row.kind, row.obj.pk))
+    return rows
+
+
 def supplier_portal(user, since=None, now=None):
-    """The provider's front door: a fixed number of queries (one per section)."""
+    """The provider's front door: a fixed number of queries (one per section), led by the
+    next things to do."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     provider_id = user.organisation_id
     opportunities = calloff_selectors.opportunities_for(provider_id)
     open_now = opportunities.filter(status=CallOff.Status.OPEN, deadline__gt=now)
     new = open_now.filter(published_at__gt=since) if since else open_now
+    sections = _supplier_sections(user, provider_id, open_now, new, now, today)
+    sections["to_do"] = next_things_to_do(sections["closing"], sections["kpi_returns"],
+                                          sections["action_items"], today)
+    sections["to_do_more"] = (sections["closing"].more or sections["kpi_returns"].more
+                              or sections["action_items"].more)
+    return sections
+
+
+def _supplier_sections(user, provider_id, open_now, new, now, today):
     return {
         "new": _take(new.order_by("-published_at", "-id")),
         "closing": _take(calloff_selectors.filter_opportunities(

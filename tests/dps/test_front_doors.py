@@ -355,11 +355,11 @@ def test_the_portal_shows_new_opportunities_since_the_last_visit(as_user):
 
     client = as_user(provider_user)
     html = client.get(PORTAL).content.decode()
-    new_section = html.split('id="new-heading"')[1].split('id="closing-heading"')[0]
+    new_section = html.split('id="new-heading"')[1].split('id="responses-heading"')[0]
     assert reverse("calloffs:opportunity", args=[new.pk]) in new_section
     assert reverse("calloffs:opportunity", args=[old.pk]) not in new_section
     assert reverse("calloffs:opportunity", args=[not_invited.pk]) not in html
-    closing = html.split('id="closing-heading"')[1].split('id="responses-heading"')[0]
+    closing = html.split('id="todo-heading"')[1].split('id="new-heading"')[0]
     assert reverse("calloffs:opportunity", args=[new.pk]) in closing
     provider_user.refresh_from_db()
     assert provider_user.last_portal_visit > _now() - datetime.timedelta(minutes=1)
@@ -369,7 +369,7 @@ def test_the_portal_shows_new_opportunities_since_the_last_visit(as_user):
     # The next visit (a new session) counts from this one: nothing is new.
     client.logout()
     html = as_user(provider_user).get(PORTAL).content.decode()
-    new_section = html.split('id="new-heading"')[1].split('id="closing-heading"')[0]
+    new_section = html.split('id="new-heading"')[1].split('id="responses-heading"')[0]
     assert "No new opportunities" in new_section
 
 
@@ -385,8 +385,42 @@ def test_the_portal_shows_outcomes_lots_suspension_dates_and_work_due(as_user):
     assert "Suspended from 1 June 2026 until 30 September 2026" in page
     assert "Price cap £" in page
     assert "Placement" in page
-    assert "KPI returns due" in page
-    assert "Hold a fire drill each month" in page
+    assert "Send your KPI return" in page
+    assert "Respond to the action: Hold a fire drill each month" in page
+
+
+def test_the_portal_leads_with_the_next_things_to_do_soonest_first(as_user):
+    provider_user = f.ProviderUserFactory()
+    provider = provider_user.organisation
+    today = timezone.localdate()
+    membership = f.AdmittedMembershipFactory(provider=provider, lot=f.lot("residential"))
+    closing = cf.OpenCallOffFactory(deadline=_now() + datetime.timedelta(hours=30))
+    cf.invite(closing, membership)
+    answered = cf.OpenCallOffFactory(deadline=_now() + datetime.timedelta(hours=20))
+    cf.invite(answered, membership)
+    cf.EoiFactory(calloff=answered, provider=provider)
+    later = cf.OpenCallOffFactory()  # closes in five days: not yet a thing to do
+    cf.invite(later, membership)
+    late = mf.KpiReturnFactory(provider=provider, due_date=today - datetime.timedelta(days=3))
+    overdue = mf.ActionItemFactory(plan__provider=provider, action="Repair the fire door",
+                                   due_date=today - datetime.timedelta(days=1))
+    soon = mf.ActionItemFactory(plan__provider=provider, action="Train two night staff",
+                                due_date=today + datetime.timedelta(days=10))
+    html = as_user(provider_user).get(PORTAL).content.decode()
+    lead = html.split('id="todo-heading"')[1].split('id="new-heading"')[0]
+    # It comes first, before everything else on the page.
+    assert html.index('id="todo-heading"') < html.index('id="new-heading"')
+    order = [reverse("monitoring:kpi-return", args=[late.pk]),
+             reverse("monitoring:plan", args=[overdue.plan_id]),
+             reverse("calloffs:opportunity", args=[closing.pk]),
+             reverse("monitoring:plan", args=[soon.plan_id])]
+    assert all(link in lead for link in order)
+    assert [lead.index(link) for link in order] == sorted(lead.index(link) for link in order)
+    assert reverse("calloffs:opportunity", args=[answered.pk]) not in lead
+    assert reverse("calloffs:opportunity", args=[later.pk]) not in lead
+    assert "Late</strong>" in lead
+    assert "Overdue</strong>" in lead
+    assert "Closing soon</strong>" in lead
 
 
 def test_the_portal_query_count_does_not_grow_with_the_data(
