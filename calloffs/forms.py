@@ -35,7 +35,10 @@ class ScoreForm(ServiceForm):
         super().__init__(*args, **kwargs)
         self.eoi = eoi
         self.fields["quality_score"].label = f"Quality score for {eoi.provider.name}"
-        self.fields["notes"].label = f"Evaluation notes for {eoi.provider.name} (optional)"
+        self.fields["notes"].label = f"Feedback for {eoi.provider.name} (optional)"
+        self.fields["notes"].help_text = (
+            "Why the offer scored as it did. The provider reads it with the outcome once the "
+            "call-off is decided: do not name or identify the child.")
 
 
 class RecommendForm(ServiceForm):
@@ -112,6 +115,25 @@ class ApproveForm(ServiceForm):
             self.fields["key_decision_reference"].help_text = (
                 f"{noun} above £{threshold:,.0f} is a key decision. Give the reference of "
                 "the published decision.")
+
+
+class PassOnForm(ServiceForm):
+    """Pass an award above one's limit to a named approver whose limit covers it."""
+
+    to = forms.TypedChoiceField(
+        label="Who should approve it?", coerce=int, widget=forms.RadioSelect,
+        error_messages={"required": "Choose who should approve it",
+                        "invalid_choice": "Choose who should approve it"})
+    note = forms.CharField(
+        label="Note for them (optional)", required=False, widget=forms.Textarea,
+        help_text="They receive it by e-mail with a link to the award.")
+
+    def __init__(self, *args, approvers, **kwargs):
+        kwargs.setdefault("prefix", "pass-on")
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = [
+            (user.pk, f"{user.get_full_name() or user.username}, approval limit "
+                      f"£{user.approval_limit:,.2f}") for user in approvers]
 
 
 # --- Providers ------------------------------------------------------------------------------

@@ -286,6 +286,8 @@ def evaluate_eoi(eoi, *, by, quality_score, notes=""):
     if not 0 <= quality_score <= 100:
         raise RuleViolation("The quality score is from 0 to 100.", code="invalid",
                             fields={"quality_score": ["From 0 to 100."]})
+    # The bidder reads the notes as its feedback once the call-off is decided.
+    refuse_identifiers(eoi.calloff, {"notes": notes})
     before = eoi.quality_score
     eoi.quality_score = quality_score
     eoi.evaluation_notes = notes
@@ -358,6 +360,9 @@ def recommend(calloff, *, by, eoi, reason):
     calloff.save(update_fields=["status", "recommended_eoi", "recommendation_reason",
                                 "recommended_at", "recommended_by"])
     write()
+    from calloffs.approval_requests import request_approval
+
+    request_approval(calloff)
     return calloff
 
 

@@ -110,3 +110,11 @@ def _send_outcomes(calloff, eois, bidders):
                                           settings.DEFAULT_FROM_EMAIL, to))
     with mail.get_connection() as connection:
         return connection.send_messages(messages)
+
+
+@shared_task(acks_late=True)
+def notify_approval_request(calloff_id, user_ids, passed_by_id=None):
+    """Tell budget holders an award waits for their approval, with the provider's risk."""
+    from calloffs.approval_requests import send_approval_request
+
+    return send_approval_request(calloff_id, user_ids, passed_by_id)

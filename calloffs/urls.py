@@ -20,6 +20,7 @@ urlpatterns = [
     path("approvals/<int:pk>/", views.approval, name="approval"),
     path("approvals/<int:pk>/check/", views_confirm.approval_check, name="approval-check"),
     path("approvals/<int:pk>/send-back/", views.send_back, name="send-back"),
+    path("approvals/<int:pk>/pass-on/", views.pass_on, name="pass-on"),
     # Providers
     path("opportunities/", views.opportunities, name="opportunities"),
     path("opportunities/<int:pk>/", views.opportunity, name="opportunity"),

@@ -15,12 +15,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from calloffs import selectors, services
+from calloffs.approval_requests import pass_recommendation
 from calloffs.forms import (
     AnswerForm,
     ApproveForm,
     EoiForm,
     NegotiationForm,
     OpportunityFilterForm,
+    PassOnForm,
     QuestionForm,
     ReasonForm,
     RecommendForm,
@@ -33,6 +35,7 @@ from dps.errors import DomainError
 from dps.models import Role
 from dps.paging import page_query, paginate
 from dps.views import role_required
+from monitoring.award_risk import risk_for
 from referrals import selectors as referral_selectors
 from referrals.models import OutcomeDomain
 
@@ -111,7 +114,12 @@ def _calloff_page(request, calloff, *, bound=None, problems=(), status=200):
             problems = form.error_summary()
     referral = calloff.referral
     now = timezone.now()
+    risk_rows = []
+    if calloff.status == CallOff.Status.CLOSED and offers:  # while an offer is to be chosen
+        risks = risk_for([eoi.provider_id for eoi in offers])
+        risk_rows = [(eoi.provider.name, risks[eoi.provider_id]) for eoi in offers]
     return render(request, "calloffs/detail.html", {
+        "risk_rows": risk_rows,
         "calloff": calloff,
         "referral": referral,
         "offers": offers,
@@ -300,17 +308,28 @@ def _approval_summary(request, calloff):
         holders=selectors.budget_holders(calloff.authority_id))
 
 
-def _approval_page(request, calloff, summary, *, approve_form=None, send_back_form=None):
+def _approval_page(request, calloff, summary, *, approve_form=None, send_back_form=None,
+                   pass_on_form=None):
     approve_form = approve_form or ApproveForm(
         key_decision=bool(summary and summary["key_decision"]),
         threshold=KEY_DECISION_THRESHOLD)
     send_back_form = send_back_form or _send_back_form()
+    if summary and not summary["within_limit"] and pass_on_form is None:
+        pass_on_form = PassOnForm(approvers=summary["others"])
+    risk_rows = []
+    if summary:
+        eoi = summary["eoi"]
+        risk_rows = [(eoi.provider.name, risk_for([eoi.provider_id])[eoi.provider_id])]
     return render(request, "calloffs/approve.html", {
+        "risk_rows": risk_rows,
+        "risk_link": request.user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN),
         "calloff": calloff, "referral": calloff.referral, "item": summary,
         "unit": calloff.lot.get_price_unit_display(),
         "threshold": KEY_DECISION_THRESHOLD,
         "approve_form": approve_form, "send_back_form": send_back_form,
-        "problems": approve_form.error_summary() or send_back_form.error_summary(),
+        "pass_on_form": pass_on_form,
+        "problems": approve_form.error_summary() or send_back_form.error_summary()
+        or (pass_on_form.error_summary() if pass_on_form else []),
     })
 
 
@@ -352,6 +371,26 @@ def send_back(request, pk):
             return redirect("calloffs:approvals")
     return _approval_page(request, calloff, _approval_summary(request, calloff),
                           send_back_form=form)
+
+
+@require_POST
+@role_required(Role.BUDGET_HOLDER)
+def pass_on(request, pk):
+    """Pass an award above the budget holder's limit to a named approver whose limit covers
+    it: audited, and the approver is e-mailed."""
+    calloff = _approval_calloff(request, pk)
+    summary = _approval_summary(request, calloff)
+    form = PassOnForm(request.POST, approvers=summary["others"] if summary else [])
+    if form.is_valid():
+        try:
+            approver = pass_recommendation(calloff, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Passed to {approver.get_full_name() or approver.username}"
+                                      ". We e-mailed them a link to the award.")
+            return redirect("calloffs:approvals")
+    return _approval_page(request, calloff, summary, pass_on_form=form)
 
 
 # --- Providers: opportunities and responses -------------------------------------------------

@@ -36,6 +36,7 @@ from dps.models import Organisation, Role
 from dps.paging import paginate
 from dps.privacy import carries_child_identity
 from dps.views import role_required
+from monitoring.outcomes import domain_trends
 from providers.models import Lot, Membership
 
 PAGE_SIZE = 25
@@ -150,7 +151,12 @@ def _detail_page(request, placement, *, bound=None, status=200):
         problems += form.error_summary()
     reviews = list(placement.reviews.order_by("sequence"))
     awaiting = placement.approval == Approval.AWAITING
+    outcomes = domain_trends(placement.pk)
     return render(request, "contracts/detail.html", {
+        "rated_outcomes": [row for row in outcomes if row["points"]],
+        "unrated_outcomes": [row["label"] for row in outcomes if not row["points"]],
+        "outcomes_url": reverse("monitoring:placement-outcomes", args=[placement.pk])
+        if request.user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN) else "",
         "approval_item": approvals.waiting(placement, kind="placement") if awaiting else None,
         "can_approve": awaiting and request.user.has_role(Role.BUDGET_HOLDER)
         and request.user.organisation_id == placement.authority_id,
@@ -353,23 +359,35 @@ def request_fee_change(request, pk):
     unit = services.unit_label(placement.price_unit)
     if placement.status == Placement.Status.ENDED:
         raise Http404
-    form = FeeChangeForm(request.POST or None, unit=unit)
+    cap = services.provider_cap(placement)
+    form = FeeChangeForm(request.POST or None, unit=unit, cap_field=cap is not None)
+    if cap is not None:
+        form.fields["acknowledge_cap_warning"].label = (
+            "I know the price is above my price cap: send the request anyway")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            change = services.request_fee_change(
-                placement, by=request.user, new_price=data["new_price"],
-                effective_from=data["effective_from"], reason=data["reason"],
-                backdating_reason=data["backdating_reason"])
-        except DomainError as exc:
-            form.add_domain_error(exc)
+        if cap is not None and data["new_price"] > cap and not data["acknowledge_cap_warning"]:
+            # A warning, not a refusal: the council decides, but the provider is told first.
+            form.show_cap_warning = True
+            form.add_error("acknowledge_cap_warning", (
+                f"£{data['new_price']:,.2f} is above your price cap on this lot, "
+                f"£{cap:,.2f} {unit}. The council may decline it: tick the box to send it "
+                "anyway."))
         else:
-            messages.success(request, f"Fee change requested: {_change_text(change)}. The "
-                                      "council will approve or decline it.")
-            return redirect("contracts:my-placement", pk=placement.pk)
+            try:
+                change = services.request_fee_change(
+                    placement, by=request.user, new_price=data["new_price"],
+                    effective_from=data["effective_from"], reason=data["reason"],
+                    backdating_reason=data["backdating_reason"])
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                messages.success(request, f"Fee change requested: {_change_text(change)}. The "
+                                          "council will approve or decline it.")
+                return redirect("contracts:my-placement", pk=placement.pk)
     return render(request, "contracts/request_fee_change.html", {
         "placement": placement, "child": placement.child, "unit": unit, "form": form,
-        "current": placement.current_price,
+        "current": placement.current_price, "cap": cap,
         "problems": form.error_summary() if form.is_bound else [],
     }, status=200)
 

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from calloffs import selectors as calloff_selectors
-from calloffs.models import CallOff, ExpressionOfInterest
+from calloffs.models import CallOff, ExpressionOfInterest, Question
 from contracts import approvals as contract_approvals
 from contracts import selectors as contract_selectors
 from contracts.models import FeeChange, Placement, PlacementReview, SupportItem
@@ -71,11 +71,27 @@ def closing_soon(authority_id, now=None):
 
 
 def awaiting_decision(authority_id):
-    """Closed call-offs to evaluate and recommend, and recommendations with a budget holder."""
+    """Closed call-offs to evaluate and recommend (a recommendation with a budget holder is the
+    budget holder's work: `awaiting_approval`)."""
     return _take(calloff_selectors.authority_calloffs(authority_id)
-                 .filter(status__in=[CallOff.Status.CLOSED, CallOff.Status.AWAITING_APPROVAL])
-                 .select_related("recommended_eoi__provider")
-                 .order_by("status", "closed_at", "id"))
+                 .filter(status=CallOff.Status.CLOSED)
+                 .order_by(_unindexed("closed_at"), "id"))
+
+
+def questions_to_answer(authority_id):
+    """Providers' questions on the authority's live call-offs with no answer yet, oldest
+    first: every invited provider waits for the answer."""
+    return _take(Question.objects
+                 .filter(calloff__authority_id=authority_id, answered_at__isnull=True,
+                         calloff__status__in=[CallOff.Status.OPEN, CallOff.Status.CLOSED])
+                 .select_related("calloff", "calloff__lot", "calloff__referral",
+                                 "calloff__referral__child")
+                 .order_by(_unindexed("asked_at"), "id"))
+
+
+def awaiting_approval(authority_id):
+    """Recommendations waiting for a budget holder of the authority, oldest first."""
+    return _take(calloff_selectors.awaiting_approval(authority_id))
 
 
 def applications_to_decide(today=None):
@@ -103,15 +119,17 @@ def waiting_for_round():
                 .order_by("dps__name"))
 
 
-def unapproved_purchases(authority_id, today=None):
+def unapproved_purchases(authority_id, today=None, user=None):
     """Spot placements and blocks still waiting for a budget holder, oldest first, each with
     the working days it has waited (red from 5): they do not count as spend until approved.
     Two queries."""
     today = today or timezone.localdate()
     placements = _take(contract_approvals.awaiting_placements(authority_id))
     blocks = _take(contract_approvals.awaiting_blocks(authority_id))
-    rows = ([contract_approvals.waiting(p, kind="placement", today=today) for p in placements]
-            + [contract_approvals.waiting(b, kind="block", today=today) for b in blocks])
+    rows = ([contract_approvals.waiting(p, kind="placement", user=user, today=today)
+             for p in placements]
+            + [contract_approvals.waiting(b, kind="block", user=user, today=today)
+               for b in blocks])
     rows.sort(key=lambda item: (item.obj.created_at, item.kind, item.obj.pk))
     return Section(rows[:ROWS], placements.more or blocks.more or len(rows) > ROWS)
 
@@ -164,27 +182,39 @@ def overdue_actions(today=None):
 
 
 def commissioner_dashboard(user, now=None):
-    """Everything the dashboard shows: a fixed number of queries (one per section)."""
+    """What the user can act on, by role: a fixed number of queries (one per section).
+
+    Commissioners run their authority's call-offs and placements; budget holders approve its
+    recommendations and purchases; DPS administrators decide applications; commissioners and
+    DPS administrators both watch providers (monitoring is DPS-wide)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     sections = {}
-    if user.has_role(Role.COMMISSIONER) and user.organisation_id:
-        authority_id = user.organisation_id
+    authority_id = user.organisation_id
+    if user.has_role(Role.COMMISSIONER) and authority_id:
         sections.update(
             closing=closing_soon(authority_id, now),
             awaiting=awaiting_decision(authority_id),
-            unapproved=unapproved_purchases(authority_id, today),
+            questions=questions_to_answer(authority_id),
             reviews=reviews_due(authority_id, today),
             support_reviews=support_reviews_due(authority_id, today),
         )
+    if user.has_role(Role.BUDGET_HOLDER) and authority_id:
+        sections.update(
+            approvals=awaiting_approval(authority_id),
+            unapproved=unapproved_purchases(authority_id, today, user),
+        )
     if user.has_role(Role.DPS_ADMIN):
-        sections["waiting_for_round"] = waiting_for_round()
-    sections.update(
-        applications=applications_to_decide(today),
-        red=red_providers(today),
-        reassessments=overdue_reassessments(today),
-        actions=overdue_actions(today),
-    )
+        sections.update(
+            waiting_for_round=waiting_for_round(),
+            applications=applications_to_decide(today),
+        )
+    if user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN):
+        sections.update(
+            red=red_providers(today),
+            reassessments=overdue_reassessments(today),
+            actions=overdue_actions(today),
+        )
     return sections
 
 
@@ -259,14 +289,46 @@ def search(user, text):
 
 # --- Supplier portal ------------------------------------------------------------------------
 
+@dataclass
+class ToDo:
+    """One of the provider's next things to do, soonest first."""
+
+    due: object  # a date
+    kind: str    # "opportunity", "kpi_return" or "action"
+    obj: object
+    overdue: bool = False
+
+
+def next_things_to_do(closing, kpi_returns, action_items, today):
+    """The portal's lead: opportunities closing within 48 hours not yet answered, KPI returns
+    due and action plan items to respond to, merged soonest first (no query of its own)."""
+    rows = [ToDo(timezone.localdate(calloff.deadline), "opportunity", calloff)
+            for calloff in closing if not calloff.has_my_eoi]
+    rows += [ToDo(item.due_date, "kpi_return", item, item.due_date < today)
+             for item in kpi_returns]
+    rows += [ToDo(item.due_date, "action", item, item.due_date < today) for item in action_items]
+    rows.sort(key=lambda row: (row.due, row.kind, row.obj.pk))
+    return rows
+
+
 def supplier_portal(user, since=None, now=None):
-    """The provider's front door: a fixed number of queries (one per section)."""
+    """The provider's front door: a fixed number of queries (one per section), led by the
+    next things to do."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     provider_id = user.organisation_id
     opportunities = calloff_selectors.opportunities_for(provider_id)
     open_now = opportunities.filter(status=CallOff.Status.OPEN, deadline__gt=now)
     new = open_now.filter(published_at__gt=since) if since else open_now
+    sections = _supplier_sections(user, provider_id, open_now, new, now, today)
+    sections["to_do"] = next_things_to_do(sections["closing"], sections["kpi_returns"],
+                                          sections["action_items"], today)
+    sections["to_do_more"] = (sections["closing"].more or sections["kpi_returns"].more
+                              or sections["action_items"].more)
+    return sections
+
+
+def _supplier_sections(user, provider_id, open_now, new, now, today):
     return {
         "new": _take(new.order_by("-published_at", "-id")),
         "closing": _take(calloff_selectors.filter_opportunities(

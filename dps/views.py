@@ -54,9 +54,10 @@ def home(request):
 # --- The front doors (issue 8) --------------------------------------------------------------
 
 @carries_child_identity  # case references, and a search that echoes one
-@role_required(Role.COMMISSIONER, Role.DPS_ADMIN)
+@role_required(Role.COMMISSIONER, Role.DPS_ADMIN, Role.BUDGET_HOLDER)
 def dashboard(request):
-    """The commissioner's dashboard: what needs doing today, and a search box."""
+    """What needs doing today, for each of the user's roles (each item linked to the page where
+    it is done), and a commissioner's search box."""
     from dps import dashboard as queries
     from providers.views_regimes import regime_warnings
 
@@ -68,6 +69,7 @@ def dashboard(request):
         "sections": queries.commissioner_dashboard(request.user),
         "is_commissioner": request.user.has_role(Role.COMMISSIONER),
         "is_admin": request.user.has_role(Role.DPS_ADMIN),
+        "is_budget_holder": request.user.has_role(Role.BUDGET_HOLDER),
         "query": query, "results": results,
         "today": timezone.localdate(),
         # What the arrangements' legal regimes mean (ADR 0017): the DPS team's to act on.

@@ -244,26 +244,50 @@ class KpiReturnForm(ServiceForm):
 
 # --- Child outcomes -------------------------------------------------------------------------
 
-class OutcomeRatingForm(ServiceForm):
-    domain = forms.ChoiceField(label="Outcome domain", choices=OutcomeDomain.choices,
-                               widget=forms.RadioSelect,
-                               error_messages={"required": "Choose the outcome domain",
-                                               "invalid_choice": "Choose the outcome domain"})
-    rating = forms.ChoiceField(
-        label="Rating", choices=ONE_TO_FIVE, widget=forms.RadioSelect,
-        help_text="From 1 (poor) to 5 (excellent).",
-        error_messages={"required": "Choose a rating from 1 to 5",
-                        "invalid_choice": "Choose a rating from 1 to 5"})
-    rated_on = DatePartsField(label="Date of the rating (optional)", subject="of the rating",
+class OutcomeRatingsForm(ServiceForm):
+    """Rate any or all of the 11 outcome domains on one day: a rating (1–5) per domain, left
+    blank for a domain not rated this time, each with an optional note."""
+
+    rated_on = DatePartsField(label="Date of the ratings (optional)", subject="of the ratings",
                               required=False, help_text="Leave blank for today.")
-    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("prefix", "rating")
+        kwargs.setdefault("prefix", "ratings")
         super().__init__(*args, **kwargs)
+        for domain in OutcomeDomain:
+            self.fields[f"rating_{domain.value}"] = forms.ChoiceField(
+                label=domain.label, choices=ONE_TO_FIVE, widget=forms.RadioSelect,
+                required=False,
+                error_messages={"invalid_choice": "Choose a rating from 1 to 5"})
+            self.fields[f"note_{domain.value}"] = forms.CharField(
+                label=f"Note on {domain.label.lower()} (optional)", required=False,
+                max_length=2000)
 
-    def clean_rating(self):
-        return int(self.cleaned_data["rating"])
+    def domain_rows(self):
+        """[(rating field, note field)] in domain order, for the template."""
+        return [(self[f"rating_{domain.value}"], self[f"note_{domain.value}"])
+                for domain in OutcomeDomain]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not self.ratings():
+            self.add_error(f"rating_{OutcomeDomain.values[0]}",
+                           "Rate at least one outcome domain")
+        return cleaned
+
+    def ratings(self):
+        """[(domain, rating, note)] for each domain given a rating."""
+        data = getattr(self, "cleaned_data", {})
+        return [(domain.value, int(data[f"rating_{domain.value}"]),
+                 data.get(f"note_{domain.value}", ""))
+                for domain in OutcomeDomain if data.get(f"rating_{domain.value}")]
+
+    def field_for_error(self, key):
+        if key.startswith("ratings."):  # the service names the domain: ratings.<domain>
+            return f"rating_{key.split('.', 1)[1]}"
+        if key == "ratings":
+            return f"rating_{OutcomeDomain.values[0]}"
+        return super().field_for_error(key)
 
 
 # --- Annual reports -------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from monitoring.forms import (
     CompleteActivityForm,
     KpiForm,
     KpiReturnForm,
-    OutcomeRatingForm,
+    OutcomeRatingsForm,
     ReasonForm,
     RespondForm,
     ReviewForm,
@@ -49,6 +49,7 @@ from monitoring.models import (
     MonitoringActivity,
     OutcomeRating,
 )
+from monitoring.outcomes import SPARK_HEIGHT, SPARK_WIDTH, domain_trends, record_outcome_ratings
 from providers.models import Lot, Membership
 from referrals.models import OutcomeDomain
 
@@ -453,47 +454,6 @@ def kpi_overview(request):
 
 # --- Child outcomes -------------------------------------------------------------------------
 
-SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 160, 44, 6
-
-
-def _spark(points):
-    """Polyline points for ratings 1–5 over time (evenly spaced): a picture only, the table
-    beside it carries the figures."""
-    usable = SPARK_HEIGHT - 2 * SPARK_PAD
-    step = (SPARK_WIDTH - 2 * SPARK_PAD) / max(len(points) - 1, 1)
-    coords = [(SPARK_PAD + index * step, SPARK_PAD + (5 - point.rating) * usable / 4)
-              for index, point in enumerate(points)]
-    return " ".join(f"{x:.1f},{y:.1f}" for x, y in coords), coords[-1]
-
-
-def _trend_text(points):
-    first, last = points[0].rating, points[-1].rating
-    if len(points) == 1:
-        return f"One rating: {last}"
-    if last > first:
-        return f"Up from {first} to {last}"
-    if last < first:
-        return f"Down from {first} to {last}"
-    return f"Unchanged at {last}"
-
-
-def _domains(placement_id):
-    """Each of the 11 outcome domains with its ratings over time and a sparkline."""
-    ratings = defaultdict(list)
-    for rating in selectors.outcome_trend(placement_id).select_related("rated_by"):
-        ratings[rating.domain].append(rating)
-    rows = []
-    for domain in OutcomeDomain:
-        points = ratings[domain.value]
-        row = {"domain": domain.value, "label": domain.label, "points": points}
-        if points:
-            row["line"], row["last"] = _spark(points)
-            row["trend"] = _trend_text(points)
-            row["latest"] = points[-1]
-        rows.append(row)
-    return rows
-
-
 def _staff_placement(request, pk):
     """A placement of the user's authority (a DPS administrator, any); others are 404."""
     placements = for_authority(Placement.objects.select_related("lot", "child", "authority"),
@@ -502,9 +462,10 @@ def _staff_placement(request, pk):
 
 
 def _outcomes_page(request, placement, *, form=None, status=200):
-    form = form or OutcomeRatingForm()
+    form = form or OutcomeRatingsForm()
     return render(request, "monitoring/outcomes.html", {
-        "placement": placement, "domains": _domains(placement.pk), "form": form,
+        "placement": placement, "domains": domain_trends(placement.pk), "form": form,
+        "rows": form.domain_rows(),
         "problems": form.error_summary(), "spark": {"width": SPARK_WIDTH,
                                                     "height": SPARK_HEIGHT},
     }, status=status)
@@ -512,21 +473,22 @@ def _outcomes_page(request, placement, *, form=None, status=200):
 
 @role_required(*STAFF)
 def placement_outcomes(request, pk):
-    """The trend of a child's outcome ratings in each domain, and a form to record one
-    (commissioners of the placement's authority and DPS administrators, as the API)."""
+    """The trend of a child's outcome ratings in each domain, and one form rating any or all
+    of them (commissioners of the placement's authority and DPS administrators, as the API)."""
     placement = _staff_placement(request, pk)
     if request.method != "POST":
         return _outcomes_page(request, placement)
-    form = OutcomeRatingForm(request.POST)
+    form = OutcomeRatingsForm(request.POST)
     if form.is_valid():
         try:
-            rating = services.record_outcome_rating(by=request.user, placement=placement,
-                                                    **form.cleaned_data)
+            rows = record_outcome_ratings(by=request.user, placement=placement,
+                                          ratings=form.ratings(),
+                                          rated_on=form.cleaned_data["rated_on"])
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, f"{rating.get_domain_display()} rated {rating.rating} on "
-                                      f"{rating.rated_on:%-d %B %Y}.")
+            messages.success(request, f"{len(rows)} outcome rating{'s' if len(rows) != 1 else ''}"
+                                      f" recorded for {rows[0].rated_on:%-d %B %Y}.")
             return redirect("monitoring:placement-outcomes", pk=placement.pk)
     return _outcomes_page(request, placement, form=form)
 

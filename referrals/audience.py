@@ -106,7 +106,9 @@ TEXTS = {
         "calloff", "calloffs.services.cancel_calloff", "calloffs.services.declare_no_award"),
     "calloffs.ExpressionOfInterest.how_needs_met": Text(PROVIDER_WRITTEN),
     "calloffs.ExpressionOfInterest.outcomes_approach": Text(PROVIDER_WRITTEN),
-    "calloffs.ExpressionOfInterest.evaluation_notes": Text(STAFF),
+    # The commissioner's notes on an offer are the bidder's feedback with the outcome.
+    "calloffs.ExpressionOfInterest.evaluation_notes": _p("calloff",
+                                                         "calloffs.services.evaluate_eoi"),
     "calloffs.Question.text": Text(PROVIDER_WRITTEN),
     "calloffs.Question.answer": _p("calloff", "calloffs.services.answer_question"),
     # contracts

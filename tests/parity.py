@@ -91,6 +91,7 @@ ACTIONS = {
     "calloffs:approval": api("POST /api/v1/calloffs/{id}/approve/"),
     "calloffs:approval-check": NoApi(CHECK_STEP),
     "calloffs:send-back": api("POST /api/v1/calloffs/{id}/reject-recommendation/"),
+    "calloffs:pass-on": api("POST /api/v1/calloffs/{id}/pass-on/"),
     # --- Call-offs: the provider ---
     # One page both submits a response and amends a live one.
     "calloffs:respond": api("POST /api/v1/opportunities/{id}/eois/", "PATCH /api/v1/eois/{id}/"),

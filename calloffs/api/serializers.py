@@ -65,6 +65,7 @@ class EoiResultSerializer(serializers.Serializer):
     quality_score = serializers.IntegerField(allow_null=True)
     price_score = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     total = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    feedback = serializers.CharField(help_text="The council's evaluation notes on the offer.")
 
 
 class ProviderEoiSerializer(serializers.ModelSerializer):
@@ -85,7 +86,8 @@ class ProviderEoiSerializer(serializers.ModelSerializer):
             return None
         return EoiResultSerializer({
             "outcome": obj.outcome, "rank": obj.rank, "quality_score": obj.quality_score,
-            "price_score": obj.price_score, "total": obj.total_score}).data
+            "price_score": obj.price_score, "total": obj.total_score,
+            "feedback": obj.evaluation_notes}).data
 
 
 class EoiInputSerializer(serializers.Serializer):
@@ -198,6 +200,16 @@ class ApproveInputSerializer(serializers.Serializer):
 
 class ApproveOutputSerializer(serializers.Serializer):
     placement = serializers.IntegerField()
+
+
+class PassOnInputSerializer(serializers.Serializer):
+    to = serializers.IntegerField()
+    note = serializers.CharField(allow_blank=True, default="")
+
+
+class PassOnOutputSerializer(serializers.Serializer):
+    to = serializers.IntegerField()
+    name = serializers.CharField()
 
 
 class CallOffReasonInputSerializer(serializers.Serializer):

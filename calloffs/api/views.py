@@ -171,6 +171,7 @@ class CallOffViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveM
         "close": COMMISSIONER, "cancel": COMMISSIONER, "recommend": COMMISSIONER,
         "no_award": COMMISSIONER, "negotiation": COMMISSIONER, "answer": COMMISSIONER,
         "approve": BUDGET_HOLDER, "reject_recommendation": BUDGET_HOLDER,
+        "pass_on": BUDGET_HOLDER,
     }
     filterset_fields = ["status"]
 
@@ -246,6 +247,18 @@ class CallOffViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveM
         calloff = self.get_object()
         data = self.validated(s.CallOffReasonInputSerializer)
         return self._fresh(services.reject_recommendation(calloff, by=request.user, **data))
+
+    @extend_schema(request=s.PassOnInputSerializer, responses=s.PassOnOutputSerializer)
+    @action(detail=True, methods=["post"], url_path="pass-on")
+    def pass_on(self, request, pk=None):
+        """Above the caller's limit: pass the award to a budget holder whose limit covers it."""
+        from calloffs.approval_requests import pass_recommendation
+
+        calloff = self.get_object()
+        data = self.validated(s.PassOnInputSerializer)
+        approver = pass_recommendation(calloff, by=request.user, **data)
+        return Response({"to": approver.pk,
+                         "name": approver.get_full_name() or approver.username})
 
     @extend_schema(request=s.AnswerInputSerializer, responses=s.AuthorityQuestionSerializer)
     @action(detail=True, methods=["post"], url_path=r"questions/(?P<qid>\d+)/answer")

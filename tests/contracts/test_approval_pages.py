@@ -1,6 +1,6 @@
 """The pages of spot-placement and block approval: the budget holder's queue (with how long each
 has waited, red from 5 working days, bank holidays excluded), the approve pages (with the key
-decision reference above £500,000), and the commissioner's dashboard flag."""
+decision reference above £500,000), and the budget holder's dashboard flag."""
 
 import datetime
 import re
@@ -163,8 +163,8 @@ def test_a_block_is_approved_from_the_queue(as_user, commissioner, time_machine)
     assert "No spot placement or block purchase is waiting" in text(response)
 
 
-def test_the_commissioners_dashboard_flags_unapproved_purchases(as_user, commissioner,
-                                                                 time_machine):
+def test_the_budget_holders_dashboard_flags_unapproved_purchases_and_links_approval(
+        as_user, commissioner, holder, time_machine):
     time_machine.move_to(at(datetime.date(2026, 6, 1)), tick=False)  # a Monday
     placement = spot(commissioner)
     block = pf.BlockContractFactory(authority=commissioner.organisation,
@@ -174,18 +174,20 @@ def test_the_commissioners_dashboard_flags_unapproved_purchases(as_user, commiss
     elsewhere = spot(f.CommissionerFactory())
 
     time_machine.move_to(at(datetime.date(2026, 6, 5)), tick=False)  # 4 working days
-    response = as_user(commissioner).get(DASHBOARD)
+    response = as_user(holder).get(DASHBOARD)
     html = response.content.decode()
     section = html.split('id="unapproved-heading"')[1].split("</section>")[0]
-    assert reverse("contracts:detail", args=[placement.pk]) in section
-    assert reverse("contracts:block", args=[block.pk]) in section
-    assert reverse("contracts:detail", args=[approved.pk]) not in section
-    assert reverse("contracts:detail", args=[elsewhere.pk]) not in section
+    assert reverse("contracts:approve-placement", args=[placement.pk]) in section
+    assert reverse("contracts:approve-block", args=[block.pk]) in section
+    assert reverse("contracts:approve-placement", args=[approved.pk]) not in section
+    assert reverse("contracts:approve-placement", args=[elsewhere.pk]) not in section
     assert "not counted as spend until approved" in section
     assert not red(section)
+    # The commissioner who recorded it cannot approve it: not on their dashboard.
+    assert 'id="unapproved-heading"' not in as_user(commissioner).get(DASHBOARD).content.decode()
 
     time_machine.move_to(at(datetime.date(2026, 6, 8)), tick=False)  # 5 working days
-    section = as_user(commissioner).get(DASHBOARD).content.decode().split(
+    section = as_user(holder).get(DASHBOARD).content.decode().split(
         'id="unapproved-heading"')[1].split("</section>")[0]
     assert red(section)
     assert "Waiting 5 working days" in section

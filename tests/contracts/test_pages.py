@@ -394,6 +394,28 @@ def test_provider_requests_a_fee_change(as_user, frozen, placement):
         assert "already awaiting a decision" in error_summary(response)
 
 
+def test_a_provider_asking_above_its_price_cap_is_warned_before_the_request_goes(
+        as_user, frozen, placement):
+    client = as_user(provider_of(placement))  # cap £5,500 a week
+    address = url("request-fee-change", placement.pk)
+    assert "Your price cap on this lot is £5,500.00 per week" in text(client.get(address))
+    with nothing_changes():
+        response = client.post(address, fee_data(price="6000"))
+    assert response.status_code == 200
+    assert ("£6,000.00 is above your price cap on this lot, £5,500.00 per week"
+            in error_summary(response))
+    assert "I know the price is above my price cap" in text(response)
+    # A warning, not a refusal: ticked, the request goes to the council.
+    response = client.post(address, fee_data(price="6000", **{
+        "fee-acknowledge_cap_warning": "on"}), follow=True)
+    assert "Fee change requested: £6,000.00 per week" in banner(response)
+    assert FeeChange.objects.get().new_price == Decimal("6000")
+    # Within the cap, there is no warning at all.
+    FeeChange.objects.all().delete()
+    response = client.post(address, fee_data(price="5400"), follow=True)
+    assert "Fee change requested" in banner(response)
+
+
 def test_provider_request_too_soon_after_a_change(as_user, frozen, placement):
     services.record_fee_change(placement, by=commissioner_of(placement), new_price=Decimal(
         "5100"), effective_from=datetime.date(2026, 5, 20), reason="Agreed uplift")

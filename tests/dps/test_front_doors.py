@@ -13,7 +13,8 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from calloffs.models import CallOff
+from calloffs.models import CallOff, Question
+from contracts.models import Approval
 from dps.models import AuditEntry, User
 from dps.tasks import send_invitation, set_password_path
 from providers.models import Membership
@@ -56,7 +57,7 @@ def test_each_role_lands_on_its_own_front_door(as_user):
 
 
 @pytest.mark.parametrize(("door", "allowed"), [
-    (DASHBOARD, {"commissioner", "dps_admin"}),
+    (DASHBOARD, {"commissioner", "dps_admin", "budget_holder"}),
     (PORTAL, {"provider"}),
     (FINANCE, {"finance", "dps_admin"}),
 ])
@@ -83,6 +84,9 @@ def _dashboard_world(authority, n=1):
         cf.EoiFactory(calloff=soon)
         cf.ClosedCallOffFactory(referral__authority=authority)
         cf.awaiting_approval(authority=authority)
+        Question.objects.create(calloff=soon, asked_by=f.ProviderOrgFactory(),
+                                text="Is there a garden?")
+        kf.SpotPlacementFactory(authority=authority, approval=Approval.AWAITING)
         placement = kf.PlacementFactory(authority=authority)
         placement.reviews.update(due_date=timezone.localdate() + datetime.timedelta(days=3))
         f.AwaitingDecisionApplicationFactory(
@@ -103,6 +107,7 @@ def test_the_dashboard_lists_what_needs_doing_today_each_linked_to_its_page(as_u
     elsewhere = cf.OpenCallOffFactory(deadline=_now() + datetime.timedelta(hours=5))
     closed = cf.ClosedCallOffFactory(referral__authority=authority)
     waiting, _ = cf.awaiting_approval(authority=authority)
+    spot = kf.SpotPlacementFactory(authority=authority, approval=Approval.AWAITING)
     placement = kf.PlacementFactory(authority=authority)
     placement.reviews.update(due_date=timezone.localdate() + datetime.timedelta(days=10))
     far = kf.PlacementFactory(authority=authority)
@@ -124,14 +129,16 @@ def test_the_dashboard_lists_what_needs_doing_today_each_linked_to_its_page(as_u
         'id="awaiting-heading"')[0]
     assert reverse("calloffs:detail", args=[elsewhere.pk]) not in html
     assert reverse("calloffs:detail", args=[closed.pk]) in html
-    assert reverse("calloffs:detail", args=[waiting.pk]) in html
     assert reverse("contracts:detail", args=[placement.pk]) in html
     assert reverse("contracts:detail", args=[far.pk]) not in html
-    assert overdue_app.provider.name in page
-    # Seven calendar days late is at least three working days late, whatever the weekday.
-    assert re.search(r'class="app-overdue">Overdue: was due .*?, \d working days late', html)
-    # A commissioner cannot decide applications: the name is shown, not linked.
-    assert reverse("providers:round", args=[overdue_app.round_id]) not in html
+    # What the commissioner cannot act on is not there: a recommendation is the budget
+    # holder's to approve, a spot placement too, an application the DPS administrators'.
+    assert reverse("calloffs:detail", args=[waiting.pk]) not in html
+    assert reverse("calloffs:approval", args=[waiting.pk]) not in html
+    assert f'href="{reverse("contracts:detail", args=[spot.pk])}"' not in html
+    assert "Spot placements and blocks to approve" not in page
+    assert "Applications to decide" not in page
+    assert overdue_app.provider.name not in page
     assert reverse("monitoring:provider", args=[red.provider_id]) in html
     assert reverse("monitoring:provider", args=[late.provider_id]) in html
     assert reverse("monitoring:plan", args=[item.plan_id]) in html
@@ -141,11 +148,80 @@ def test_the_dps_administrator_sees_applications_linked_and_no_call_offs(as_user
     app = f.AwaitingDecisionApplicationFactory(
         evaluation_due=timezone.localdate() + datetime.timedelta(days=14))
     cf.OpenCallOffFactory(deadline=_now() + datetime.timedelta(hours=5))
+    late = f.AwaitingDecisionApplicationFactory(
+        evaluation_due=timezone.localdate() - datetime.timedelta(days=7))
     response = as_user(f.DpsAdminFactory()).get(DASHBOARD)
     html = response.content.decode()
     assert reverse("providers:round", args=[app.round_id]) in html
+    assert f"Application from {app.provider.name}" in text(response)
     assert "working days left" in text(response)
+    # Seven calendar days late is at least three working days late, whatever the weekday.
+    assert late.provider.name in text(response)
+    assert re.search(r'class="app-overdue">Overdue: was due .*?, \d working days late', html)
     assert "closing in the next 48 hours" not in text(response)
+
+
+def test_the_dashboard_names_work_by_case_reference_age_and_lot_never_by_id(as_user):
+    authority = f.AuthorityFactory()
+    commissioner = f.CommissionerFactory(organisation=authority)
+    soon = cf.OpenCallOffFactory(referral__authority=authority, child_age=14,
+                                 referral__lot=f.lot("fostering"),
+                                 deadline=_now() + datetime.timedelta(hours=20))
+    reference = soon.referral.child.case_reference
+    page = text(as_user(commissioner).get(DASHBOARD))
+    assert f"Call-off {reference} for a 14-year-old, independent fostering" in page
+    assert f"Call-off {soon.pk}:" not in page
+
+
+def test_the_commissioner_sees_the_questions_waiting_for_an_answer(as_user):
+    authority = f.AuthorityFactory()
+    commissioner = f.CommissionerFactory(organisation=authority)
+    calloff = cf.OpenCallOffFactory(referral__authority=authority, child_age=8)
+    asked = Question.objects.create(calloff=calloff, asked_by=f.ProviderOrgFactory(),
+                                    text="Is there a garden?")
+    Question.objects.create(calloff=calloff, asked_by=f.ProviderOrgFactory(), text="Pets?",
+                            answer="No pets.", answered_at=_now())
+    theirs = cf.OpenCallOffFactory()
+    Question.objects.create(calloff=theirs, asked_by=f.ProviderOrgFactory(), text="Stairs?")
+    client = as_user(commissioner)
+    response = client.get(DASHBOARD)
+    html, page = response.content.decode(), text(response)
+    reference = calloff.referral.child.case_reference
+    assert (f'href="{reverse("calloffs:detail", args=[calloff.pk])}#questions"') in html
+    assert f"Answer the question on call-off {reference} for an 8-year-old" in page
+    assert "Is there a garden?" in page
+    assert "Pets?" not in page
+    assert "Stairs?" not in page
+    # Answered, it leaves the dashboard.
+    asked.answered_at = _now()
+    asked.save()
+    assert "Is there a garden?" not in text(client.get(DASHBOARD))
+
+
+def test_the_budget_holder_sees_the_awards_and_purchases_to_approve_linked_to_approve(as_user):
+    authority = f.AuthorityFactory()
+    holder = f.BudgetHolderFactory(organisation=authority, approval_limit=Decimal("100000"))
+    waiting, eoi = cf.awaiting_approval(authority=authority)
+    spot = kf.SpotPlacementFactory(authority=authority, approval=Approval.AWAITING)
+    block = kf.BlockContractFactory(authority=authority, approval=Approval.AWAITING)
+    cf.ClosedCallOffFactory(referral__authority=authority)
+    f.AwaitingDecisionApplicationFactory()
+    response = as_user(holder).get(DASHBOARD)
+    assert response.status_code == 200
+    html, page = response.content.decode(), text(response)
+    assert reverse("calloffs:approval", args=[waiting.pk]) in html
+    assert (f"Call-off {waiting.referral.child.case_reference} for a 13-year-old, "
+            "residential") in page
+    assert f"Recommended {eoi.provider.name}" in page
+    assert reverse("contracts:approve-placement", args=[spot.pk]) in html
+    assert f"Placement {spot.child.case_reference} for a" in page
+    assert reverse("contracts:approve-block", args=[block.pk]) in html
+    assert f"Block {block.reference}: 2 beds" in page
+    assert "above your approval limit" in page  # the block is worth more than £100,000
+    # Not theirs to do: evaluation, applications, monitoring.
+    for absent in ("Closed call-offs to evaluate", "Applications to decide",
+                   "Providers rated red", "Questions waiting"):
+        assert absent not in page
 
 
 def test_the_dps_admins_dashboard_counts_the_applications_waiting_for_a_round(as_user):
@@ -173,11 +249,14 @@ def test_the_dps_admins_dashboard_counts_the_applications_waiting_for_a_round(as
 def test_the_dashboard_query_count_does_not_grow_with_the_data(
         as_user, django_assert_max_num_queries):
     authority = f.AuthorityFactory()
-    commissioner = f.CommissionerFactory(organisation=authority)
+    # Every staff role at once: every section is on the page.
+    commissioner = f.CommissionerFactory(
+        organisation=authority, roles=["commissioner", "budget_holder", "dps_admin"],
+        approval_limit=Decimal("100000"))
     client = as_user(commissioner)
     client.get(DASHBOARD)
     _dashboard_world(authority, 1)
-    with django_assert_max_num_queries(14) as few:
+    with django_assert_max_num_queries(17) as few:
         assert client.get(DASHBOARD).status_code == 200
     _dashboard_world(authority, 12)
     with django_assert_max_num_queries(len(few.captured_queries)) as many:
@@ -277,11 +356,11 @@ def test_the_portal_shows_new_opportunities_since_the_last_visit(as_user):
 
     client = as_user(provider_user)
     html = client.get(PORTAL).content.decode()
-    new_section = html.split('id="new-heading"')[1].split('id="closing-heading"')[0]
+    new_section = html.split('id="new-heading"')[1].split('id="responses-heading"')[0]
     assert reverse("calloffs:opportunity", args=[new.pk]) in new_section
     assert reverse("calloffs:opportunity", args=[old.pk]) not in new_section
     assert reverse("calloffs:opportunity", args=[not_invited.pk]) not in html
-    closing = html.split('id="closing-heading"')[1].split('id="responses-heading"')[0]
+    closing = html.split('id="todo-heading"')[1].split('id="new-heading"')[0]
     assert reverse("calloffs:opportunity", args=[new.pk]) in closing
     provider_user.refresh_from_db()
     assert provider_user.last_portal_visit > _now() - datetime.timedelta(minutes=1)
@@ -291,7 +370,7 @@ def test_the_portal_shows_new_opportunities_since_the_last_visit(as_user):
     # The next visit (a new session) counts from this one: nothing is new.
     client.logout()
     html = as_user(provider_user).get(PORTAL).content.decode()
-    new_section = html.split('id="new-heading"')[1].split('id="closing-heading"')[0]
+    new_section = html.split('id="new-heading"')[1].split('id="responses-heading"')[0]
     assert "No new opportunities" in new_section
 
 
@@ -307,8 +386,42 @@ def test_the_portal_shows_outcomes_lots_suspension_dates_and_work_due(as_user):
     assert "Suspended from 1 June 2026 until 30 September 2026" in page
     assert "Price cap £" in page
     assert "Placement" in page
-    assert "KPI returns due" in page
-    assert "Hold a fire drill each month" in page
+    assert "Send your KPI return" in page
+    assert "Respond to the action: Hold a fire drill each month" in page
+
+
+def test_the_portal_leads_with_the_next_things_to_do_soonest_first(as_user):
+    provider_user = f.ProviderUserFactory()
+    provider = provider_user.organisation
+    today = timezone.localdate()
+    membership = f.AdmittedMembershipFactory(provider=provider, lot=f.lot("residential"))
+    closing = cf.OpenCallOffFactory(deadline=_now() + datetime.timedelta(hours=30))
+    cf.invite(closing, membership)
+    answered = cf.OpenCallOffFactory(deadline=_now() + datetime.timedelta(hours=20))
+    cf.invite(answered, membership)
+    cf.EoiFactory(calloff=answered, provider=provider)
+    later = cf.OpenCallOffFactory()  # closes in five days: not yet a thing to do
+    cf.invite(later, membership)
+    late = mf.KpiReturnFactory(provider=provider, due_date=today - datetime.timedelta(days=3))
+    overdue = mf.ActionItemFactory(plan__provider=provider, action="Repair the fire door",
+                                   due_date=today - datetime.timedelta(days=1))
+    soon = mf.ActionItemFactory(plan__provider=provider, action="Train two night staff",
+                                due_date=today + datetime.timedelta(days=10))
+    html = as_user(provider_user).get(PORTAL).content.decode()
+    lead = html.split('id="todo-heading"')[1].split('id="new-heading"')[0]
+    # It comes first, before everything else on the page.
+    assert html.index('id="todo-heading"') < html.index('id="new-heading"')
+    order = [reverse("monitoring:kpi-return", args=[late.pk]),
+             reverse("monitoring:plan", args=[overdue.plan_id]),
+             reverse("calloffs:opportunity", args=[closing.pk]),
+             reverse("monitoring:plan", args=[soon.plan_id])]
+    assert all(link in lead for link in order)
+    assert [lead.index(link) for link in order] == sorted(lead.index(link) for link in order)
+    assert reverse("calloffs:opportunity", args=[answered.pk]) not in lead
+    assert reverse("calloffs:opportunity", args=[later.pk]) not in lead
+    assert "Late</strong>" in lead
+    assert "Overdue</strong>" in lead
+    assert "Closing soon</strong>" in lead
 
 
 def test_the_portal_query_count_does_not_grow_with_the_data(

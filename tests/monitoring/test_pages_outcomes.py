@@ -1,6 +1,6 @@
-"""Child outcome pages: a placement's trend per domain with a form to record a rating (staff of
-the placement's authority, a DPS administrator any), and a provider's averages across its own
-placements only (no child, no other provider)."""
+"""Child outcome pages: a placement's trend per domain with one form rating every domain (staff
+of the placement's authority, a DPS administrator any), and a provider's averages across its
+own placements only (no child, no other provider)."""
 
 import datetime
 
@@ -26,11 +26,14 @@ def outcomes(placement):
     return reverse("monitoring:placement-outcomes", args=[placement.pk])
 
 
-def rating(domain="safety", value="4", day=None, note=""):
-    data = {"rating-domain": domain, "rating-rating": value, "rating-note": note}
+def rating(domain="safety", value="4", day=None, note="", **more):
+    """The form's data rating `domain` (and each of `more`: domain=value) on `day`."""
+    data = {f"ratings-rating_{domain}": value, f"ratings-note_{domain}": note}
+    for other, other_value in more.items():
+        data[f"ratings-rating_{other}"] = other_value
     if day:
-        data |= {"rating-rated_on_day": day.day, "rating-rated_on_month": day.month,
-                 "rating-rated_on_year": day.year}
+        data |= {"ratings-rated_on_day": day.day, "ratings-rated_on_month": day.month,
+                 "ratings-rated_on_year": day.year}
     return data
 
 
@@ -102,7 +105,7 @@ def test_commissioner_records_a_rating(as_user, commissioner, placement):
     day = datetime.date.today() - datetime.timedelta(days=2)
     response = client.post(outcomes(placement), rating("achievement", "5", day, "Passed GCSE"),
                            follow=True)
-    assert "Achievement rated 5" in banner(response)
+    assert "1 outcome rating recorded" in banner(response)
     saved = OutcomeRating.objects.get(placement=placement)
     assert (saved.domain, saved.rating, saved.rated_on, saved.note, saved.rated_by) == (
         "achievement", 5, day, "Passed GCSE", commissioner)
@@ -110,15 +113,37 @@ def test_commissioner_records_a_rating(as_user, commissioner, placement):
     assert "Passed GCSE" in text(response)
 
 
+def test_one_submission_rates_all_eleven_domains(as_user, commissioner, placement):
+    from referrals.models import OutcomeDomain
+
+    domains = dict.fromkeys(OutcomeDomain.values, "3")
+    first = domains.pop("safety")
+    response = as_user(commissioner).post(outcomes(placement),
+                                          rating("safety", first, **domains), follow=True)
+    assert "11 outcome ratings recorded" in banner(response)
+    assert OutcomeRating.objects.filter(placement=placement).count() == 11
+    assert "Not rated yet" not in text(response)
+
+
+def test_one_refused_domain_records_none_of_them(as_user, commissioner, placement):
+    mf.OutcomeRatingFactory(placement=placement, domain="health",
+                            rated_on=datetime.date.today())
+    with nothing_changes():
+        response = as_user(commissioner).post(outcomes(placement),
+                                              rating("safety", "4", health="2"))
+    assert "Health already has a rating for that day." in error_summary(response)
+    assert 'href="#ratings-rating_health"' in response.content.decode()
+
+
 def test_bad_ratings_show_errors_and_write_nothing(as_user, commissioner, placement):
     client = as_user(commissioner)
     with nothing_changes():
-        response = client.post(outcomes(placement), {"rating-domain": "safety"})
-        assert "Choose a rating from 1 to 5" in error_summary(response)
+        response = client.post(outcomes(placement), {"ratings-note_safety": "Settled"})
+        assert "Rate at least one outcome domain" in error_summary(response)
         response = client.post(outcomes(placement), rating(value="9"))
         assert "Choose a rating from 1 to 5" in error_summary(response)
         response = client.post(outcomes(placement), rating(domain="luck"))
-        assert "Choose the outcome domain" in error_summary(response)
+        assert "Rate at least one outcome domain" in error_summary(response)
         tomorrow = datetime.date.today() + datetime.timedelta(days=1)
         response = client.post(outcomes(placement), rating(day=tomorrow))
         assert "Must not be in the future" in error_summary(response)
@@ -189,3 +214,30 @@ def test_provider_averages_query_count_is_constant(as_user, provider_user,
             mf.OutcomeRatingFactory(placement=placement, domain=domain)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(MY_OUTCOMES).status_code == 200
+
+
+# --- On the placement page ------------------------------------------------------------------
+
+def test_the_placement_page_links_the_outcomes_and_shows_the_childs_trend(
+        as_user, commissioner, placement, django_assert_max_num_queries):
+    today = datetime.date.today()
+    detail = reverse("contracts:detail", args=[placement.pk])
+    client = as_user(commissioner)
+    mf.OutcomeRatingFactory(placement=placement, domain="safety", rating=2,
+                            rated_on=today - datetime.timedelta(days=20))
+    with django_assert_max_num_queries(200) as few:
+        client.get(detail)
+    mf.OutcomeRatingFactory(placement=placement, domain="safety", rating=4, rated_on=today)
+    mf.OutcomeRatingFactory(placement=placement, domain="health", rating=3, rated_on=today)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(detail)
+    page = text(response)
+    assert f'href="{outcomes(placement)}"' in response.content.decode()
+    assert "Rate the child's outcomes" in page
+    assert "Safety 4 Up from 2 to 4" in page
+    assert "Health 3 One rating: 3" in page
+    assert "Not rated yet: " in page
+    # Those who cannot rate see the trend, not the link.
+    finance = as_user(f.FinanceFactory(organisation=placement.authority)).get(detail)
+    assert "Up from 2 to 4" in text(finance)
+    assert f'href="{outcomes(placement)}"' not in finance.content.decode()

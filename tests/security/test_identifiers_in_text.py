@@ -214,7 +214,17 @@ def _membership(factory):
     return setup
 
 
+def _offer():
+    """A closed call-off's offer from an invited provider, to be scored."""
+    calloff = cf.ClosedCallOffFactory()
+    eoi = cf.EoiFactory(calloff=calloff, provider=cf.admitted_and_invited(calloff).provider)
+    return {"eoi": eoi, "by": _staff(calloff.authority)}, calloff.referral.child
+
+
 CASES = [
+    Case("calloffs.ExpressionOfInterest.evaluation_notes", "notes", _offer,
+         lambda w, v: calloff_services.evaluate_eoi(w["eoi"], by=w["by"], quality_score=70,
+                                                    notes=v)),
     Case("calloffs.Question.answer", "text", _question,
          lambda w, v: calloff_services.answer_question(w["question"], by=w["by"], text=v)),
     Case("calloffs.CallOff.ended_reason", "reason", _calloff(cf.OpenCallOffFactory),
