@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db.models import Exists, OuterRef
 
-from dps.models import Role
 from documents.models import AttachedTo, Kind
+from dps.models import Role
 
 MB = 1024 * 1024
 STAFF_MONITORING = frozenset({Role.DPS_ADMIN, Role.COMMISSIONER})

@@ -66,9 +66,8 @@ def check_file(upload, *, kind, scan_subject=None):
                 "No text could be read from this PDF (a scanned image?), so it cannot be "
                 "checked for the child's details: upload a PDF with its text.",
                 code="text_not_readable", fields={"file": ["No readable text."]})
-        refuse_identifiers(scan_subject, {"file": text, "name": upload.name or ""},
-                           detail="Providers will read this document, and it contains the "
-                                  "child's details: remove them and upload it again.")
+        # The text and the file name: both reach the providers who read it.
+        refuse_identifiers(scan_subject, {"file": text, "name": upload.name or ""})
         text_checked = True
     return content_type, scanned, text_checked
 
