@@ -1,5 +1,6 @@
 """Assertions the API tests share: the uniform error body, and "a refusal changed nothing"."""
 
+from documents.models import Document
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -42,6 +43,7 @@ WATCHED += (BlockContract, VolumeDiscountTier)
 WATCHED += (AnnualReport,)
 WATCHED += (ExportJob,)
 WATCHED += (Invoice, InvoiceLine, Payment, RemittanceImport)
+WATCHED += (Document,)
 
 
 def assert_error(response, status, code, fields=()):

@@ -60,6 +60,9 @@ ACTIONS = {
     # --- Admission ---
     "providers:apply": api("POST /api/v1/applications/", "POST /api/v1/applications/{id}/submit/"),
     "providers:decide": api("POST /api/v1/applications/{id}/decide/"),
+    # --- Documents ---
+    "documents:object": api("POST /api/v1/documents/"),
+    "documents:delete": api("DELETE /api/v1/documents/{id}/"),
     "providers:rounds": api("POST /api/v1/rounds/"),
     "providers:close-round": api("POST /api/v1/rounds/{id}/close/"),
     # --- Referrals ---
