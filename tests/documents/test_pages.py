@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from documents.models import Document
+from tests import factories as f
 from tests.documents import files
 from tests.documents.worlds import WORLDS
 
@@ -40,11 +41,13 @@ def test_the_form_shows_a_refusal_next_to_the_file(client):
 
 
 def test_the_administrator_opens_it_from_the_decision_page(client, api):
+    application = f.AwaitingDecisionApplicationFactory()
     world = WORLDS["application"]()
+    world.obj, world.uploader = application, f.ProviderUserFactory(
+        organisation=application.provider)
     api(world.uploader).post("/api/v1/documents/", {
         "file": files.upload(files.pdf(), "insurance.pdf"), "attached_to": "application",
         "object": world.obj.pk, "kind": "insurance"}, format="multipart")
-    type(world.obj).objects.filter(pk=world.obj.pk).update(status="submitted")
     client.force_login(world.reader)
     page = client.get(reverse("providers:decide", args=[world.obj.pk]))
     assert page.status_code == 200
