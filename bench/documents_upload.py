@@ -71,23 +71,42 @@ def main():
         path = work / "pack.pdf"
         path.write_bytes(body)
         del body
-        times, peaks = [], []
+        times = []
         for _ in range(args.repeats + 1):
             with path.open("rb") as handle:
-                tracemalloc.start()
                 started = time.perf_counter()
                 response = client.post("/api/v1/documents/", {
                     "file": handle, "attached_to": "referral", "object": calloff.referral_id,
                     "kind": "referral_pack"})
                 elapsed = time.perf_counter() - started
-                _, peak = tracemalloc.get_traced_memory()
-                tracemalloc.stop()
             if response.status_code != 201:
                 print(response.status_code, response.content[:500])
                 return 1
             times.append(elapsed)
+        times = times[1:]  # the first warms up imports and the scanner
+        # Memory: the test client builds the whole multipart body in memory, so the heap is
+        # measured on the server's side alone: the service reading Django's temporary upload
+        # file (what the multipart parser hands it for anything above 2.5 MB).
+        from django.core.files.uploadedfile import TemporaryUploadedFile
+
+        from documents import services
+
+        peaks = []
+        for _ in range(2):
+            upload = TemporaryUploadedFile("pack.pdf", "application/pdf", path.stat().st_size,
+                                           None)
+            with path.open("rb") as source:
+                while chunk := source.read(1024 * 1024):
+                    upload.write(chunk)
+            upload.seek(0)
+            tracemalloc.start()
+            services.upload_document(by=user, attached_to="referral",
+                                     object_id=calloff.referral_id, kind="referral_pack",
+                                     file=upload)
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            upload.close()
             peaks.append(peak)
-        times, peaks = times[1:], peaks[1:]  # the first warms up imports and the scanner
     finally:
         if clamd:
             clamd.stop()
@@ -95,7 +114,8 @@ def main():
     size = path.stat().st_size
     median = statistics.median(times)
     peak = max(peaks)
-    print(f"| file | scanning | median | max | Python heap peak | target |\n|---|---|---|---|---|---|\n"
+    print("| file | scanning | median (HTTP) | max | service heap peak | target |\n"
+          "|---|---|---|---|---|---|\n"
           f"| {size / 1048576:.1f} MB PDF | {scanning} | {median:.2f} s | {max(times):.2f} s | "
           f"{peak / 1048576:.1f} MB | ≤ {TARGET_S:.0f} s, heap < file size |")
     ok = median <= TARGET_S and peak < size

@@ -1,6 +1,5 @@
 """Assertions the API tests share: the uniform error body, and "a refusal changed nothing"."""
 
-from documents.models import Document
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -15,6 +14,7 @@ from contracts.models import (
     SupportItem,
     VolumeDiscountTier,
 )
+from documents.models import Document
 from dps.models import AuditEntry, Organisation, User
 from invoicing.models import Invoice, InvoiceLine, Payment, RemittanceImport
 from monitoring.models import (
