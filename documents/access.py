@@ -17,6 +17,8 @@ from dps.models import Role
 MB = 1024 * 1024
 STAFF_MONITORING = frozenset({Role.DPS_ADMIN, Role.COMMISSIONER})
 CASE_STAFF = frozenset({Role.DPS_ADMIN, Role.COMMISSIONER, Role.BUDGET_HOLDER})
+# A placement's authority: finance pays it, so it reads its agreement and care plan too.
+PLACEMENT_STAFF = CASE_STAFF | {Role.FINANCE}
 
 # Size limit per kind (bytes): certificates are a page or two; packs and evidence are larger.
 SIZE_LIMITS = {
@@ -116,7 +118,7 @@ ATTACHMENTS = {a.name: a for a in (
                draft=("status", "open"), concerns="provider"),
     Attachment(AttachedTo.PLACEMENT, "contracts.Placement",
                (Kind.SIGNED_AGREEMENT, Kind.CARE_PLAN_SUMMARY, Kind.OTHER),
-               CASE_STAFF, frozenset({Role.COMMISSIONER}), True, "provider",
+               PLACEMENT_STAFF, frozenset({Role.COMMISSIONER}), True, "provider",
                authority_field="authority", draft=("status", "pending_start"),
                concerns="placement"),
 )}

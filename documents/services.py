@@ -80,9 +80,9 @@ def upload_document(*, by, attached_to, object_id, kind, file, expires_on=None):
     spec = access.attachment(attached_to)
     if spec is None:
         _invalid("attached_to", f"Choose one of: {', '.join(access.ATTACHMENTS)}.")
+    _spec, obj = resolve(by, attached_to, object_id)  # outside the caller's view: 404 first
     if not spec.may_upload(by):
         raise Forbidden("Your role cannot attach documents to this.")
-    _spec, obj = resolve(by, attached_to, object_id)
     if kind not in spec.kinds:
         _invalid("kind", f"Choose one of: {', '.join(spec.kinds)}.")
     if expires_on is not None and kind not in access.EXPIRING_KINDS:

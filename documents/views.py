@@ -14,7 +14,9 @@ from documents import access, scanner, selectors, services
 from documents.api.views import attachment_response
 from documents.forms import UploadForm
 from dps.errors import DomainError, Forbidden, NotFound
+from dps.models import Role
 from dps.privacy import carries_child_identity
+from dps.views import role_required
 
 
 def _resolve(request, attached_to, object_id):
@@ -26,7 +28,21 @@ def _resolve(request, attached_to, object_id):
         raise Http404 from None
 
 
-@login_required
+def object_view(attached_to):
+    """The documents page of one kind of object, open to the roles that read such objects."""
+    spec = access.attachment(attached_to)
+
+    @role_required(*spec.staff_readers, Role.PROVIDER)
+    def view(request, object_id):
+        _resolve(request, attached_to, object_id)  # outside the caller's view: 404 first
+        if request.method == "POST" and not spec.may_upload(request.user):
+            raise PermissionDenied  # reads only: an invited provider, say
+        return object_documents(request, attached_to, object_id)
+
+    view.__name__ = f"{attached_to}_documents"
+    return view
+
+
 def object_documents(request, attached_to, object_id):
     spec, obj = _resolve(request, attached_to, object_id)
     may_upload = spec.may_upload(request.user)
@@ -78,7 +94,7 @@ def delete(request, pk):
         document = services.get_visible(request.user, pk)
     except NotFound:
         raise Http404 from None
-    back = reverse("documents:object", args=[document.attached_to, document.object_id])
+    back = reverse(f"documents:{document.attached_to}", args=[document.object_id])
     try:
         services.delete_document(document, by=request.user)
     except Forbidden:
@@ -89,5 +105,3 @@ def delete(request, pk):
         messages.success(request, f"{document.name} deleted.")
     return redirect(back)
 
-
-__all__ = ["access"]

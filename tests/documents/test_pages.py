@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _page(world):
-    return reverse("documents:object", args=[world.attached_to, world.obj.pk])
+    return reverse(f"documents:{world.attached_to}", args=[world.obj.pk])
 
 
 def test_a_provider_attaches_its_insurance_certificate_to_its_application(client):
