@@ -384,6 +384,8 @@ CELERY_BEAT_SCHEDULE |= {
                                  "schedule": crontab(hour=6, minute=15)},
 }
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
+    "DocumentKindEnum": "documents.models.Kind",
+    "DocumentAttachedToEnum": "documents.models.AttachedTo",
     "MonitoringActivityStatusEnum": "monitoring.models.MonitoringActivity.Status",
     "ActionItemStatusEnum": "monitoring.models.ActionItem.Status",
     "KpiReturnStatusEnum": "monitoring.models.KpiReturn.Status",
