@@ -26,7 +26,7 @@ WORKDIR /app
 # Dependencies first, so a code change does not reinstall them. The project itself has no
 # installable packages (pyproject: packages = []); its code runs from /app.
 COPY pyproject.toml constraints.txt README.md* ./
-RUN pip install -c constraints.txt .
+RUN pip install -c constraints.txt ".[s3]"
 
 COPY . .
 

@@ -32,6 +32,11 @@ if diff <(counts "$source_url") <(counts "$server/$scratch") >/dev/null; then
   rows=$(counts "$server/$scratch" | awk '{s += $2} END {print s}')
   echo "restore drill: OK — $tables tables, $rows rows, identical counts;" \
        "dump $(du -h "$dump" | cut -f1), dump+restore $((finished - started)) s"
+  # The files half: with the documents restored beside it (folder or bucket), every row's
+  # bytes are checked against the SHA-256 stored with it (docs/operations.md).
+  if [ "${CHECK_DOCUMENTS:-0}" = 1 ]; then
+    DATABASE_URL="$server/$scratch" "${PYTHON:-.venv/bin/python}" manage.py check_documents
+  fi
 else
   echo "restore drill: FAILED — row counts differ:"
   diff <(counts "$source_url") <(counts "$server/$scratch") || true

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "monitoring",
     "reports",
     "invoicing",
+    "documents",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +168,31 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Documents (documents/, ADR 0016): never behind a public URL (base_url None), downloaded
+# only through the access-checked view. A folder under var/ by default; S3-compatible storage
+# (django-storages) when DOCUMENTS_STORAGE=s3.
+DOCUMENTS_STORAGE = os.environ.get("DOCUMENTS_STORAGE", "filesystem")
+if DOCUMENTS_STORAGE == "s3":
+    STORAGES["documents"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": os.environ.get("DOCUMENTS_S3_BUCKET", ""),
+        "endpoint_url": os.environ.get("DOCUMENTS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("DOCUMENTS_S3_REGION") or None,
+        "location": os.environ.get("DOCUMENTS_S3_PREFIX", "documents"),
+        "default_acl": "private", "querystring_auth": True, "file_overwrite": False,
+        "object_parameters": {"ServerSideEncryption": "AES256"},
+    }}
+else:
+    STORAGES["documents"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                             "OPTIONS": {"location": str(Path(os.environ.get(
+                                 "DOCUMENTS_ROOT", VAR_DIR / "documents"))),
+                                 "base_url": None, "file_permissions_mode": 0o600,
+                                 "directory_permissions_mode": 0o700}}
+# Malware scanning: clamd's address (tcp://host:3310 or unix:///run/clamav/clamd.ctl). Unset:
+# files are not scanned (the demo says so); set but unreachable: uploads are refused.
+CLAMAV_URL = os.environ.get("CLAMAV_URL", "")
+CLAMAV_TIMEOUT = float(os.environ.get("CLAMAV_TIMEOUT", "30"))
+# Uploads above this stream to a temporary file, never held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 
@@ -333,6 +359,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.clear_expired_identities",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Certificates: a reminder 30 days before `expires_on`, the membership flagged once lapsed.
+    "document-expiry": {
+        "task": "documents.tasks.check_expiry",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
 
 # --- Placements (contracts) -----------------------------------------------------------------
@@ -369,6 +400,8 @@ CELERY_BEAT_SCHEDULE |= {
                                  "schedule": crontab(hour=6, minute=15)},
 }
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
+    "DocumentKindEnum": "documents.models.Kind",
+    "DocumentAttachedToEnum": "documents.models.AttachedTo",
     "MonitoringActivityStatusEnum": "monitoring.models.MonitoringActivity.Status",
     "ActionItemStatusEnum": "monitoring.models.ActionItem.Status",
     "KpiReturnStatusEnum": "monitoring.models.KpiReturn.Status",

@@ -18,3 +18,12 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Outermost, so it sees every final response: tests/sweep.py checks what providers and the
 # public were shown for children's identifiers.
 MIDDLEWARE = ["tests.sweep.SweepMiddleware", *MIDDLEWARE]  # noqa: F405
+
+# Documents go to a temporary folder of the run, never var/; no scanner unless a test starts
+# its own clamd (tests/documents/clamd.py).
+import tempfile  # noqa: E402
+
+STORAGES["documents"] = {  # noqa: F405
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": tempfile.mkdtemp(prefix="dps-test-documents-"), "base_url": None}}
+CLAMAV_URL = ""

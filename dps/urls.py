@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from calloffs.api import views as calloffs
 from contracts.api import views as contracts
+from documents.api import views as documents
 from dps.api import views as kernel
 from dps.health import healthz
 from monitoring.api import views as monitoring
@@ -44,6 +45,7 @@ router.register("monitoring/attention", monitoring.AttentionViewSet,
                 basename="monitoring-attention")
 router.register("fee-changes", contracts.FeeChangeViewSet, basename="fee-change")
 router.register("support-items", contracts.SupportItemViewSet, basename="support-item")
+router.register("documents", documents.DocumentViewSet, basename="document")
 
 api_v1 = [
     path("auth/token/", kernel.TokenView.as_view(), name="api-token"),

@@ -36,6 +36,7 @@ urlpatterns = [
     path("providers/", include(("providers.urls", "providers"))),
     path("referrals/", include(("referrals.urls", "referrals"))),
     path("monitoring/", include(("monitoring.urls", "monitoring"))),
+    path("documents/", include(("documents.urls", "documents"))),
     path("reports/", include(("reports.urls_finance", "finance"))),
     path("insight/", include(("reports.urls_insight", "insight"))),
     path("invoices/", include(("invoicing.urls_provider", "invoicing-provider"))),

@@ -171,6 +171,12 @@ TEXTS = {
                                         "provider sees it on its remittance anyway"),
     "invoicing.RemittanceImport.sha256": Text(SYSTEM),
     "invoicing.RemittanceImport.name": Text(SYSTEM),
+    # documents: the file name as uploaded. Staff files that providers will read (referral
+    # packs, placement, monitoring and membership files) have it scanned with their text, each
+    # against what its object concerns (documents.access); providers' own are not scanned.
+    "documents.Document.name": _p("referral", "documents.services.check_file"),
+    "documents.Document.content_type": Text(SYSTEM),
+    "documents.Document.sha256": Text(SYSTEM),
 }
 
 

@@ -14,6 +14,7 @@ from contracts.models import (
     SupportItem,
     VolumeDiscountTier,
 )
+from documents.models import Document
 from dps.models import AuditEntry, Organisation, User
 from invoicing.models import Invoice, InvoiceLine, Payment, RemittanceImport
 from monitoring.models import (
@@ -43,6 +44,7 @@ WATCHED += (AnnualReport,)
 WATCHED += (ExportJob,)
 WATCHED += (Invoice, InvoiceLine, Payment, RemittanceImport)
 WATCHED += (Debarment,)
+WATCHED += (Document,)
 
 
 def assert_error(response, status, code, fields=()):

@@ -40,7 +40,14 @@ def _browser():
     return "needs Debian's chromium (apt-get install chromium)"
 
 
-REQUIREMENTS = {"postgres": _postgres, "redis": _redis, "browser": _browser}
+def _clamav():
+    if shutil.which("clamd") or os.path.exists("/usr/sbin/clamd"):
+        return None
+    return "needs ClamAV's clamd (apt-get install clamav-daemon)"
+
+
+REQUIREMENTS = {"postgres": _postgres, "redis": _redis, "browser": _browser,
+                "clamav": _clamav}
 
 
 def pytest_runtest_setup(item):

@@ -70,6 +70,11 @@ ACTIONS = {
     # --- Admission ---
     "providers:apply": api("POST /api/v1/applications/", "POST /api/v1/applications/{id}/submit/"),
     "providers:decide": api("POST /api/v1/applications/{id}/decide/"),
+    # --- Documents ---
+    **{f"documents:{name}": api("POST /api/v1/documents/") for name in (
+        "application", "membership", "referral", "eoi", "monitoring_activity", "action_item",
+        "placement")},
+    "documents:delete": api("DELETE /api/v1/documents/{id}/"),
     "providers:rounds": api("POST /api/v1/rounds/"),
     "providers:close-round": api("POST /api/v1/rounds/{id}/close/"),
     # --- Referrals ---

@@ -16,7 +16,9 @@ awarded provider's placement view and agreement, API.md); nothing else about any
 The case reference and home postcode never reach a provider. Any other find fails the test.
 
 HTML, JSON, text and CSV are read as text; PDFs through pypdf (`tests/pdf.py`, as the
-agreement tests read them); spreadsheets cell by cell. The matching is the product's own
+agreement tests read them); spreadsheets cell by cell; downloaded Word and OpenDocument files
+through the documents app's own text extraction (documents/content.py), so every document a
+provider or the public downloads is read. The matching is the product's own
 `referrals.identifiers.find_identifiers` (the rule that refuses identifiers in a referral's
 text), so "identifier" means the same thing here as in the product.
 """
@@ -34,6 +36,9 @@ from django.conf import settings
 NEVER_TO_PROVIDERS = frozenset({"case_reference", "postcode"})
 OWN_PLACEMENT_MAY_SHOW = frozenset({"first_name", "last_name", "date_of_birth"})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Documents providers download (documents/): their text is read the way the product reads it.
+DOCUMENTS = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "application/vnd.oasis.opendocument.text")
 TEXT_TYPES = ("text/", "application/json", "application/problem+json", "application/xml",
               "application/javascript", "application/vnd.oai.openapi")
 
@@ -61,6 +66,8 @@ def kind_of(content_type):
         return "pdf"
     if content_type == XLSX:
         return "xlsx"
+    if content_type in DOCUMENTS:
+        return "document"
     if content_type in ("text/csv",):
         return "csv"
     if content_type == "text/html":
@@ -153,6 +160,10 @@ def text_of(content_type, body):
         book = load_workbook(io.BytesIO(body), read_only=True)
         return "\n".join(" | ".join("" if v is None else str(v) for v in row)
                          for sheet in book.worksheets for row in sheet.iter_rows(values_only=True))
+    if kind == "document":
+        from documents.content import text_of_bytes
+
+        return text_of_bytes(content_type.split(";")[0].strip(), body)
     text = body.decode("utf-8", "replace")
     # HTML escapes (O&#x27;Brien) and JSON's \u escapes must not hide a name.
     text = html.unescape(text)

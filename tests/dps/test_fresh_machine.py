@@ -23,6 +23,9 @@ DECLARED = {
         "its supervisor runs the commands handle() gives it: sys.executable -m celery",
     "tests/integration/test_redis_down_sign_in.py":
         "redis-server, under the `redis` marker: skipped with a reason where it is missing",
+    "tests/documents/clamd.py":
+        "clamd, used only by tests under the `clamav` marker: skipped with a reason where it "
+        "is missing (.ci/run installs it)",
 }
 RUNNERS = {("subprocess", name) for name in ("run", "Popen", "call", "check_call",
                                              "check_output", "getoutput", "getstatusoutput")}

@@ -21,6 +21,7 @@ from referrals.models import Child
 from tests import factories as f
 from tests.calloffs import factories as cf
 from tests.contracts import factories as pf
+from tests.documents import factories as df
 from tests.monitoring import factories as mf
 
 pytestmark = [pytest.mark.postgres,
@@ -55,6 +56,9 @@ def due_world():
     mf.OverdueActionItemFactory()
     # An excluded supplier still a member of a dynamic market under the Act (s.37).
     f.DebarmentFactory(organisation=f.AdmittedMembershipFactory().provider)
+    # Certificates: one expiring within the reminder window, one lapsed.
+    for days in (10, -1):
+        df.CertificateFactory(expires_on=today + datetime.timedelta(days=days))
 
 
 BROKER = {}

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -41,6 +42,7 @@ from contracts.models import (
     SupportItem,
     VolumeDiscountTier,
 )
+from documents.models import Document
 from dps.api.permissions import ANY_AUTHENTICATED, ActionRoles
 from dps.models import AuditEntry, Organisation, Role, User
 from invoicing.models import Invoice, InvoiceLine
@@ -127,6 +129,14 @@ PAGE_PREFIX_MODELS = {
     "opportunities/": CallOff,
     "portal/colleagues/": Invitee,
     "invoices/": Invoice,
+    "documents/application/": Application,
+    "documents/membership/": Membership,
+    "documents/referral/": Referral,
+    "documents/eoi/": ExpressionOfInterest,
+    "documents/monitoring_activity/": MonitoringActivity,
+    "documents/action_item/": ActionItem,
+    "documents/placement/": Placement,
+    "documents/": Document,
 }
 
 
@@ -430,6 +440,15 @@ def _invoice(world, authority, provider):
                                amount=Decimal("714.29"), expected=Decimal("714.29"))
     invoice.refresh_from_db()
     return Built(invoice)
+def _document(world, authority, provider):
+    from tests.documents import files
+
+    placement = world.objects(Placement)[_ownership(world, authority, provider)].obj
+    return Built(Document.objects.create(
+        attached_to="placement", object_id=placement.pk, kind="care_plan_summary",
+        name="plan.pdf", file=ContentFile(files.pdf("Care plan."), name="plan"), size=100,
+        content_type="application/pdf", sha256="0" * 64, scan="not_scanned",
+        provider=provider, uploaded_by=world.staff(authority)))
 
 
 BUILDERS = {
@@ -475,4 +494,6 @@ BUILDERS = {
     ExportJob: Builder(("requester",), _export),
     Invitee: Builder(("provider",), _invitee),
     Invoice: Builder(("authority", "provider"), _invoice),
+    # A care plan on the placement: the authority (finance too) and the placed provider.
+    Document: Builder(("authority", "provider"), _document),
 }

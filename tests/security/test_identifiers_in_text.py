@@ -10,12 +10,14 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
 from calloffs import services as calloff_services
 from calloffs.models import Question
 from contracts import services as contract_services
+from documents import services as document_services
 from dps.errors import RuleViolation
 from dps.models import OutboxMessage
 from monitoring import services as monitoring_services
@@ -275,6 +277,11 @@ CASES = [
     Case("providers.Membership.status_reason", "reason",
          _membership(f.SuspendedMembershipFactory),
          lambda w, v: provider_services.reinstate_membership(w["thing"], by=w["by"], reason=v)),
+    # A referral pack's file name (its text is checked too: tests/documents/test_safety.py).
+    Case("documents.Document.name", "name", _calloff(cf.OpenCallOffFactory),
+         lambda w, v: document_services.upload_document(
+             by=w["by"], attached_to="referral", object_id=w["calloff"].referral_id,
+             kind="referral_pack", file=ContentFile(b"Needs and outcomes.", name=f"{v}.txt"))),
 ]
 COVERED = {case.key for case in CASES}
 

@@ -162,3 +162,26 @@ def test_a_log_line_naming_a_child_fails_the_sweep(placement, caplog):
     assert [c.where for c in captured] == ["log WARNING referrals"]
     with pytest.raises(AssertionError, match="last_name of Child .* shown to the logs"):
         sweep.check(captured)
+
+
+@pytest.mark.parametrize("maker", ["pdf", "docx", "odt"])
+def test_a_downloaded_document_is_read_as_text(placement, client, maker):
+    """A placement's care plan names the child: its own provider may read it; once the
+    placement is another provider's, the sweep fails the same download."""
+    from documents import services as documents
+    from tests.documents import files
+
+    body = getattr(files, maker)(f"Care plan for {NAMED['first_name']} {NAMED['last_name']}.")
+    document = documents.upload_document(
+        by=f.CommissionerFactory(organisation=placement.authority), attached_to="placement",
+        object_id=placement.pk, kind="care_plan_summary", file=files.upload(body, "plan.bin"))
+    sweep.take()
+    client.force_login(provider_of(placement))
+    response = client.get(f"/api/v1/documents/{document.pk}/download/")
+    assert response.status_code == 200
+    captured = responses(sweep.take())
+    assert "Brackenbury" in sweep.text_of(captured[0].content_type, captured[0].body)
+    sweep.check(captured)
+    Placement.objects.filter(pk=placement.pk).update(provider=f.ProviderOrgFactory())
+    with pytest.raises(AssertionError, match="download/: first_name, last_name"):
+        sweep.check(captured)
