@@ -27,6 +27,7 @@ def invoice(*, status=Invoice.Status.VOUCHED, lines=(("1000.00", "1000.00"),), p
             kwargs["authority"] = authority
         if provider is not None:
             kwargs["provider"] = provider
+            kwargs["cap"] = ""  # its membership may exist already
         placement = pf.PlacementFactory(**kwargs)
     authority = placement.authority
     provider = placement.provider
