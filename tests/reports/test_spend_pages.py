@@ -115,16 +115,22 @@ def test_the_commitments_page(as_user, finance_user, spend_data):
 
 
 def test_the_payments_page(as_user, finance_user):
-    provider = f.ProviderOrgFactory(name="Big Care Ltd")
-    from tests.reports.conftest import D, make_placement
+    """Actual payments, each on its own row (the accrued estimate is gone: s.70 lists
+    payments made, tests/invoicing/test_transparency.py)."""
+    from tests.invoicing import factories_finance as ff
+    from tests.reports.conftest import D
 
-    make_placement(authority=finance_user.organisation, provider=provider,
-                   start=D(2026, 1, 1), price="7000.00")
+    provider = f.ProviderOrgFactory(name="Big Care Ltd")
+    invoice = ff.invoice(status="paid", authority=finance_user.organisation,
+                         provider=provider, received_on=D(2026, 4, 20),
+                         lines=[("91000.00", "91000.00")])
+    ff.paid(invoice, paid_on=D(2026, 5, 1), reference="BACS-77")
     page = as_user(finance_user).get("/reports/payments/", {
         "date_from_day": "1", "date_from_month": "4", "date_from_year": "2026",
         "date_to_day": "30", "date_to_month": "6", "date_to_year": "2026"})
-    assert "2026-27 Q1" in text(page)
+    assert "1 May 2026" in text(page)
     assert "Big Care Ltd" in text(page)
+    assert "BACS-77" in text(page)
     assert "£91,000.00" in text(page)
 
 
