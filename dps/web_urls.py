@@ -21,6 +21,7 @@ urlpatterns = [
     path("portal/colleagues/<int:pk>/cancel/", views.cancel_invitation,
          name="cancel-invitation"),
     path("finance/", views.finance_workspace, name="finance-workspace"),
+    path("finance/invoices/", include(("invoicing.urls_finance", "invoicing-finance"))),
     path("cookies/", views.cookies, name="cookies"),
     path("set-password/", views.set_password, name="set-password"),
     path("help/", views.help_index, name="help"),

@@ -47,8 +47,10 @@ def _describe(line, invoice):
         lot, route = line.block.lot_id, "block"
     else:
         lot, route = line.placement.lot_id, line.placement.route
+    source = ("block", line.block_id) if line.block_id else ("placement", line.placement_id)
     return {"lot": lot, "provider": invoice.provider_id, "authority": invoice.authority_id,
-            "route": route, "location": _location(invoice.provider, invoice.authority)}
+            "route": route, "location": _location(invoice.provider, invoice.authority),
+            "source": source}
 
 
 def _keep(dims, filters):
@@ -62,6 +64,8 @@ def _key(group_by, dims, month_idx):
         return (month_idx,)
     if group_by == "provider":
         return (dims["provider"], None)
+    if group_by == "source":  # one row per placement or block (the reconciliation's)
+        return dims["source"]
     return (dims[group_by],)
 
 
@@ -88,6 +92,11 @@ def _months(start, end):
 
 
 def _report(date_from, date_to, group_by, sums, filters):
+    if group_by == "source":
+        rows = [SpendRow(key=k, label=f"{k[0]} {k[1]}", amount=_money(v))
+                for k, v in sorted(sums.items())]
+        return SpendReport(date_from=date_from, date_to=date_to, group_by=group_by, rows=rows,
+                           total=_money(sum(sums.values())), filters=filters)
     labels = label_rows(group_by, list(sums))
     ordered = sorted(sums, key=lambda k: labels[k][2])
     rows = [SpendRow(key=labels[k][0], label=labels[k][1], amount=_money(sums[k]))
@@ -101,7 +110,7 @@ def _money(pennies):
 
 
 def _check(group_by):
-    if group_by not in (None, *GROUPINGS):
+    if group_by not in (None, *GROUPINGS, "source"):
         raise ValueError(f"Unknown grouping {group_by!r}.")
 
 
