@@ -35,6 +35,11 @@ def _with_lines(queryset):
         .order_by("pk")))
 
 
+def _posted(request):
+    """The POST data to bind a form to (an empty POST still binds, and shows its errors)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _scope_or_403(request):
     if not request.user.has_role(Role.DPS_ADMIN) and not request.user.organisation_id:
         raise PermissionDenied
@@ -77,7 +82,7 @@ def approve_vouched(request):
 def invoice_detail(request, pk):
     """One invoice: its lines against what was accrued, the decision, its payments."""
     invoice = get_object_or_404(_with_lines(_invoices(request)), pk=pk)
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
         try:
@@ -109,7 +114,7 @@ def invoice_detail(request, pk):
 def record_payment(request, pk):
     invoice = get_object_or_404(_invoices(request), pk=pk)
     paid = payments.paid_so_far(invoice)
-    form = PaymentForm(request.POST or None, initial={
+    form = PaymentForm(_posted(request), initial={
         "paid_on": timezone.localdate(),
         "amount": (invoice.approved_total or invoice.total) - paid})
     if request.method == "POST" and form.is_valid():
@@ -134,7 +139,7 @@ def record_payment(request, pk):
 @require_http_methods(["GET", "POST"])
 def import_remittance(request):
     _scope_or_403(request)
-    form = RemittanceForm(request.POST or None, request.FILES or None)
+    form = RemittanceForm(_posted(request), request.FILES if request.method == "POST" else None)
     row_errors = {}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
