@@ -155,3 +155,30 @@ def test_a_long_report_charts_the_largest_rows_and_tables_them_all(as_user, fina
     assert "The chart shows the 25 largest; the table lists them all." in text(page)
     assert html.count('<th scope="row" class="govuk-table__header">Home ') == 65
     assert "Home 64 Ltd" in html
+
+
+def test_the_first_visit_counts_the_financial_year_to_today_and_later_days_as_commitments(
+        as_user, finance_user):
+    """Spend is what has happened: the page defaults to the year to date, and a range that
+    runs past today shows its later days as commitments, never as spend."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.reports.conftest import make_placement
+
+    today = timezone.localdate()
+    make_placement(authority=finance_user.organisation, start=today - dt.timedelta(days=9),
+                   price="700.00")  # £100 a day, open-ended
+    client = as_user(finance_user)
+    page = text(client.get("/reports/"))
+    assert f"to {today:%-d %B %Y}: £1,000.00" in page
+    later = today + dt.timedelta(days=20)
+    page = text(client.get("/reports/", {
+        "date_from_day": (today - dt.timedelta(days=9)).day,
+        "date_from_month": (today - dt.timedelta(days=9)).month,
+        "date_from_year": (today - dt.timedelta(days=9)).year,
+        "date_to_day": later.day, "date_to_month": later.month, "date_to_year": later.year}))
+    assert "£1,000.00" in page
+    assert "commit £2,000.00" in page
+    assert "£3,000.00" not in page
