@@ -157,9 +157,10 @@ def import_remittance(request):
             if result.already_imported:
                 messages.info(request, "This file was imported before: nothing changed.")
             else:
-                messages.success(request, f"{len(result.created)} payment"
-                                          f"{'s' if len(result.created) != 1 else ''} recorded"
-                                          f"{f', {result.skipped} already recorded' if result.skipped else ''}.")
+                count = len(result.created)
+                skipped = f", {result.skipped} already recorded" if result.skipped else ""
+                messages.success(request, f"{count} payment{'s' if count != 1 else ''} "
+                                          f"recorded{skipped}.")
             return redirect("invoicing-finance:queue")
     return render(request, "invoicing/finance/remittance.html", {
         "form": form, "row_errors": row_errors,

@@ -1,4 +1,6 @@
-"""Finance reports under /api/v1/reports/: spend, commitments and export jobs (payments: invoicing)."""
+"""Finance reports under /api/v1/reports/: spend, commitments and export jobs.
+
+The payments list (s.70) and payment compliance (s.69) are invoicing's: invoicing/api/."""
 
 from django.urls import path
 

@@ -39,11 +39,13 @@ def test_finance_approves_a_vouched_invoice_and_the_provider_is_told(
     inv.refresh_from_db()
     assert inv.status == S.APPROVED
     assert inv.approved_total == Decimal("1250.50")
-    assert inv.decided_by == by and inv.decided_at
+    assert inv.decided_by == by
+    assert inv.decided_at
     entry = AuditEntry.objects.get(object_id=inv.pk, action="invoice.approve")
     assert (entry.from_state, entry.to_state, entry.actor) == ("vouched", "approved", by)
     assert [m.to for m in mail.outbox] == [["accounts@provider.example"]]
-    assert "approved" in mail.outbox[0].subject and "£1250.50" in mail.outbox[0].body
+    assert "approved" in mail.outbox[0].subject
+    assert "£1250.50" in mail.outbox[0].body
 
 
 def test_a_queried_invoice_needs_the_reason_its_difference_is_accepted():
@@ -120,7 +122,8 @@ def test_rejecting_frees_the_days_to_be_invoiced_again():
     inv = ff.invoice(lines=[("700.00", "700.00"), ("700.00", "700.00")])
     decisions.reject_invoice(inv, by=_finance(inv), reason="Wrong placement.")
     inv.refresh_from_db()
-    assert inv.status == S.REJECTED and inv.reason == "Wrong placement."
+    assert inv.status == S.REJECTED
+    assert inv.reason == "Wrong placement."
     assert list(inv.lines.values_list("live", flat=True)) == [False, False]
 
 

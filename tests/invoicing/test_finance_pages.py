@@ -139,7 +139,8 @@ def test_importing_a_remittance_shows_row_errors_or_records_every_row(as_user, f
 
     with nothing_changes():
         page = client.post(f"{QUEUE}remittance/", upload(header + good + bad))
-    assert "Row 3" in text(page) and "Row 2" not in text(page)
+    assert "Row 3" in text(page)
+    assert "Row 2" not in text(page)
     response = client.post(f"{QUEUE}remittance/", upload(header + good), follow=True)
     assert "1 payment recorded." in text(response)
     assert Payment.objects.count() == 1
@@ -164,7 +165,8 @@ def test_each_approved_invoice_is_exported_once(as_user, finance, authority):
     assert rows[0][:3] == ["batch", "invoice_id", "invoice_reference"]
     assert len(rows) == 1 + 2
     one.refresh_from_db()
-    assert one.exported_at and one.export_batch
+    assert one.exported_at
+    assert one.export_batch
     # Nothing left: refused, and the earlier batch downloads again.
     with nothing_changes():
         assert error_summary(client.post(f"{QUEUE}export/"))

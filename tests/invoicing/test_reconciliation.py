@@ -79,7 +79,8 @@ def test_the_page_in_a_fixed_number_of_queries(as_user, world, group_by,
         page = client.get(URL, {"group_by": group_by})
     assert page.status_code == 200
     body = text(page)
-    assert "invoice OLD" in body and "invoice OVER" in body
+    assert "invoice OLD" in body
+    assert "invoice OVER" in body
     assert f"Placement {world['placement'].pk}" in body
     assert client.get(URL, {"group_by": "colour"}).status_code == 404
 

@@ -136,7 +136,8 @@ def test_the_payments_page_lists_each_payment(as_user, finance_user, paid):
         "date_to_day": "31", "date_to_month": "3", "date_to_year": "2027"})
     text = page.content.decode()
     assert "3 payments over £30,000" in text
-    assert "£45,000.00" in text and "£30,000.00" not in text
+    assert "£45,000.00" in text
+    assert "£30,000.00" not in text
 
 
 # --- s.69 payment compliance ------------------------------------------------------------------
@@ -203,5 +204,6 @@ def test_finance_is_reminded_once_per_quarter(finance_user):
     send_s70_reminders(today=D(2026, 10, 2))
     assert len(mail.outbox) == 1
     send_s70_reminders(today=D(2027, 1, 1))
-    assert len(mail.outbox) == 2 and "2026-27 Q3" in mail.outbox[1].subject
+    assert len(mail.outbox) == 2
+    assert "2026-27 Q3" in mail.outbox[1].subject
     assert AuditEntry.objects.filter(action="invoicing.s70_reminder").count() == 2
