@@ -55,42 +55,42 @@ class InvoiceDecisionViewSet(ServiceActionMixin, viewsets.GenericViewSet):
         invoice = Invoice.objects.prefetch_related("lines").get(pk=invoice.pk)
         return self.respond(invoice)
 
-    @extend_schema(operation_id="v1_invoices_approve", request=s.ApproveInputSerializer,
+    @extend_schema(operation_id="v1_invoices_approve", request=s.InvoiceApproveInputSerializer,
                    responses={200: s.FinanceInvoiceSerializer, **ERRORS},
                    description="→ approved at its total. A queried invoice needs "
                                "`accept_difference_reason`, else 400 difference_unexplained.")
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         invoice = self.get_object()
-        data = self.validated(s.ApproveInputSerializer)
+        data = self.validated(s.InvoiceApproveInputSerializer)
         return self._done(decisions.approve_invoice(invoice, by=request.user, **data))
 
-    @extend_schema(operation_id="v1_invoices_query", request=s.ReasonInputSerializer,
+    @extend_schema(operation_id="v1_invoices_query", request=s.InvoiceReasonInputSerializer,
                    responses={200: s.FinanceInvoiceSerializer, **ERRORS},
                    description="→ query; the provider is told the reason.")
     @action(detail=True, methods=["post"])
     def query(self, request, pk=None):
         invoice = self.get_object()
-        data = self.validated(s.ReasonInputSerializer)
+        data = self.validated(s.InvoiceReasonInputSerializer)
         return self._done(decisions.query_invoice(invoice, by=request.user, **data))
 
-    @extend_schema(operation_id="v1_invoices_reject", request=s.ReasonInputSerializer,
+    @extend_schema(operation_id="v1_invoices_reject", request=s.InvoiceReasonInputSerializer,
                    responses={200: s.FinanceInvoiceSerializer, **ERRORS},
                    description="→ rejected; the provider is told the reason and its days may "
                                "be invoiced again.")
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         invoice = self.get_object()
-        data = self.validated(s.ReasonInputSerializer)
+        data = self.validated(s.InvoiceReasonInputSerializer)
         return self._done(decisions.reject_invoice(invoice, by=request.user, **data))
 
     @extend_schema(operation_id="v1_invoices_approve_vouched",
-                   request=s.BulkApproveInputSerializer,
+                   request=s.BulkInvoiceApproveInputSerializer,
                    responses={200: s.BulkApproveSerializer, **ERRORS},
                    description="Approve several vouched invoices at once: every one or none "
                                "(409 invalid_transition when one is not vouched).")
     def approve_vouched(self, request):
-        data = self.validated(s.BulkApproveInputSerializer)
+        data = self.validated(s.BulkInvoiceApproveInputSerializer)
         done = decisions.approve_vouched(data["invoices"], by=request.user)
         return Response({"approved": [invoice.pk for invoice in done]})
 

@@ -39,19 +39,19 @@ class FinanceInvoiceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApproveInputSerializer(serializers.Serializer):
+class InvoiceApproveInputSerializer(serializers.Serializer):
     accept_difference_reason = serializers.CharField(
         required=False, allow_blank=True, max_length=4000,
         help_text="Required for a queried invoice: why its difference is accepted (the "
                   "provider is told).")
 
 
-class ReasonInputSerializer(serializers.Serializer):
+class InvoiceReasonInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=4000, allow_blank=True,
                                    help_text="Shown to the provider.")
 
 
-class BulkApproveInputSerializer(serializers.Serializer):
+class BulkInvoiceApproveInputSerializer(serializers.Serializer):
     invoices = serializers.ListField(child=serializers.IntegerField(min_value=1),
                                      min_length=1, max_length=500)
 
