@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -181,7 +182,7 @@ def export_page(request):
         except DomainError as exc:
             problems = [{"text": exc.detail, "href": None}]
         else:
-            return redirect("invoicing-finance:export-batch", batch=batch)
+            return redirect(f"{reverse('invoicing-finance:export-batch')}?batch={batch}")
     return render(request, "invoicing/finance/export.html", {
         "waiting": exports.exportable(request.user).count(),
         "batches": exports.batches(request.user), "problems": problems,
@@ -189,7 +190,10 @@ def export_page(request):
 
 
 @role_required(*FINANCE_ROLES)
-def export_batch(request, batch):
+def export_batch(request):
+    batch = request.GET.get("batch", "")
+    if not batch:  # no batch named: the export page lists them
+        return redirect("invoicing-finance:export")
     if not exports.batch_visible(request.user, batch):
         raise Http404
     table = exports.ledger_table(batch)

@@ -170,10 +170,10 @@ def test_each_approved_invoice_is_exported_once(as_user, finance, authority):
     # Nothing left: refused, and the earlier batch downloads again.
     with nothing_changes():
         assert error_summary(client.post(f"{QUEUE}export/"))
-    again = client.get(f"{QUEUE}export/{one.export_batch}/")
+    again = client.get(f"{QUEUE}export/download/", {"batch": one.export_batch})
     assert again.content == download.content
     assert as_user(ff.finance_of(f.AuthorityFactory())).get(
-        f"{QUEUE}export/{one.export_batch}/").status_code == 404
+        f"{QUEUE}export/download/", {"batch": one.export_batch}).status_code == 404
 
 
 def test_the_finance_workspace_links_the_invoices(as_user, finance):

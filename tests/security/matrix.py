@@ -43,6 +43,7 @@ from contracts.models import (
 )
 from dps.api.permissions import ANY_AUTHENTICATED, ActionRoles
 from dps.models import AuditEntry, Organisation, Role, User
+from invoicing.models import Invoice
 from monitoring.models import (
     ActionItem,
     ActionPlan,
@@ -119,6 +120,7 @@ PAGE_PREFIX_MODELS = {
     "approvals/": CallOff,
     "opportunities/": CallOff,
     "portal/colleagues/": Invitee,
+    "finance/invoices/": Invoice,
 }
 
 
@@ -410,7 +412,14 @@ def _invitee(world, authority, provider):
     return Built(invitee)
 
 
+def _invoice(world, authority, provider):
+    from tests.invoicing import factories_finance as ff
+
+    return Built(ff.invoice(authority=authority, provider=provider))
+
+
 BUILDERS = {
+    Invoice: Builder(("authority", "provider"), _invoice),
     Organisation: Builder(("provider",), lambda w, a, p: Built(p)),
     User: Builder(("authority",), lambda w, a, p: Built(f.CommissionerFactory(organisation=a))),
     AuditEntry: Builder(("authority",), _audit),
