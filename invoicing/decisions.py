@@ -32,11 +32,13 @@ def _allowed(invoice, name):
             f"{invoice.get_status_display().lower()}.")
 
 
-def _decided(invoice, by, write, *, fields):
+def _save(invoice, by, *, fields):
     invoice.decided_by = by if getattr(by, "is_authenticated", False) else None
     invoice.decided_at = timezone.now()
     invoice.save(update_fields=["status", "decided_by", "decided_at", *fields])
-    entry = write()
+
+
+def _tell(invoice, entry):
     from invoicing import tasks
 
     outbox.enqueue(tasks.notify_invoice_decision, invoice.pk, entry.pk)
@@ -64,7 +66,8 @@ def approve_invoice(invoice, *, by, accept_difference_reason=""):
     if reason:
         invoice.reason = reason
         fields.append("reason")
-    return _decided(invoice, by, write, fields=fields)
+    _save(invoice, by, fields=fields)
+    return _tell(invoice, write())
 
 
 @transaction.atomic
@@ -102,7 +105,8 @@ def query_invoice(invoice, *, reason, by):
     refuse_identifiers(invoice.provider, {"reason": reason})
     write = move(invoice, "query", by=by, reason=reason)
     invoice.reason = reason
-    return _decided(invoice, by, write, fields=["reason"])
+    _save(invoice, by, fields=["reason"])
+    return _tell(invoice, write())
 
 
 @transaction.atomic
@@ -118,4 +122,5 @@ def reject_invoice(invoice, *, reason, by):
     write = move(invoice, "reject", by=by, reason=reason)
     invoice.reason = reason
     invoice.lines.update(live=False)
-    return _decided(invoice, by, write, fields=["reason"])
+    _save(invoice, by, fields=["reason"])
+    return _tell(invoice, write())
