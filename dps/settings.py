@@ -399,6 +399,13 @@ CELERY_BEAT_SCHEDULE |= {
     "escalate-overdue-actions": {"task": "monitoring.tasks.escalate_overdue_actions",
                                  "schedule": crontab(hour=6, minute=15)},
 }
+# --- Invoicing -----------------------------------------------------------------------------
+CELERY_BEAT_SCHEDULE |= {
+    # Daily: once a quarter has ended, finance is reminded (once) to publish its s.70 list of
+    # payments over £30,000, due 30 days after the quarter's end (invoicing/transparency.py).
+    "remind-s70-publication": {"task": "invoicing.tasks.remind_s70_publication",
+                               "schedule": crontab(hour=7, minute=0)},
+}
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
     "DocumentKindEnum": "documents.models.Kind",
     "DocumentAttachedToEnum": "documents.models.AttachedTo",

@@ -54,6 +54,7 @@ api_v1 = [
     path("", include("contracts.api.urls")),
     path("", include("reports.api.urls_finance")),
     path("", include("reports.api.urls_insight")),
+    path("", include("invoicing.api.urls_finance")),
     path("", include("invoicing.api.urls_invoices")),
     path("", include(router.urls)),
 ]

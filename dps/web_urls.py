@@ -28,6 +28,7 @@ urlpatterns = [
     path("portal/colleagues/<int:pk>/cancel/", views.cancel_invitation,
          name="cancel-invitation"),
     path("finance/", views.finance_workspace, name="finance-workspace"),
+    path("finance/invoices/", include(("invoicing.urls_finance", "invoicing-finance"))),
     path("cookies/", views.cookies, name="cookies"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("set-password/", views.set_password, name="set-password"),

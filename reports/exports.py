@@ -133,15 +133,19 @@ def spend_table(report, title="Spend"):
                  count=len(rows))
 
 
+PAYMENTS_COLUMNS = [
+    Column("Contracting authority", "text", 30), Column("Date of payment", "date", 14),
+    Column("Amount paid (including VAT)", "money", 16), Column("Supplier name", "text", 36),
+    Column("Supplier identifier", "text", 20), Column("Description", "text", 50),
+    Column("Payment reference", "text", 20)]
+
+
 def payments_table(report):
-    columns = [Column("quarter", "text", 12), Column("quarter_start", "date", 16),
-               Column("quarter_end", "date", 16), Column("authority", "text", 30),
-               Column("provider_id", "int", 12), Column("provider", "text", 40),
-               Column("amount", "money", 16)]
-    rows = [(r.quarter, r.quarter_start, r.quarter_end, r.authority_name, r.provider_id,
-             r.provider_name, r.amount) for r in report.rows]
-    return Table(title="Payments over £30,000", columns=columns, rows=rows,
-                 totals=("Total", None, None, "", None, "", report.total), count=len(rows))
+    """The s.70 list in the publication's layout: one row per payment, never a total."""
+    rows = [(r.authority, r.paid_on, r.amount, r.provider, r.provider_identifier,
+             r.description, r.reference) for r in report.rows]
+    return Table(title="Payments over £30,000", columns=PAYMENTS_COLUMNS, rows=rows,
+                 count=len(rows))
 
 
 LINE_COLUMNS = [Column("source", "text", 10), Column("id", "int", 10),

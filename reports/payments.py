@@ -1,40 +1,17 @@
-"""The Procurement Act 2023 s.70 list: payments over £30,000, per provider per quarter.
+"""The Procurement Act 2023 s.70 list: each payment over £30,000, from actual payments.
 
-Payments are not recorded in the DPS: the amount is the spend the engine accrues (reports.spend)
-in each financial-year quarter (April–June is Q1), per buying authority and provider. A quarter is
-listed when its total is strictly more than £30,000. Quarters cut by the range count only the
-days inside it.
+Payments are recorded in invoicing (by hand or from the ledger's remittance file); the list is
+built there (invoicing/transparency.py) and reached through reports.sources, so reports imports
+nothing above it. `quarter_of` names the financial-year quarters (April–June is Q1) the list is
+published for.
 """
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
-from dps.models import Organisation
-from reports.spend import aggregate
+from reports import sources
 
 THRESHOLD = Decimal("30000.00")
-
-
-@dataclass
-class PaymentRow:
-    authority_id: int
-    authority_name: str
-    provider_id: int | None
-    provider_name: str
-    quarter: str  # "2026-27 Q1"
-    quarter_start: dt.date
-    quarter_end: dt.date
-    amount: Decimal
-
-
-@dataclass
-class PaymentsReport:
-    date_from: dt.date
-    date_to: dt.date
-    threshold: Decimal
-    rows: list[PaymentRow]
-    total: Decimal
 
 
 def quarter_of(year, month):
@@ -51,31 +28,7 @@ def quarter_of(year, month):
     return f"{fy}-{(fy + 1) % 100:02d} Q{q}", start, end
 
 
-def payments(*, date_from, date_to, authority=None, filters=None, threshold=THRESHOLD):
-    data = aggregate(date_from=date_from, date_to=date_to,
-                     dims=("authority", "provider", "month"), authority=authority,
-                     filters=filters)
-    quarters = {}
-    for (authority_id, provider_id, unlisted_name, month_idx), (pennies, _d, _v) in data.items():
-        year, month = divmod(int(month_idx), 12)
-        label, start, end = quarter_of(year, month + 1)
-        key = (authority_id, provider_id, unlisted_name, label, start, end)
-        quarters[key] = quarters.get(key, 0) + pennies
-    names = dict(Organisation.objects.filter(
-        pk__in={k[0] for k in quarters} | {k[1] for k in quarters if k[1]})
-        .values_list("pk", "name"))
-    rows = []
-    for (authority_id, provider_id, unlisted_name, label, start, end), pennies in \
-            quarters.items():
-        amount = (Decimal(pennies) / 100).quantize(Decimal("0.01"))
-        if amount <= threshold:
-            continue
-        rows.append(PaymentRow(
-            authority_id=authority_id, authority_name=names.get(authority_id, ""),
-            provider_id=provider_id,
-            provider_name=names.get(provider_id, "") if provider_id else (unlisted_name or ""),
-            quarter=label, quarter_start=start, quarter_end=end, amount=amount))
-    rows.sort(key=lambda r: (r.quarter_start, r.authority_name.lower(),
-                             r.provider_name.lower()))
-    return PaymentsReport(date_from=date_from, date_to=date_to, threshold=threshold, rows=rows,
-                          total=sum((r.amount for r in rows), Decimal("0.00")))
+def payments(*, date_from, date_to, authority=None, filters=None):
+    """Every payment over £30,000 paid from `date_from` to `date_to` (a report with `rows`)."""
+    return sources.published_payments(date_from=date_from, date_to=date_to,
+                                      authority=authority, filters=filters)

@@ -136,16 +136,27 @@ def _wanted_format(request):
 def spend_page(request):
     authority = _scope(request)
     fmt = _wanted_format(request)
-    start, end = _financial_year(timezone.localdate())
-    defaults = {**_date_parts("date_from", start), **_date_parts("date_to", end),
+    today = timezone.localdate()
+    start, _end = _financial_year(today)
+    # The financial year *to date*: a day after today is a commitment, never spend.
+    defaults = {**_date_parts("date_from", start), **_date_parts("date_to", today),
                 "group_by": "lot"}
     form = _bound(request, SpendForm, defaults, authority)
-    report = None
+    report = ahead = None
     if form.is_valid():
         data = form.cleaned_data
-        report = spend(date_from=data["date_from"], date_to=data["date_to"],
+        date_from, date_to = data["date_from"], data["date_to"]
+        if date_to > today:
+            # The days after today: shown as commitments, beside the spend to today.
+            ahead = spend(date_from=max(date_from, today + dt.timedelta(days=1)),
+                          date_to=date_to, group_by=None, authority=authority,
+                          filters=form.filters())
+            date_to = max(today, date_from - dt.timedelta(days=1))
+        report = spend(date_from=date_from, date_to=date_to,
                        group_by=data["group_by"] or None, authority=authority,
-                       filters=form.filters())
+                       filters=form.filters()) if date_to >= date_from else None
+        if fmt and report is None:
+            return redirect(f"{reverse('finance:spend')}?{_without_format(request)}")
         if fmt:
             name = exports.export_filename("spend", fmt, {
                 "from": data["date_from"], "to": data["date_to"], "group_by": report.group_by})
@@ -153,7 +164,8 @@ def spend_page(request):
     elif fmt:
         return redirect(f"{reverse('finance:spend')}?{_without_format(request)}")
     return render(request, "reports/finance/spend.html", {
-        "form": form, "report": report, "authority": authority,
+        "form": form, "report": report, "authority": authority, "ahead": ahead,
+        "today": today,
         "problems": form.error_summary() if request.GET else [],
         "chart": chart(report.rows) if report else None,
         "downloads": _download_links(request) if request.GET else _download_links_for(defaults),

@@ -145,13 +145,24 @@ ACTIONS = {
                                     "POST /api/v1/annual-reports/{id}/submit/"),
     # --- Finance ---
     "finance:exports": api("POST /api/v1/reports/exports/"),
+    # --- Invoices and payments (finance) ---
+    "invoicing-finance:approve-vouched": api("POST /api/v1/invoices/approve-vouched/"),
+    "invoicing-finance:invoice": api("POST /api/v1/invoices/{id}/approve/",
+                                     "POST /api/v1/invoices/{id}/query/",
+                                     "POST /api/v1/invoices/{id}/reject/"),
+    "invoicing-finance:payment": api("POST /api/v1/payments/"),
+    "invoicing-finance:remittance": api("POST /api/v1/payments/import/"),
+    "invoicing-finance:export": NoApi(
+        "A file a finance officer takes into the ledger by hand, each approved invoice once; "
+        "a ledger integration reads the approved invoices over the API instead (API.md names "
+        "no export operation)."),
 }
 
 
 # --- Which page routes accept POST ----------------------------------------------------------
 
 PROJECT_PACKAGES = {"dps", "providers", "referrals", "calloffs", "contracts", "monitoring",
-                    "reports"}
+                    "reports", "invoicing"}
 READS_POST = re.compile(r"require_POST|request\.POST|request\.FILES"
                         r"|request\.method\s*[!=]=\s*[\"']POST[\"']")
 

@@ -1,4 +1,5 @@
-"""Finance reports over the API: spend, commitments, payments (s.70) and export jobs.
+"""Finance reports over the API: spend, commitments and export jobs (the s.70 payments list is
+invoicing's: invoicing/api/transparency.py, at /api/v1/reports/payments/).
 
 Finance users see their own authority's figures; the DPS administrator sees every authority's
 and may group or filter by authority. `?format=csv|xlsx` returns the same rows as a file.
@@ -18,11 +19,10 @@ from dps.api.mixins import ServiceActionMixin
 from dps.api.permissions import ActionRoles, roles
 from dps.errors import Conflict
 from dps.models import Role
-from reports import exports
+from reports import exports, sources
 from reports.api import finance_serializers as s
 from reports.commitments import commitments
 from reports.models import ExportJob
-from reports.payments import payments
 from reports.spend import GROUPINGS, authority_scope, spend
 
 FINANCE = roles(Role.FINANCE, Role.DPS_ADMIN)
@@ -84,18 +84,23 @@ class SpendView(FinanceReportView):
                                "price/365), support items weekly_cost/7, blocks every bed-day "
                                "bought (voids shown separately). Each fee period, support item "
                                "or block is rounded to pennies per calendar month once, so any "
-                               "grouping's rows add up to the total exactly.",
+                               "grouping's rows add up to the total exactly. `basis=invoiced` "
+                               "counts approved and paid invoice lines by their days (each "
+                               "line spread evenly over its days to the penny); `basis=paid` "
+                               "counts payments by the day paid.",
                    parameters=[*RANGE_PARAMS, GROUP_PARAM, *FILTER_PARAMS, FORMAT_PARAM],
                    responses=_file_responses(s.SpendReportSerializer))
     def list(self, request):
         authority = self.scope()
         query = self.query(s.SpendQuerySerializer)
         data = query.validated_data
-        report = spend(date_from=data["from"], date_to=data["to"],
-                       group_by=data.get("group_by") or None, authority=authority,
-                       filters=query.filters())
+        engine = spend if data["basis"] == "accrued" else sources.basis(data["basis"])
+        report = engine(date_from=data["from"], date_to=data["to"],
+                        group_by=data.get("group_by") or None, authority=authority,
+                        filters=query.filters())
         if data["format"] != "json":
-            name = exports.export_filename("spend", data["format"], {
+            kind = "spend" if data["basis"] == "accrued" else f"spend-{data['basis']}"
+            name = exports.export_filename(kind, data["format"], {
                 "from": data["from"], "to": data["to"], "group_by": report.group_by})
             return file_response(exports.spend_table(report), data["format"], name)
         return Response(s.SpendReportSerializer(report).data)
@@ -122,27 +127,6 @@ class CommitmentsView(FinanceReportView):
             return file_response(exports.spend_table(report, title="Commitments"),
                                  data["format"], name)
         return Response(s.CommitmentsReportSerializer(report).data)
-
-
-class PaymentsView(FinanceReportView):
-    @extend_schema(operation_id="v1_reports_payments",
-                   summary="Payments over £30,000 per provider per quarter (PA 2023 s.70)",
-                   description="Spend per authority, provider and financial-year quarter "
-                               "(April–June is Q1) within the range; quarters over £30,000 "
-                               "(strictly) are listed.",
-                   parameters=[*RANGE_PARAMS, *FILTER_PARAMS, FORMAT_PARAM],
-                   responses=_file_responses(s.PaymentsReportSerializer))
-    def list(self, request):
-        authority = self.scope()
-        query = self.query(s.PaymentsQuerySerializer)
-        data = query.validated_data
-        report = payments(date_from=data["from"], date_to=data["to"], authority=authority,
-                          filters=query.filters())
-        if data["format"] != "json":
-            name = exports.export_filename("payments", data["format"],
-                                           {"from": data["from"], "to": data["to"]})
-            return file_response(exports.payments_table(report), data["format"], name)
-        return Response(s.PaymentsReportSerializer(report).data)
 
 
 def export_params(data, filters):

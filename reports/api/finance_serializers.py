@@ -11,6 +11,7 @@ from reports.models import ExportJob
 from reports.spend import GROUPINGS, LOCATIONS, range_problems
 
 FORMATS = ("json", "csv", "xlsx")
+BASES = ("accrued", "invoiced", "paid")
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -69,6 +70,10 @@ class RangeFields(FilterFields):
 
 class SpendQuerySerializer(RangeFields):
     group_by = serializers.ChoiceField(GROUPINGS, required=False, allow_blank=True)
+    basis = serializers.ChoiceField(
+        BASES, required=False, default="accrued",
+        help_text="accrued: what the placements cost by day (v1); invoiced: approved and paid "
+                  "invoice lines by their days; paid: payments by the day paid.")
     format = serializers.ChoiceField(FORMATS, required=False, default="json")
 
 
@@ -121,32 +126,6 @@ class SpendReportSerializer(serializers.Serializer):
 @extend_schema_serializer(many=False)
 class CommitmentsReportSerializer(SpendReportSerializer):
     as_of = serializers.DateField(source="date_from")
-
-
-class PaymentRowSerializer(serializers.Serializer):
-    quarter = serializers.CharField(help_text="Financial year and quarter, e.g. 2026-27 Q1.")
-    quarter_start = serializers.DateField()
-    quarter_end = serializers.DateField()
-    authority = serializers.IntegerField(source="authority_id")
-    authority_name = serializers.CharField()
-    provider = serializers.IntegerField(source="provider_id", allow_null=True)
-    provider_name = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
-
-
-# One report object, not a list (the views' action is `list`).
-@extend_schema_serializer(many=False)
-class PaymentsReportSerializer(serializers.Serializer):
-    threshold = serializers.DecimalField(max_digits=16, decimal_places=2)
-    rows = PaymentRowSerializer(many=True)
-    total = serializers.DecimalField(max_digits=16, decimal_places=2)
-
-    def get_fields(self):
-        fields = super().get_fields()
-        ordered = {"from": serializers.DateField(source="date_from"),
-                   "to": serializers.DateField(source="date_to")}
-        ordered.update(fields)
-        return ordered
 
 
 class ExportRequestSerializer(FilterFields):

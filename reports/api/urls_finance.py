@@ -1,8 +1,10 @@
-"""Finance reports under /api/v1/reports/: spend, commitments, payments and export jobs."""
+"""Finance reports under /api/v1/reports/: spend, commitments and export jobs.
+
+The payments list (s.70) and payment compliance (s.69) are invoicing's: invoicing/api/."""
 
 from django.urls import path
 
-from reports.api.finance import CommitmentsView, ExportJobViewSet, PaymentsView, SpendView
+from reports.api.finance import CommitmentsView, ExportJobViewSet, SpendView
 
 exports_list = ExportJobViewSet.as_view({"get": "list", "post": "create"})
 export_detail = ExportJobViewSet.as_view({"get": "retrieve"})
@@ -12,8 +14,6 @@ urlpatterns = [
     path("reports/spend/", SpendView.as_view({"get": "list"}), name="api-report-spend"),
     path("reports/commitments/", CommitmentsView.as_view({"get": "list"}),
          name="api-report-commitments"),
-    path("reports/payments/", PaymentsView.as_view({"get": "list"}),
-         name="api-report-payments"),
     path("reports/exports/", exports_list, name="api-report-exports"),
     path("reports/exports/<int:pk>/", export_detail, name="api-report-export"),
     path("reports/exports/<int:pk>/download/", export_download,

@@ -39,9 +39,14 @@ def hostile(anon, finance_user):
     providers = [Organisation.objects.get(pk=response.json()["organisation"])]
     providers += [f.ProviderOrgFactory(name=name) for name in NAMES[1:]]
     assert [p.name for p in providers] == NAMES
+    from tests.invoicing import factories_finance as ff
+
     for provider in providers:
-        make_placement(authority=finance_user.organisation, provider=provider,
-                       start=D(2026, 1, 1), price="7000.00")
+        placement = make_placement(authority=finance_user.organisation, provider=provider,
+                                   start=D(2026, 1, 1), price="7000.00")
+        invoice = ff.invoice(status="paid", placement=placement, received_on=D(2026, 5, 1),
+                             lines=[("40000.00", "40000.00")])
+        ff.paid(invoice, paid_on=D(2026, 5, 20))
     return providers
 
 

@@ -115,16 +115,22 @@ def test_the_commitments_page(as_user, finance_user, spend_data):
 
 
 def test_the_payments_page(as_user, finance_user):
-    provider = f.ProviderOrgFactory(name="Big Care Ltd")
-    from tests.reports.conftest import D, make_placement
+    """Actual payments, each on its own row (the accrued estimate is gone: s.70 lists
+    payments made, tests/invoicing/test_transparency.py)."""
+    from tests.invoicing import factories_finance as ff
+    from tests.reports.conftest import D
 
-    make_placement(authority=finance_user.organisation, provider=provider,
-                   start=D(2026, 1, 1), price="7000.00")
+    provider = f.ProviderOrgFactory(name="Big Care Ltd")
+    invoice = ff.invoice(status="paid", authority=finance_user.organisation,
+                         provider=provider, received_on=D(2026, 4, 20),
+                         lines=[("91000.00", "91000.00")])
+    ff.paid(invoice, paid_on=D(2026, 5, 1), reference="BACS-77")
     page = as_user(finance_user).get("/reports/payments/", {
         "date_from_day": "1", "date_from_month": "4", "date_from_year": "2026",
         "date_to_day": "30", "date_to_month": "6", "date_to_year": "2026"})
-    assert "2026-27 Q1" in text(page)
+    assert "1 May 2026" in text(page)
     assert "Big Care Ltd" in text(page)
+    assert "BACS-77" in text(page)
     assert "£91,000.00" in text(page)
 
 
@@ -149,3 +155,30 @@ def test_a_long_report_charts_the_largest_rows_and_tables_them_all(as_user, fina
     assert "The chart shows the 25 largest; the table lists them all." in text(page)
     assert html.count('<th scope="row" class="govuk-table__header">Home ') == 65
     assert "Home 64 Ltd" in html
+
+
+def test_the_first_visit_counts_the_financial_year_to_today_and_later_days_as_commitments(
+        as_user, finance_user):
+    """Spend is what has happened: the page defaults to the year to date, and a range that
+    runs past today shows its later days as commitments, never as spend."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.reports.conftest import make_placement
+
+    today = timezone.localdate()
+    make_placement(authority=finance_user.organisation, start=today - dt.timedelta(days=9),
+                   price="700.00")  # £100 a day, open-ended
+    client = as_user(finance_user)
+    page = text(client.get("/reports/"))
+    assert f"to {today:%-d %B %Y}: £1,000.00" in page
+    later = today + dt.timedelta(days=20)
+    page = text(client.get("/reports/", {
+        "date_from_day": (today - dt.timedelta(days=9)).day,
+        "date_from_month": (today - dt.timedelta(days=9)).month,
+        "date_from_year": (today - dt.timedelta(days=9)).year,
+        "date_to_day": later.day, "date_to_month": later.month, "date_to_year": later.year}))
+    assert "£1,000.00" in page
+    assert "commit £2,000.00" in page
+    assert "£3,000.00" not in page

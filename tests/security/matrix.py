@@ -137,6 +137,7 @@ PAGE_PREFIX_MODELS = {
     "documents/action_item/": ActionItem,
     "documents/placement/": Placement,
     "documents/": Document,
+    "finance/invoices/": Invoice,
 }
 
 

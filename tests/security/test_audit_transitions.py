@@ -20,7 +20,8 @@ from tests import factories as f
 from tests.calloffs import factories as cf
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("dps", "providers", "referrals", "calloffs", "contracts", "monitoring", "reports")
+APPS = ("dps", "providers", "referrals", "calloffs", "contracts", "monitoring", "reports",
+        "invoicing")
 
 
 def app_sources():

@@ -221,6 +221,31 @@ def _offer():
     calloff = cf.ClosedCallOffFactory()
     eoi = cf.EoiFactory(calloff=calloff, provider=cf.admitted_and_invited(calloff).provider)
     return {"eoi": eoi, "by": _staff(calloff.authority)}, calloff.referral.child
+def _invoice(status):
+    def setup():
+        from tests.invoicing import factories_finance as ff
+
+        # The invoiced placement's child is not the one the text names (whose name a placed
+        # provider may know).
+        placement = pf.PlacementFactory(child__first_name="Zebedee",
+                                        child__last_name="Quartermaine",
+                                        child__date_of_birth=datetime.date(2012, 2, 29))
+        invoice = ff.invoice(status=status, placement=placement,
+                             lines=[("1010.00", "1000.00")])
+        return ({"invoice": invoice, "by": ff.finance_of(invoice.authority)},
+                _child_of(invoice.provider))
+    return setup
+
+
+def _decide_invoice(name):
+    from invoicing import decisions
+
+    def act(w, value):
+        if name == "approve":
+            decisions.approve_invoice(w["invoice"], by=w["by"], accept_difference_reason=value)
+        else:
+            getattr(decisions, f"{name}_invoice")(w["invoice"], by=w["by"], reason=value)
+    return act
 
 
 CASES = [
@@ -282,6 +307,10 @@ CASES = [
          lambda w, v: document_services.upload_document(
              by=w["by"], attached_to="referral", object_id=w["calloff"].referral_id,
              kind="referral_pack", file=ContentFile(b"Needs and outcomes.", name=f"{v}.txt"))),
+    Case("invoicing.Invoice.reason", "reason", _invoice("vouched"), _decide_invoice("query")),
+    Case("invoicing.Invoice.reason", "reason", _invoice("query"), _decide_invoice("reject")),
+    Case("invoicing.Invoice.reason", "accept_difference_reason", _invoice("query"),
+         _decide_invoice("approve")),
 ]
 COVERED = {case.key for case in CASES}
 

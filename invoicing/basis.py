@@ -1,0 +1,176 @@
+"""Spend on the `invoiced` and `paid` bases (GET /api/v1/reports/spend/?basis=…).
+
+`invoiced`: the lines of approved and paid invoices, by their days. A line's amount is spread
+evenly over its days, in pennies, by cumulative rounding — the first k days of an n-day line
+carry round_half_up(amount × k / n) — so a line's days add up to its amount exactly and a
+month (or the range) holds the difference of two cumulative figures. The pieces (a line cut to
+one calendar month and the range) are finer than every grouping, so the rows of any grouping add
+up to the total, as for the accrued basis (ADR 0011).
+
+`paid`: payments by `paid_on`. A payment is shared among its invoice's lines in proportion to
+their amounts (largest remainder, to the penny), so it can be grouped by lot, route or location
+as well as provider, authority and month.
+
+Filters and groupings are the spend report's; the authority, provider and location come from
+the invoice, the lot and route from the line's placement (or block: route `block`).
+"""
+
+import calendar
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from invoicing.models import Invoice, InvoiceLine, Payment
+from reports.spend import GROUPINGS, SpendReport, SpendRow, _normalise_filters, label_rows
+
+PENNY = Decimal("0.01")
+COUNTED = (Invoice.Status.APPROVED, Invoice.Status.PAID)
+
+
+def _pennies(amount):
+    return int((Decimal(amount) * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def _cumulative(total, k, n):
+    """round_half_up(total × k / n) in integer pennies (total may be negative)."""
+    sign = -1 if total < 0 else 1
+    return sign * ((2 * abs(total) * k + n) // (2 * n))
+
+
+def _location(provider, authority):
+    a, b = (provider.area or "").strip().lower(), (authority.area or "").strip().lower()
+    return "in_area" if a and a == b else "out_of_area"
+
+
+def _describe(line, invoice):
+    """The dimensions of one line: lot, provider, authority, route, location."""
+    if line.block_id:
+        lot, route = line.block.lot_id, "block"
+    else:
+        lot, route = line.placement.lot_id, line.placement.route
+    source = ("block", line.block_id) if line.block_id else ("placement", line.placement_id)
+    return {"lot": lot, "provider": invoice.provider_id, "authority": invoice.authority_id,
+            "route": route, "location": _location(invoice.provider, invoice.authority),
+            "source": source}
+
+
+def _keep(dims, filters):
+    return all(dims[name] == value for name, value in filters.items())
+
+
+def _key(group_by, dims, month_idx):
+    if group_by is None:
+        return ()
+    if group_by == "month":
+        return (month_idx,)
+    if group_by == "provider":
+        return (dims["provider"], None)
+    if group_by == "source":  # one row per placement or block (the reconciliation's)
+        return dims["source"]
+    return (dims[group_by],)
+
+
+def _lines(queryset):
+    return queryset.select_related("placement", "block", "invoice__provider",
+                                   "invoice__authority")
+
+
+def _scope(queryset, authority, field):
+    if authority is not None:
+        pk = authority.pk if hasattr(authority, "pk") else int(authority)
+        queryset = queryset.filter(**{f"{field}authority_id": pk})
+    return queryset
+
+
+def _months(start, end):
+    """(month index, first day, last day) of each calendar month start..end touches."""
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        first = dt.date(year, month, 1)
+        last = dt.date(year, month, calendar.monthrange(year, month)[1])
+        yield year * 12 + month - 1, max(first, start), min(last, end)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _report(date_from, date_to, group_by, sums, filters):
+    if group_by == "source":
+        rows = [SpendRow(key=k, label=f"{k[0]} {k[1]}", amount=_money(v))
+                for k, v in sorted(sums.items())]
+        return SpendReport(date_from=date_from, date_to=date_to, group_by=group_by, rows=rows,
+                           total=_money(sum(sums.values())), filters=filters)
+    labels = label_rows(group_by, list(sums))
+    ordered = sorted(sums, key=lambda k: labels[k][2])
+    rows = [SpendRow(key=labels[k][0], label=labels[k][1], amount=_money(sums[k]))
+            for k in ordered]
+    return SpendReport(date_from=date_from, date_to=date_to, group_by=group_by, rows=rows,
+                       total=_money(sum(sums.values())), filters=filters)
+
+
+def _money(pennies):
+    return (Decimal(int(pennies)) / 100).quantize(PENNY)
+
+
+def _check(group_by):
+    if group_by not in (None, *GROUPINGS, "source"):
+        raise ValueError(f"Unknown grouping {group_by!r}.")
+
+
+def invoiced_spend(*, date_from, date_to, group_by=None, authority=None, filters=None):
+    _check(group_by)
+    filters = _normalise_filters(filters, authority)
+    lines = _lines(_scope(InvoiceLine.objects.filter(
+        invoice__status__in=COUNTED, date_from__lte=date_to, date_to__gte=date_from),
+        authority, "invoice__"))
+    sums = {}
+    for line in lines:
+        dims = _describe(line, line.invoice)
+        if not _keep(dims, filters):
+            continue
+        total, days = _pennies(line.amount), (line.date_to - line.date_from).days + 1
+        start, end = max(line.date_from, date_from), min(line.date_to, date_to)
+        for idx, first, last in _months(start, end):
+            before = (first - line.date_from).days
+            through = (last - line.date_from).days + 1
+            piece = _cumulative(total, through, days) - _cumulative(total, before, days)
+            key = _key(group_by, dims, idx)
+            sums[key] = sums.get(key, 0) + piece
+    return _report(date_from, date_to, group_by, sums, filters)
+
+
+def _shares(total, weights):
+    """`total` pennies shared in proportion to `weights` (largest remainder)."""
+    whole = sum(weights)
+    if whole <= 0:
+        return [total] + [0] * (len(weights) - 1)
+    exact = [total * w for w in weights]
+    base = [e // whole for e in exact]
+    left = total - sum(base)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] % whole), i))
+    for i in order[:left]:
+        base[i] += 1
+    return base
+
+
+def paid_spend(*, date_from, date_to, group_by=None, authority=None, filters=None):
+    _check(group_by)
+    filters = _normalise_filters(filters, authority)
+    payments = list(_scope(Payment.objects.filter(paid_on__range=(date_from, date_to)),
+                           authority, "invoice__").select_related(
+        "invoice__provider", "invoice__authority"))
+    lines = {}
+    for line in _lines(InvoiceLine.objects.filter(
+            invoice_id__in={p.invoice_id for p in payments}).order_by("pk")):
+        lines.setdefault(line.invoice_id, []).append(line)
+    sums = {}
+    for payment in payments:
+        own = lines.get(payment.invoice_id, [])
+        if not own:
+            continue
+        shares = _shares(_pennies(payment.amount), [_pennies(line.amount) for line in own])
+        idx = payment.paid_on.year * 12 + payment.paid_on.month - 1
+        for line, share in zip(own, shares, strict=True):
+            dims = _describe(line, payment.invoice)
+            if not _keep(dims, filters):
+                continue
+            key = _key(group_by, dims, idx)
+            sums[key] = sums.get(key, 0) + share
+    return _report(date_from, date_to, group_by, sums, filters)

@@ -1,0 +1,180 @@
+"""Reconciliation: what was accrued to today, against what was invoiced and what was paid, and
+the lists that need chasing.
+
+Per authority, lot, provider, placement (or block) or month, over the financial year to today
+(never a day after it: those are commitments, reports/commitments.py): accrued (reports.spend),
+invoiced and paid (invoicing/basis.py), each to the penny by the same piece rules.
+
+Chasing:
+- placements whose past days are not invoiced 30 days on: live in the year, and the last day on
+  a live placement-fee line (its `invoiced to`) is before the placement's last day up to 30 days
+  ago (gaps inside the invoiced span are not looked for);
+- invoices awaiting a decision (vouched or queried) for more than 10 working days since
+  received (dps/workdays.py: England and Wales bank holidays excluded);
+- overpayments: invoices whose payments add up to more than their approved total (the services
+  refuse one; an adjustment in the ledger or a reversed approval can still leave one).
+
+A fixed number of queries whatever the data (tests/invoicing/test_reconciliation.py guards it).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from contracts.models import Approval, Placement
+from dps.workdays import add_working_days
+from invoicing.basis import invoiced_spend, paid_spend
+from invoicing.models import Invoice, InvoiceLine, Payment
+from reports.spend import aggregate, financial_year_end, spend
+
+GROUPINGS = {"provider": "Provider", "lot": "Lot", "placement": "Placement or block",
+             "month": "Month", "authority": "Authority"}
+INVOICE_AFTER_DAYS = 30
+DECIDE_WITHIN_WORKING_DAYS = 10
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class Row:
+    key: object
+    label: str
+    accrued: Decimal = ZERO
+    invoiced: Decimal = ZERO
+    paid: Decimal = ZERO
+
+    @property
+    def not_invoiced(self):
+        return self.accrued - self.invoiced
+
+    @property
+    def unpaid(self):
+        return self.invoiced - self.paid
+
+
+@dataclass
+class Reconciliation:
+    date_from: dt.date
+    date_to: dt.date
+    group_by: str
+    rows: list
+    totals: Row
+    late_placements: list = field(default_factory=list)
+    awaiting: list = field(default_factory=list)
+    overpaid: list = field(default_factory=list)
+
+
+def _by_source(date_from, date_to, authority):
+    """Accrued pennies per (source, id), from the spend engine's pieces."""
+    data = aggregate(date_from=date_from, date_to=date_to, dims=("source",),
+                     authority=authority, voids=False)
+    out = {}
+    for key, (pennies, _days, _voids) in data.items():
+        out[(key[0], key[1])] = out.get((key[0], key[1]), 0) + pennies
+    return {k: (Decimal(v) / 100).quantize(Decimal("0.01")) for k, v in out.items()}
+
+
+def _source_labels(keys):
+    placements = dict(Placement.objects.filter(pk__in=[k[1] for k in keys if k[0] == "placement"])
+                      .values_list("pk", "provider_name"))
+    from contracts.models import BlockContract
+
+    blocks = dict(BlockContract.objects.filter(pk__in=[k[1] for k in keys if k[0] == "block"])
+                  .values_list("pk", "provider__name"))
+    return {k: (f"Placement {k[1]} with {placements.get(k[1], '')}" if k[0] == "placement"
+                else f"Block {k[1]} with {blocks.get(k[1], '')}") for k in keys}
+
+
+def _rows(date_from, date_to, group_by, authority):
+    rows = {}
+    if group_by == "placement":
+        for key, amount in _by_source(date_from, date_to, authority).items():
+            rows.setdefault(key, Row(key, "")).accrued = amount
+        for name, engine in (("invoiced", invoiced_spend), ("paid", paid_spend)):
+            for r in engine(date_from=date_from, date_to=date_to, group_by="source",
+                            authority=authority).rows:
+                setattr(rows.setdefault(r.key, Row(r.key, "")), name, r.amount)
+        labels = _source_labels(list(rows))
+        for key, row in rows.items():
+            row.label = labels[key]
+        return sorted(rows.values(), key=lambda r: (r.key[0], r.key[1]))
+    order = []
+    for name, engine in (("accrued", spend), ("invoiced", invoiced_spend),
+                         ("paid", paid_spend)):
+        for r in engine(date_from=date_from, date_to=date_to, group_by=group_by,
+                        authority=authority).rows:
+            if r.key not in rows:
+                rows[r.key] = Row(r.key, r.label)
+                order.append(r.key)
+            setattr(rows[r.key], name, r.amount)
+    if group_by == "month":
+        order.sort()
+    else:
+        order.sort(key=lambda k: rows[k].label.lower())
+    return [rows[k] for k in order]
+
+
+def _scoped(queryset, authority):
+    return queryset if authority is None else queryset.filter(authority=authority)
+
+
+def late_placements(*, authority, today, year_start):
+    cutoff = today - dt.timedelta(days=INVOICE_AFTER_DAYS)
+    placements = _scoped(Placement.objects.filter(
+        approval=Approval.APPROVED, start_date__lte=cutoff).exclude(route="block")
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=year_start)), authority)
+    placements = placements.annotate(invoiced_to=Max(
+        "invoice_lines__date_to", filter=Q(invoice_lines__live=True,
+                                           invoice_lines__kind=InvoiceLine.Kind.PLACEMENT)))
+    out = []
+    for placement in placements.select_related("authority").order_by("start_date", "pk"):
+        due_to = min(placement.end_date or cutoff, cutoff)
+        if placement.invoiced_to is None or placement.invoiced_to < due_to:
+            placement.not_invoiced_from = (placement.invoiced_to + dt.timedelta(days=1)
+                                           if placement.invoiced_to else placement.start_date)
+            placement.not_invoiced_to = due_to
+            out.append(placement)
+    return out
+
+
+def awaiting_decision(*, authority, today):
+    waiting = _scoped(Invoice.objects.filter(
+        status__in=[Invoice.Status.VOUCHED, Invoice.Status.QUERY],
+        received_on__lt=today), authority).select_related("provider").order_by("received_on",
+                                                                               "pk")
+    out = []
+    for invoice in waiting:
+        invoice.decide_by = add_working_days(invoice.received_on, DECIDE_WITHIN_WORKING_DAYS)
+        if invoice.decide_by < today:
+            out.append(invoice)
+    return out
+
+
+def overpaid(*, authority):
+    paid = Subquery(Payment.objects.filter(invoice=OuterRef("pk")).values("invoice")
+                    .annotate(total=Sum("amount")).values("total"),
+                    output_field=DecimalField(max_digits=14, decimal_places=2))
+    return list(_scoped(Invoice.objects.annotate(paid_total=Coalesce(paid, ZERO)), authority)
+                .filter(paid_total__gt=Coalesce(F("approved_total"), F("total")))
+                .select_related("provider").order_by("pk"))
+
+
+def reconcile(*, authority, group_by="provider", today, date_from=None):
+    if group_by not in GROUPINGS:
+        raise ValueError(f"Unknown grouping {group_by!r}.")
+    year_end = financial_year_end(today)
+    year_start = dt.date(year_end.year - 1, 4, 1)
+    date_from = date_from or year_start
+    rows = _rows(date_from, today, group_by, authority)
+    totals = Row("total", "Total",
+                 accrued=sum((r.accrued for r in rows), ZERO),
+                 invoiced=sum((r.invoiced for r in rows), ZERO),
+                 paid=sum((r.paid for r in rows), ZERO))
+    return Reconciliation(
+        date_from=date_from, date_to=today, group_by=group_by, rows=rows, totals=totals,
+        late_placements=late_placements(authority=authority, today=today,
+                                        year_start=year_start),
+        awaiting=awaiting_decision(authority=authority, today=today),
+        overpaid=overpaid(authority=authority))
