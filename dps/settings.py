@@ -428,6 +428,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
     "ExportJobKindEnum": "reports.models.ExportJob.Kind",
     "ExportJobFormatEnum": "reports.models.ExportJob.Format",
     "ExportJobStatusEnum": "reports.models.ExportJob.Status",
+    "InvoiceStatusEnum": "invoicing.models.Invoice.Status",
 }
 
 # --- Open data (OCDS) ----------------------------------------------------------------------

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from invoicing.models import Invoice, InvoiceLine, Payment
 
 
-class InvoiceLineSerializer(serializers.ModelSerializer):
+class FinanceInvoiceLineSerializer(serializers.ModelSerializer):
     difference = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
     class Meta:
@@ -29,7 +29,7 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 class FinanceInvoiceSerializer(serializers.ModelSerializer):
     """An invoice as finance sees it after a decision or a payment."""
 
-    lines = InvoiceLineSerializer(many=True, read_only=True)
+    lines = FinanceInvoiceLineSerializer(many=True, read_only=True)
 
     class Meta:
         model = Invoice
