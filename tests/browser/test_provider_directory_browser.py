@@ -42,7 +42,8 @@ def test_a_commissioner_finds_any_provider_and_opens_its_profile(live_server, pa
 
     page.get_by_role("link", name=re.compile(r"^Calm Waters Care Ltd\b")).click()
     expect(page).to_have_title("Calm Waters Care Ltd: provider profile – Placements DPS")
-    expect(page.locator("#memberships + table")).to_contain_text(f.lot("fostering").name)
+    expect(page.locator("#memberships + .app-table-scroll table")).to_contain_text(
+        f.lot("fostering").name)
     expect(page.get_by_role("link", name=re.compile("^Annual report "))).to_be_visible()
     assert_accessible(page, "provider profile")
     page.get_by_role("link", name=re.compile("^Risk and monitoring page")).click()
