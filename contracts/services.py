@@ -611,11 +611,23 @@ def _check_cap(placement, new_price, acknowledged):
 
 @transaction.atomic
 def request_fee_change(placement, *, by, new_price, effective_from, reason,
-                       backdating_reason=""):
-    """The provider asks for a new price from a date; a commissioner decides."""
+                       backdating_reason="", acknowledge_cap_warning=True):
+    """The provider asks for a new price from a date; a commissioner decides.
+
+    Above the provider's cap is a warning, not a refusal (the council decides): a caller that
+    passes `acknowledge_cap_warning=False` (the portal's page) is told first. The API keeps
+    v1's behaviour, which never asked."""
     placement = _lock(placement)
     _require_provider(placement, by)
     _require_not_ended(placement, "change the fee of")
+    cap = provider_cap(placement)
+    if cap is not None and new_price > cap and not acknowledge_cap_warning:
+        unit = unit_label(placement.price_unit)
+        raise RuleViolation(
+            f"£{new_price:,.2f} is above your price cap on this lot, £{cap:,.2f} {unit}. The "
+            "council may decline it: tick the box to send it anyway.",
+            code="above_price_cap_unacknowledged",
+            fields={"acknowledge_cap_warning": ["Tick the box to send it anyway."]})
     if placement.fee_changes.filter(status=FeeChange.Status.REQUESTED).exists():
         raise Conflict("A fee change request for this placement is already awaiting a "
                        "decision.")

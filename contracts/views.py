@@ -366,25 +366,18 @@ def request_fee_change(request, pk):
             "I know the price is above my price cap: send the request anyway")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if cap is not None and data["new_price"] > cap and not data["acknowledge_cap_warning"]:
-            # A warning, not a refusal: the council decides, but the provider is told first.
-            form.show_cap_warning = True
-            form.add_error("acknowledge_cap_warning", (
-                f"£{data['new_price']:,.2f} is above your price cap on this lot, "
-                f"£{cap:,.2f} {unit}. The council may decline it: tick the box to send it "
-                "anyway."))
+        try:
+            change = services.request_fee_change(
+                placement, by=request.user, new_price=data["new_price"],
+                effective_from=data["effective_from"], reason=data["reason"],
+                backdating_reason=data["backdating_reason"],
+                acknowledge_cap_warning=data.get("acknowledge_cap_warning", True))
+        except DomainError as exc:
+            form.add_domain_error(exc)
         else:
-            try:
-                change = services.request_fee_change(
-                    placement, by=request.user, new_price=data["new_price"],
-                    effective_from=data["effective_from"], reason=data["reason"],
-                    backdating_reason=data["backdating_reason"])
-            except DomainError as exc:
-                form.add_domain_error(exc)
-            else:
-                messages.success(request, f"Fee change requested: {_change_text(change)}. The "
-                                          "council will approve or decline it.")
-                return redirect("contracts:my-placement", pk=placement.pk)
+            messages.success(request, f"Fee change requested: {_change_text(change)}. The "
+                                      "council will approve or decline it.")
+            return redirect("contracts:my-placement", pk=placement.pk)
     return render(request, "contracts/request_fee_change.html", {
         "placement": placement, "child": placement.child, "unit": unit, "form": form,
         "current": placement.current_price, "cap": cap,

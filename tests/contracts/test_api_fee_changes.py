@@ -271,3 +271,18 @@ def test_both_sides_see_the_fee_change_history(council, provider, placement):
 def test_the_history_is_not_found_for_others(api, placement):
     assert_error(api(f.ProviderUserFactory()).get(url(placement)), 404, "not_found")
     assert FeeChange.objects.count() == 0
+
+
+def test_a_providers_request_above_its_cap_is_warned_first_only_when_the_caller_asks(
+        placement):
+    """The portal asks (acknowledge_cap_warning=False): told first, nothing stored. The API
+    keeps v1's behaviour: the request goes to the council, which decides."""
+    provider = provider_of(placement)  # cap £5,500 a week
+    ask = dict(by=provider, new_price=Decimal("6000.00"), effective_from=day("2026-05-15"),
+               reason="Staffing costs rose with the new pay award.")
+    with nothing_changes(), pytest.raises(services.RuleViolation) as refused:
+        services.request_fee_change(placement, acknowledge_cap_warning=False, **ask)
+    assert refused.value.code == "above_price_cap_unacknowledged"
+    assert "£6,000.00 is above your price cap on this lot, £5,500.00" in refused.value.detail
+    change = services.request_fee_change(placement, **ask)
+    assert change.status == FeeChange.Status.REQUESTED
