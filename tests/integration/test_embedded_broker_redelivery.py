@@ -12,17 +12,12 @@ import uuid
 import pytest
 from celery import current_app
 from django.test import override_settings
-from django.utils import timezone
-from rest_framework.test import APIClient
 
-from contracts.models import FeeChange
 from dps import embedded_broker as broker_file
 from dps import outbox
 from dps.models import OutboxMessage
-from tests import factories as f
-from tests.contracts import factories as pf
 from tests.integration.test_celery_worker import _worker_env
-from tests.integration.test_outbox import _fresh_connections
+from tests.integration.test_outbox import _fresh_connections, request_fee_change_over_the_api
 from tests.integration.test_worker_killed import SilentMailServer, kill, start
 
 pytestmark = [pytest.mark.postgres,
@@ -55,17 +50,7 @@ def _messages(url):
 def test_a_task_lost_with_its_killed_worker_is_queued_again_and_done_once(
         embedded_broker, tmp_path):
     url, queue = embedded_broker
-    today = timezone.localdate()
-    placement = pf.PlacementFactory(start_date=today - datetime.timedelta(days=400))
-    provider = f.ProviderUserFactory(organisation=placement.provider)
-    f.CommissionerFactory(organisation=placement.authority, email="commissioner@example.org")
-    client = APIClient()
-    client.force_authenticate(provider)
-    response = client.post(f"/api/v1/placements/{placement.pk}/fee-changes/", {
-        "new_price": "5200.00", "effective_from": today.isoformat(),
-        "reason": "Staffing costs rose with the new pay award."}, format="json")
-    assert response.status_code == 201, response.json()
-    change = FeeChange.objects.get(pk=response.json()["id"])
+    change = request_fee_change_over_the_api()
     message = OutboxMessage.objects.get(task="contracts.tasks.notify_fee_change_requested")
     assert message.sent_at is not None  # queued at commit
     assert message.attempts == 1

@@ -43,21 +43,25 @@ def _fresh_connections():
     pools.reset()  # kombu's process-wide producer pools, keyed by connection
 
 
-def test_a_request_succeeds_with_redis_down_and_its_email_goes_out_when_it_is_back(
-        redis_down, tmp_path):
+def request_fee_change_over_the_api():
+    """A provider asks for a fee change through the API: the request that queues an e-mail to
+    the commissioner through the outbox, which the fault tests follow. The change, once 201."""
     today = timezone.localdate()
     placement = pf.PlacementFactory(start_date=today - datetime.timedelta(days=400))
     provider = f.ProviderUserFactory(organisation=placement.provider)
     f.CommissionerFactory(organisation=placement.authority, email="commissioner@example.org")
     client = APIClient()
     client.force_authenticate(provider)
-
     response = client.post(f"/api/v1/placements/{placement.pk}/fee-changes/", {
         "new_price": "5200.00", "effective_from": today.isoformat(),
         "reason": "Staffing costs rose with the new pay award."}, format="json")
-
     assert response.status_code == 201, response.json()
-    change = FeeChange.objects.get(pk=response.json()["id"])
+    return FeeChange.objects.get(pk=response.json()["id"])
+
+
+def test_a_request_succeeds_with_redis_down_and_its_email_goes_out_when_it_is_back(
+        redis_down, tmp_path):
+    change = request_fee_change_over_the_api()
     message = OutboxMessage.objects.get(task="contracts.tasks.notify_fee_change_requested")
     assert message.args == [change.pk]
     assert message.sent_at is None

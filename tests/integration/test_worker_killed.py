@@ -14,14 +14,13 @@ import time
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from contracts.models import FeeChange
 from dps.models import OutboxMessage
-from tests import factories as f
-from tests.contracts import factories as pf
 from tests.integration.test_celery_worker import ROOT, _worker_env
-from tests.integration.test_outbox import redis_down  # noqa: F401 - a fixture
+from tests.integration.test_outbox import (  # noqa: F401 - a fixture
+    redis_down,
+    request_fee_change_over_the_api,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -76,17 +75,7 @@ def kill(processes):
 
 
 def test_a_worker_killed_mid_task_finishes_it_on_restart_once(redis_down, tmp_path):  # noqa: F811
-    today = timezone.localdate()
-    placement = pf.PlacementFactory(start_date=today - datetime.timedelta(days=400))
-    provider = f.ProviderUserFactory(organisation=placement.provider)
-    f.CommissionerFactory(organisation=placement.authority, email="commissioner@example.org")
-    client = APIClient()
-    client.force_authenticate(provider)
-    response = client.post(f"/api/v1/placements/{placement.pk}/fee-changes/", {
-        "new_price": "5200.00", "effective_from": today.isoformat(),
-        "reason": "Staffing costs rose with the new pay award."}, format="json")
-    assert response.status_code == 201, response.json()
-    change = FeeChange.objects.get(pk=response.json()["id"])
+    change = request_fee_change_over_the_api()
     OutboxMessage.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=5))
 
     # 1. Beat drains the outbox; the worker takes the task and hangs talking to the server.
