@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "reports",
     "invoicing",
     "documents",
+    "workspace",
 ]
 
 MIDDLEWARE = [
@@ -95,7 +96,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-ROOT_URLCONF = "dps.urls"
+ROOT_URLCONF = "workspace.urls"
 WSGI_APPLICATION = "dps.wsgi.application"
 
 TEMPLATES = [

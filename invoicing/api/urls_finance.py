@@ -1,4 +1,4 @@
-"""Finance's invoice and payment API (included in dps/urls.py before the router)."""
+"""Finance's invoice and payment API (included in workspace/urls.py before the router)."""
 
 from django.urls import path
 

@@ -7,7 +7,7 @@ from django.db import OperationalError
 from rest_framework.routers import DefaultRouter
 
 from dps import health
-from dps.urls import router
+from workspace.urls import router
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ operation is not in the OpenAPI schema."""
 import pytest
 
 from dps import two_factor_views
-from dps import views as dps_views
 from tests import parity
+from workspace import views as front_views
 
 # What the table says, for the run's summary (tests/security/conftest.py prints it).
 RESULT = {}
@@ -73,7 +73,7 @@ def test_each_entry_names_an_operation_or_gives_a_reason(pages, operations):
     # A class-based view with post().
     ("login", None, True),
     # Read-only pages.
-    ("dashboard", dps_views.dashboard, False),
+    ("dashboard", front_views.dashboard, False),
     ("providers:round", None, False),
 ])
 def test_the_detector_finds_post_in_the_view_its_helpers_and_its_decorators(

@@ -11,6 +11,7 @@ from dps.health import healthz
 from monitoring.api import views as monitoring
 from providers.api import views as admission
 from referrals.api import views as referrals
+from workspace import views as front
 
 router = DefaultRouter()
 router.register("organisations", kernel.OrganisationViewSet, basename="organisation")
@@ -59,6 +60,28 @@ api_v1 = [
     path("", include(router.urls)),
 ]
 
+web = [
+    # The front doors (issue 8).
+    path("dashboard/", front.dashboard, name="dashboard"),
+    path("portal/", front.portal, name="portal"),
+    path("portal/colleagues/", front.invite_colleague, name="invite-colleague"),
+    path("portal/colleagues/<int:pk>/resend/", front.resend_invitation,
+         name="resend-invitation"),
+    path("portal/colleagues/<int:pk>/cancel/", front.cancel_invitation,
+         name="cancel-invitation"),
+    path("finance/", front.finance_workspace, name="finance-workspace"),
+    path("finance/invoices/", include(("invoicing.urls_finance", "invoicing-finance"))),
+    path("providers/", include(("providers.urls", "providers"))),
+    path("referrals/", include(("referrals.urls", "referrals"))),
+    path("monitoring/", include(("monitoring.urls", "monitoring"))),
+    path("documents/", include(("documents.urls", "documents"))),
+    path("reports/", include(("reports.urls_finance", "finance"))),
+    path("insight/", include(("reports.urls_insight", "insight"))),
+    path("invoices/", include(("invoicing.urls_provider", "invoicing-provider"))),
+    path("", include(("contracts.urls", "contracts"))),
+    path("", include(("calloffs.urls", "calloffs"))),
+]
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
@@ -66,6 +89,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("", include("dps.web_urls")),
+    path("", include(web)),
 ]
 
 handler400 = "dps.views.bad_request"
