@@ -15,8 +15,8 @@ written.
   piece-month; SUM per group). The two must agree to the penny, row by row, or the script exits
   1. Target: the engine within 1.5 × the hand-written query.
 - Export: the spend-by-placement lines of the same ten years, the first 100,000 written to XLSX
-  by `reports.exports.write_xlsx` (openpyxl write-only): seconds, file size, peak Python memory
-  (tracemalloc) and the growth of the process's peak RSS.
+  by `reports.exports.write_xlsx` (XlsxWriter, constant memory): seconds, file size, peak Python
+  memory (tracemalloc) and the growth of the process's peak RSS.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_scale .venv/bin/python \\
         bench/spend.py [--repeats 3] [--rows 100000]

@@ -2,8 +2,8 @@
 
 A report becomes a `Table` (columns and rows); the same table is written as CSV or XLSX, so a
 file holds exactly the rows the page and the API show. XLSX keeps numbers as numbers with a
-currency format, freezes the header row and ends with a totals row; it is written in openpyxl's
-write-only mode, row by row, so a 100,000-row file does not hold a workbook in memory. Both go
+currency format, freezes the header row and ends with a totals row; it is written by XlsxWriter's
+constant-memory mode, row by row, so a 100,000-row file does not hold a workbook in memory. Both go
 through `dps.sheets`, which neutralises text cells that a spreadsheet would run as a formula.
 """
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils.escape import unescape
 
 from dps import sheets
 from dps.models import Organisation
@@ -69,7 +70,9 @@ def assert_xlsx_safe(content):
     book = load_workbook(io.BytesIO(content))  # not read-only: data_type tells formulas apart
     cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
-    texts = [c.value for c in cells if c.data_type == "s"]
+    # A control character is written as OOXML's `_x000D_` escape, which Excel decodes;
+    # openpyxl decodes it in shared strings only, not in the inline strings a streamed sheet has.
+    texts = [unescape(c.value) for c in cells if c.data_type == "s"]
     for name in NAMES:
         assert "'" + name in texts, (name, texts)
     assert not [t for t in texts if t.startswith(TRIGGERS)]
@@ -194,4 +197,4 @@ def test_every_csv_and_xlsx_writer_is_the_helper():
     assert writers_outside_the_helper() == []
     # The helper is where they are (so the patterns above do find writers).
     helper = HELPER.read_text()
-    assert all(pattern.search(helper) for pattern in WRITERS[:1] + WRITERS[2:4])
+    assert all(pattern.search(helper) for pattern in WRITERS[:1] + WRITERS[2:3] + WRITERS[4:5])
