@@ -44,6 +44,7 @@ from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
 from calloffs.services import award_value
 from dps import audit
 from dps.approvals import KEY_DECISION_THRESHOLD
+from dps.bulk import insert_rows
 from dps.models import AuditEntry, Organisation, Role, User
 from dps.money import pennies
 from providers.management.commands.seed_scale import (
@@ -68,6 +69,8 @@ from referrals.models import (
 )
 
 BATCH = 5000
+AUDIT_FIELDS = ("at", "actor", "content_type", "object_id", "object_repr", "action",
+                "from_state", "to_state", "reason", "data")
 CASE_PREFIX = "SCALE-"  # seeded children's case references: --reset finds its rows through them
 FIXED_LOTS = ("residential", "fostering")
 HISTORY_DAYS = 365
@@ -160,17 +163,6 @@ def seeded_children():
     """Children of the seeded authorities (case references are encrypted, so not by prefix)."""
     return Child.objects.filter(
         authority__in=Organisation.objects.filter(users__username__startswith=PREFIX))
-
-
-def _batches(rows, size=BATCH):
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 class Command(BaseCommand):
@@ -360,11 +352,10 @@ class Generator:
 
     def audit(self, model, pk, repr_, action, at, *, by=None, from_state="", to_state="",
               reason="", data=None):
+        """An audit row as `dps.bulk.insert_rows` takes it (AUDIT_FIELDS)."""
         self.audit_count += 1
-        return AuditEntry(at=at, actor_id=by, content_type=self.content_types[model],
-                          object_id=pk, object_repr=repr_[:200], action=action,
-                          from_state=from_state, to_state=to_state, reason=reason,
-                          data=data or {})
+        return (at, by, self.content_types[model].pk, pk, repr_[:200], action, from_state,
+                to_state, reason, data or {})
 
     # --- the run ----------------------------------------------------------------------------
 
@@ -430,8 +421,7 @@ class Generator:
                 f"{self.provider_names[provider_id]} on {membership.lot.code}",
                 "membership.admitted", since, to_state="admitted",
                 reason=membership.status_reason))
-        with explicit_timestamps(_field(AuditEntry, "at")):
-            AuditEntry.objects.bulk_create(audit)
+        insert_rows(AuditEntry, AUDIT_FIELDS, audit)
         user_id = self.provider_users[provider_id]
         return {"provider_id": provider_id, "name": self.provider_names[provider_id],
                 "user_id": user_id,
@@ -709,12 +699,12 @@ class Generator:
             [through(referral_id=p.referral.pk, need_id=need) for p in plans
              for need in p.need_ids], batch_size=BATCH)
         CallOff.objects.bulk_create([p.calloff for p in plans], batch_size=BATCH)
-        for batch in _batches(
-                Invitation(calloff_id=p.calloff.pk, provider_id=m.provider_id,
-                           membership_id=m.pk, invited_at=p.published_at,
-                           notified_at=p.published_at + datetime.timedelta(seconds=30))
-                for p in plans for m in p.invited):
-            Invitation.objects.bulk_create(batch, batch_size=BATCH)
+        # The two big tables (about 1.2 million invitations and as many audit rows at 20,000
+        # call-offs) go in as plain rows by COPY: building model instances was most of the time.
+        insert_rows(Invitation, ("calloff", "provider", "membership", "invited_at", "notified_at"),
+                    ((p.calloff.pk, m.provider_id, m.pk, p.published_at,
+                      p.published_at + datetime.timedelta(seconds=30))
+                     for p in plans for m in p.invited))
         with explicit_timestamps(_field(ExpressionOfInterest, "submitted_at")), \
                 explicit_updates(_field(ExpressionOfInterest, "updated_at")):
             ExpressionOfInterest.objects.bulk_create(
@@ -728,9 +718,8 @@ class Generator:
         with explicit_timestamps(_field(Question, "asked_at")):
             Question.objects.bulk_create([q for p in plans for q in p.questions],
                                          batch_size=BATCH)
-        with explicit_timestamps(_field(AuditEntry, "at")):
-            for batch in _batches(entry for p in plans for entry in self.audit_rows(p)):
-                AuditEntry.objects.bulk_create(batch, batch_size=BATCH)
+        insert_rows(AuditEntry, AUDIT_FIELDS,
+                    (entry for p in plans for entry in self.audit_rows(p)))
 
     def audit_rows(self, p):
         """The rows the services would have written, at the times they would have."""
