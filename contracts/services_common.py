@@ -19,6 +19,7 @@ from dps.approvals import commitment_value, term_days
 from dps.errors import InvalidTransition, NotFound, RuleViolation
 from dps.transitions import move
 from providers.models import PriceUnit
+from reports.summary import follow
 
 
 def _after_commit(task, *args):
@@ -84,6 +85,7 @@ def _approve_at_once(obj, *, by, key_decision_reference, reason):
     obj.save(update_fields=["approval", "key_decision_reference", "approved_at",
                             "approved_by"])
     write()
+    follow(obj)
 
 
 def unit_label(unit):

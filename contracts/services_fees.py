@@ -29,6 +29,7 @@ from dps.errors import Conflict, InvalidTransition, RuleViolation
 from dps.transitions import move
 from providers.models import Membership
 from referrals.audience import refuse_identifiers
+from reports.summary import follow
 
 # --- Fee changes ----------------------------------------------------------------------------
 
@@ -221,6 +222,7 @@ def _apply_fee_change(placement, change, *, by, cap, above):
                                "cap_warning_acknowledged", "decided_at", "decided_by"])
     write()
     _sync_price(placement)
+    follow(placement)
     issue_agreement(placement, by=by,
                     reason=f"Fee change {change.pk}: £{change.new_price:,.2f} "
                            f"{unit_label(placement.price_unit)} from "

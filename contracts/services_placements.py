@@ -34,6 +34,7 @@ from dps.approvals import may_approve_at_once
 from dps.errors import Conflict, InvalidTransition, NotFound, RuleViolation
 from dps.transitions import move
 from providers.models import PriceUnit
+from reports.summary import follow
 
 # --- Creation -------------------------------------------------------------------------------
 
@@ -57,6 +58,7 @@ def _create_placement(*, by, reason, audit_data, agreement_after_commit=False, *
         queue_first_agreement(placement, by=by, reason=reason)
     else:
         issue_agreement(placement, by=by, reason=reason)
+    follow(placement)  # the spend summary (ADR 0023); an awaiting one adds nothing yet
     return placement
 
 
@@ -249,6 +251,7 @@ def end_placement(placement, *, by, end_date, reason, notes=""):
                      data=data)
     if breakdown and placement.provider_id is not None:
         _raise_breakdown_trigger(placement, by=by, end_date=end_date)
+    follow(placement)
     return placement
 
 

@@ -17,6 +17,7 @@ from contracts.services_common import (
 from dps import audit
 from dps.errors import RuleViolation
 from referrals.audience import refuse_identifiers
+from reports.summary import follow
 
 # --- Support items --------------------------------------------------------------------------
 
@@ -67,6 +68,7 @@ def add_support_item(placement, *, by, description, weekly_cost, start_date, rev
                        "start_date": start_date.isoformat(), "end_date": end_date.isoformat(),
                        "review_date": review_date.isoformat()})
     issue_agreement(placement, by=by, reason=f"Support item {item.pk} added")
+    follow(placement)
     return item
 
 

@@ -56,3 +56,79 @@ class ExportJob(models.Model):
         if self.format == self.Format.XLSX:
             return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return "text/csv; charset=utf-8"
+
+
+class SpendPiece(models.Model):
+    """The engine's pennies of one placement or block in one calendar month (ADR 0023).
+
+    The sum of its rounded piece-months (fee periods and support items, or bed-days bought),
+    with the columns every grouping and filter reads, so whole months of a report are read from
+    here rather than re-cut from the fee periods. Rebuilt per placement or block by the services
+    that change what it buys (reports.summary); plain integers, not foreign keys: a derived
+    table that `rebuild_spend_summary` can drop and fill again.
+    """
+
+    source = models.CharField(max_length=10)  # "placement" or "block"
+    source_id = models.BigIntegerField()
+    month = models.IntegerField(help_text="year × 12 + month − 1")
+    authority_id = models.BigIntegerField()
+    provider_id = models.BigIntegerField(null=True)
+    provider_name = models.CharField(max_length=200)
+    lot_id = models.BigIntegerField()
+    route = models.CharField(max_length=10)
+    location = models.CharField(max_length=12)
+    amount = models.BigIntegerField(default=0, help_text="Pennies.")
+    void_bed_days = models.IntegerField(default=0)
+    voids = models.BigIntegerField(default=0, help_text="Pennies.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "source_id", "month"],
+                                               name="spendpiece_source_month")]
+        indexes = [models.Index(fields=["month"], name="spendpiece_month")]
+
+    def __str__(self):
+        return f"{self.source} {self.source_id} month {self.month}: {self.amount}p"
+
+
+class SpendMonth(models.Model):
+    """SpendPiece summed per month and grouping key: what whole months of a report read.
+
+    `provider_id` is 0 for a spot provider that is not a listed organisation, named by
+    `provider_name` (blank otherwise), so the key has no nulls and one unique index;
+    `pieces` counts the SpendPiece rows summed, and a row with none is deleted.
+    """
+
+    month = models.IntegerField()
+    authority_id = models.BigIntegerField()
+    lot_id = models.BigIntegerField()
+    provider_id = models.BigIntegerField()
+    provider_name = models.CharField(max_length=200, blank=True)
+    route = models.CharField(max_length=10)
+    location = models.CharField(max_length=12)
+    amount = models.BigIntegerField(default=0)
+    void_bed_days = models.BigIntegerField(default=0)
+    voids = models.BigIntegerField(default=0)
+    pieces = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["month", "authority_id", "lot_id", "provider_id", "provider_name", "route",
+                    "location"], name="spendmonth_key")]
+        indexes = [models.Index(fields=["lot_id", "month"], name="spendmonth_lot_month")]
+
+    def __str__(self):
+        return f"month {self.month} authority {self.authority_id}: {self.amount}p"
+
+
+class SpendSummaryState(models.Model):
+    """One row once the summary is built: the last month it holds (`horizon`).
+
+    No row: every report is computed live (a fresh database, or before the first
+    `rebuild_spend_summary`), and the services keep nothing.
+    """
+
+    horizon = models.IntegerField(help_text="year × 12 + month − 1 of the last month held")
+    built_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"Spend summary through month {self.horizon}"

@@ -214,7 +214,15 @@ def _normalise_filters(filters, authority):
     return out
 
 
-def _pieces_sql(sql, date_from, date_to, filters, params):
+def _only(sources, kind, column):
+    """Restrict to some placements or blocks (the summary's rebuilds): ids are integers."""
+    if sources is None:
+        return ""
+    ids = sorted({int(pk) for pk in sources.get(kind, ())})
+    return f" AND {column} IN ({', '.join(map(str, ids))})" if ids else " AND 1 = 0"
+
+
+def _pieces_sql(sql, date_from, date_to, filters, params, sources=None):
     """The un-split pieces: one row per fee period, support item or block cut to the range.
 
     Columns: source ('placement' or 'block'), source_id, authority_id, provider_id,
@@ -240,6 +248,7 @@ def _pieces_sql(sql, date_from, date_to, filters, params):
         f"LEFT JOIN dps_organisation po ON po.id = p.provider_id "
         f"WHERE p.route <> 'block' AND {placement_live} "
         f"AND fp.effective_from <= {t} AND (fp.effective_to IS NULL OR fp.effective_to >= {f})"
+        + _only(sources, "placement", "p.id")
         + _filter_sql(filters, params=params, **placement_filters)
     )
     sup_n, sup_d = _rate(sql, "si.weekly_cost", "'week'", "NULL")
@@ -255,6 +264,7 @@ def _pieces_sql(sql, date_from, date_to, filters, params):
         f"JOIN dps_organisation a ON a.id = p.authority_id "
         f"LEFT JOIN dps_organisation po ON po.id = p.provider_id "
         f"WHERE {placement_live} AND si.start_date <= {t} AND si.end_date >= {f}"
+        + _only(sources, "placement", "p.id")
         + _filter_sql(filters, params=params, **placement_filters)
     )
     blk_n, blk_d = _rate(sql, "b.price_per_bed", "b.unit", "b.hours_per_week", beds="b.beds")
@@ -268,6 +278,7 @@ def _pieces_sql(sql, date_from, date_to, filters, params):
         f"JOIN dps_organisation a ON a.id = b.authority_id "
         f"JOIN dps_organisation po ON po.id = b.provider_id "
         f"WHERE b.approval = {APPROVED} AND b.start_date <= {t} AND b.end_date >= {f}"
+        + _only(sources, "block", "b.id")
         + _filter_sql(filters, params=params, authority_col="b.authority_id",
                       provider_col="b.provider_id", lot_col="b.lot_id", route_col="'block'",
                       location_expr=loc)
@@ -322,10 +333,10 @@ def _windowed(sql, pieces, windows, columns=PIECE_COLUMNS, extra=("n", "d")):
             f"ON u.s <= w.last_day AND u.e >= w.first_day")
 
 
-def _amount_sql(sql, date_from, date_to, dims, filters, windows=None):
+def _amount_sql(sql, date_from, date_to, dims, filters, windows=None, sources=None):
     """(sql, params) returning dimension columns then the amount in pennies."""
     params = []
-    pieces = _pieces_sql(sql, date_from, date_to, filters, params)
+    pieces = _pieces_sql(sql, date_from, date_to, filters, params, sources)
     if windows:
         pieces = _windowed(sql, pieces, windows)
     months = _months_table(sql, date_from, date_to)
@@ -351,7 +362,7 @@ def _amount_sql(sql, date_from, date_to, dims, filters, windows=None):
     return text, params
 
 
-def _voids_sql(sql, date_from, date_to, dims, filters, windows=None):
+def _voids_sql(sql, date_from, date_to, dims, filters, windows=None, sources=None):
     """(sql, params): dimension columns, void bed-days and their cost in pennies.
 
     Per block and month: beds × days bought, less the days block placements occupied (never
@@ -371,6 +382,7 @@ def _voids_sql(sql, date_from, date_to, dims, filters, windows=None):
         f"JOIN dps_organisation a ON a.id = b.authority_id "
         f"JOIN dps_organisation po ON po.id = b.provider_id "
         f"WHERE b.approval = {APPROVED} AND b.start_date <= {t} AND b.end_date >= {f}"
+        + _only(sources, "block", "b.id")
         + _filter_sql(filters, params=params, authority_col="b.authority_id",
                       provider_col="b.provider_id", lot_col="b.lot_id", route_col="'block'",
                       location_expr=loc)
@@ -419,7 +431,7 @@ def _money(pennies):
 
 
 def aggregate(*, date_from=None, date_to=None, dims=(), authority=None, filters=None,
-              windows=None, voids=True):
+              windows=None, voids=True, live=False):
     """Pennies per combination of `dims`: {key tuple: (amount, void_bed_days, void_pennies)}.
 
     The building block of every finance report: `spend` takes one dimension; the payments list
@@ -451,6 +463,20 @@ def aggregate(*, date_from=None, date_to=None, dims=(), authority=None, filters=
         if dim not in (*GROUPINGS, "source"):
             raise ValueError(f"Unknown grouping {dim!r}.")
     filters = _normalise_filters(filters, authority)
+    if not live:
+        from reports import summary
+
+        current = summary.state()
+        if current is not None:  # whole months from the maintained summary, edges live
+            return summary.aggregate(current, windows=windows or [(date_from, date_to)],
+                                     dims=dims, filters=filters, voids=voids,
+                                     windowed=windows is not None)
+    return _live(date_from, date_to, dims, filters, windows, voids)
+
+
+def _live(date_from, date_to, dims, filters, windows, voids):
+    """The engine itself: `aggregate`'s figures computed from the fee periods, support items
+    and blocks (filters already normalised)."""
     sql = _Dialect(connection.vendor)
     width = len(_dimension_columns(dims, windows))
     out = {}
