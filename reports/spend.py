@@ -215,9 +215,12 @@ def _normalise_filters(filters, authority):
 
 
 def _only(sources, kind, column):
-    """Restrict to some placements or blocks (the summary's rebuilds): ids are integers."""
+    """Restrict to some placements or blocks (the summary's rebuilds and edges): a list of
+    integer ids, or a subquery of our own (never user text) selecting them."""
     if sources is None:
         return ""
+    if isinstance(sources.get(kind), str):
+        return f" AND {column} IN ({sources[kind]})"
     ids = sorted({int(pk) for pk in sources.get(kind, ())})
     return f" AND {column} IN ({', '.join(map(str, ids))})" if ids else " AND 1 = 0"
 
@@ -463,29 +466,31 @@ def aggregate(*, date_from=None, date_to=None, dims=(), authority=None, filters=
         if dim not in (*GROUPINGS, "source"):
             raise ValueError(f"Unknown grouping {dim!r}.")
     filters = _normalise_filters(filters, authority)
-    if not live:
-        from reports import summary
+    from reports import summary
 
-        current = summary.state()
-        if current is not None:  # whole months from the maintained summary, edges live
-            return summary.aggregate(current, windows=windows or [(date_from, date_to)],
-                                     dims=dims, filters=filters, voids=voids,
-                                     windowed=windows is not None)
+    if live or summary._LIVE:
+        return _live(date_from, date_to, dims, filters, windows, voids)
+
+    current = summary.state()  # one small query: is the summary built (ADR 0023)?
+    if current is not None:  # whole months from the maintained summary, edges re-rounded
+        return summary.aggregate(current, windows=windows or [(date_from, date_to)],
+                                 dims=dims, filters=filters, voids=voids,
+                                 windowed=windows is not None)
     return _live(date_from, date_to, dims, filters, windows, voids)
 
 
-def _live(date_from, date_to, dims, filters, windows, voids):
+def _live(date_from, date_to, dims, filters, windows, voids, sources=None):
     """The engine itself: `aggregate`'s figures computed from the fee periods, support items
-    and blocks (filters already normalised)."""
+    and blocks (filters already normalised), of the `sources` only when given."""
     sql = _Dialect(connection.vendor)
     width = len(_dimension_columns(dims, windows))
     out = {}
-    for row in _run(*_amount_sql(sql, date_from, date_to, dims, filters, windows)):
+    for row in _run(*_amount_sql(sql, date_from, date_to, dims, filters, windows, sources)):
         if row[width] is None:  # no pieces at all (an aggregate without GROUP BY)
             continue
         out[tuple(row[:width])] = [int(row[width]), 0, 0]
     if voids and filters.get("route", "block") == "block":
-        for row in _run(*_voids_sql(sql, date_from, date_to, dims, filters, windows)):
+        for row in _run(*_voids_sql(sql, date_from, date_to, dims, filters, windows, sources)):
             if row[width] is None:
                 continue
             entry = out.setdefault(tuple(row[:width]), [0, 0, 0])
@@ -529,17 +534,19 @@ def label_rows(group_by, keys):
     return {k: ("total", "All spend", 0) for k in keys}
 
 
-def spend(*, date_from, date_to, group_by=None, authority=None, filters=None) -> SpendReport:
+def spend(*, date_from, date_to, group_by=None, authority=None, filters=None,
+          live=False) -> SpendReport:
     """Spend from `date_from` to `date_to` inclusive, in rows of `group_by` (or one row).
 
     `authority` restricts to one buying authority (None: all); `filters` may hold lot (id, code
-    or Lot), provider, authority (ids), route and location (codes).
+    or Lot), provider, authority (ids), route and location (codes). `live` computes every
+    month from the fee periods even when the summary is built (benchmarks, checks).
     """
     if group_by not in (None, *GROUPINGS):
         raise ValueError(f"Unknown grouping {group_by!r}.")
     dims = (group_by,) if group_by else ()
     data = aggregate(date_from=date_from, date_to=date_to, dims=dims, authority=authority,
-                     filters=filters)
+                     filters=filters, live=live)
     labels = label_rows(group_by, list(data))
     ordered = sorted(data, key=lambda k: labels[k][2])
     rows = [SpendRow(key=labels[k][0], label=labels[k][1], amount=_money(data[k][0]),

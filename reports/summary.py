@@ -16,6 +16,7 @@ is live and the services keep nothing.
 """
 
 import calendar
+import contextlib
 import datetime as dt
 
 from django.db import connection, transaction
@@ -26,6 +27,8 @@ from reports.models import SpendSummaryState
 
 PIECE = "reports_spendpiece"
 MONTH = "reports_spendmonth"
+YEAR = "reports_spendyear"
+COARSE = "reports_spendmonthlot"
 HORIZON_MONTHS = 24  # whole months ahead held for open-ended placements; beyond, live
 KEY = ("month", "authority_id", "lot_id", "provider_id", "provider_name", "route", "location")
 PIECE_KEY = ("source", "source_id", "authority_id", "provider_id", "provider_name", "lot_id",
@@ -45,9 +48,24 @@ def _last(idx):
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+_LIVE = []  # set by `live_only()`: reports ignore the summary (benchmarks: before/after)
+
+
 def state():
     """The summary's state row, or None when it is not built (every report live)."""
+    if _LIVE:
+        return None
     return SpendSummaryState.objects.order_by("pk").first()
+
+
+@contextlib.contextmanager
+def live_only():
+    """Reports computed live while inside (the services still keep the summary)."""
+    _LIVE.append(True)
+    try:
+        yield
+    finally:
+        _LIVE.pop()
 
 
 def built():
@@ -56,22 +74,32 @@ def built():
 
 # --- Reading ---------------------------------------------------------------------------------
 
+def _by_month(win, start, end):
+    """start..end cut at month ends: [(win, first day, last day)], each inside one month."""
+    out = []
+    while start <= end:
+        stop = min(end, _last(_idx(start)))
+        out.append((win, start, stop))
+        start = stop + dt.timedelta(days=1)
+    return out
+
+
 def split(windows, horizon):
     """(segments, edges): per window, the whole months held [(win, first idx, last idx)] and
-    the days computed live [(win, first day, last day)]."""
+    the days computed live [(win, first day, last day)], each edge inside one month."""
     segments, edges = [], []
     for win, (start, end) in enumerate(windows):
         first = _idx(start) if start.day == 1 else _idx(start) + 1
         last = _idx(end) if end == _last(_idx(end)) else _idx(end) - 1
         last = min(last, horizon)
         if first > last:
-            edges.append((win, start, end))
+            edges += _by_month(win, start, end)
             continue
         segments.append((win, first, last))
         if start < _first(first):
-            edges.append((win, start, _first(first) - dt.timedelta(days=1)))
+            edges += _by_month(win, start, _first(first) - dt.timedelta(days=1))
         if end > _last(last):
-            edges.append((win, _last(last) + dt.timedelta(days=1), end))
+            edges += _by_month(win, _last(last) + dt.timedelta(days=1), end)
     return segments, edges
 
 
@@ -97,39 +125,117 @@ def _columns(dims, pieces):
     return cols
 
 
-def _read(segments, dims, filters, voids):
-    # Per-placement lines need the pieces; every other grouping reads the monthly sums.
-    pieces = "source" in dims
-    params = []
-    where = engine._filter_sql(
+def _filters(filters, params):
+    return engine._filter_sql(
         filters, params=params, authority_col="s.authority_id", provider_col="s.provider_id",
         lot_col="s.lot_id", route_col="s.route", location_expr="s.location")
-    rows = ", ".join(f"({win}, {first}, {last})" for win, first, last in segments)
-    cols = ["w.win", *_columns(dims, pieces)]
-    sums = "SUM(s.amount), SUM(s.void_bed_days), SUM(s.voids)" if voids else "SUM(s.amount)"
-    text = (f"SELECT {', '.join(cols)}, {sums} FROM {PIECE if pieces else MONTH} s "
-            f"JOIN (SELECT column1 AS win, column2 AS a, column3 AS b FROM (VALUES {rows}) AS v)"
-            f" w ON s.month BETWEEN w.a AND w.b WHERE 1 = 1{where} GROUP BY {', '.join(cols)}")
-    width = len(cols)
-    out = {}
+
+
+def _collect(out, text, params, width, voids):
     for row in engine._run(text, params):
-        out[tuple(row[:width])] = [int(row[width]), int(row[width + 1]) if voids else 0,
-                                   int(row[width + 2]) if voids else 0]
-    return out
+        entry = out.setdefault(tuple(row[:width]), [0, 0, 0])
+        entry[0] += int(row[width])
+        if voids:
+            entry[1] += int(row[width + 1])
+            entry[2] += int(row[width + 2])
+
+
+def _read(out, table, period, ranges, dims, filters, voids):
+    """Add the sums of `table` over the periods [(win, first, last)] of column `period`."""
+    params = []
+    where = _filters(filters, params)
+    # The bounds as literals too, so the planner reads the periods by index.
+    where += (f" AND s.{period} BETWEEN {min(r[1] for r in ranges)} "
+              f"AND {max(r[2] for r in ranges)}")
+    rows = ", ".join(f"({win}, {first}, {last})" for win, first, last in ranges)
+    cols = ["w.win", *_columns(dims, table == PIECE)]
+    sums = "SUM(s.amount), SUM(s.void_bed_days), SUM(s.voids)" if voids else "SUM(s.amount)"
+    text = (f"SELECT {', '.join(cols)}, {sums} FROM {table} s "
+            f"JOIN (SELECT column1 AS win, column2 AS a, column3 AS b FROM (VALUES {rows}) AS v)"
+            f" w ON s.{period} BETWEEN w.a AND w.b WHERE 1 = 1{where} GROUP BY {', '.join(cols)}")
+    _collect(out, text, params, len(cols), voids)
+
+
+def _whole(out, segments, dims, filters, voids):
+    """Whole months: per-placement lines from the pieces, months from SpendMonth, and any
+    whole calendar year inside a segment from SpendYear."""
+    if "source" in dims:
+        return _read(out, PIECE, "month", segments, dims, filters, voids)
+    if "provider" not in dims and "provider" not in filters:
+        return _read(out, COARSE, "month", segments, dims, filters, voids)
+    if "month" in dims:
+        return _read(out, MONTH, "month", segments, dims, filters, voids)
+    months, years = [], []
+    for win, first, last in segments:
+        y0, y1 = -(-first // 12), (last + 1) // 12 - 1  # whole years first..last covers
+        if y0 > y1:
+            months.append((win, first, last))
+            continue
+        years.append((win, y0, y1))
+        if first < y0 * 12:
+            months.append((win, first, y0 * 12 - 1))
+        if last > y1 * 12 + 11:
+            months.append((win, y1 * 12 + 12, last))
+    if years:
+        _read(out, YEAR, "year", years, dims, filters, voids)
+    if months:
+        _read(out, MONTH, "month", months, dims, filters, voids)
+
+
+def _held_edges(out, edges, dims, filters, voids):
+    """Edges inside held months, re-rounded from the piece-months: the days of each piece in
+    the edge at its rate, rounded once, as the engine rounds the piece cut to the range."""
+    sql = engine._Dialect(connection.vendor)
+    params = []
+    where = _filters(filters, params)
+    rows = ", ".join(f"({i}, {_idx(a)}, {sql.date(a)}, {sql.date(b)})"
+                     for i, (_win, a, b) in enumerate(edges))
+    days = f"{sql.days_between(sql.least('s.e', 'w.b'), sql.greatest('s.s', 'w.a'))} + 1"
+    cols = ["w.edge", *_columns(dims, True)]
+    # The months as literals too, so the planner reads them by index, not every piece.
+    where += f" AND s.month IN ({', '.join(sorted({str(_idx(a)) for _w, a, _b in edges}))})"
+    text = (f"SELECT {', '.join(cols)}, SUM({engine._rounded(days, 's.n', 's.d')}) "
+            f"FROM {PIECE} s JOIN (SELECT column1 AS edge, column2 AS m, column3 AS a, "
+            f"column4 AS b FROM (VALUES {rows}) AS v) w "
+            f"ON s.month = w.m AND s.s <= w.b AND s.e >= w.a WHERE 1 = 1{where} "
+            f"GROUP BY {', '.join(cols)}")
+    live = {}
+    _collect(live, text, params, len(cols), False)
+    if voids and filters.get("route", "block") == "block":  # a block's voids: few rows, live
+        windows = [(a, b) for _w, a, b in edges]
+        text, params = engine._voids_sql(sql, min(windows)[0], max(b for _a, b in windows),
+                                         dims, filters, windows)
+        for row in engine._run(text, params):
+            width = len(cols)
+            entry = live.setdefault(tuple(row[:width]), [0, 0, 0])
+            entry[1] += int(row[width] or 0)
+            entry[2] += int(row[width + 1] or 0)
+    _add(out, live, [w for w, _a, _b in edges])
+
+
+def _add(out, live, owners):
+    for (edge, *key), values in live.items():
+        entry = out.setdefault((owners[edge], *key), [0, 0, 0])
+        for i in range(3):
+            entry[i] += values[i]
 
 
 def aggregate(current, *, windows, dims, filters, voids, windowed):
     """`reports.spend.aggregate`'s answer (filters normalised) from the summary (`current`, its
-    state) and the live engine for the edges: the same keys and pennies."""
+    state): whole months summed, edge months re-rounded from the piece-months, months past the
+    horizon from the live engine. The same keys and pennies."""
     segments, edges = split(windows, current.horizon)
-    out = _read(segments, dims, filters, voids) if segments else {}
-    if edges:
-        live = engine._live(min(s for _w, s, _e in edges), max(e for _w, _s, e in edges), dims,
-                            filters, [(s, e) for _w, s, e in edges], voids)
-        for (edge, *key), values in live.items():
-            entry = out.setdefault((edges[edge][0], *key), [0, 0, 0])
-            for i in range(3):
-                entry[i] += values[i]
+    out = {}
+    if segments:
+        _whole(out, segments, dims, filters, voids)
+    held = [edge for edge in edges if _idx(edge[1]) <= current.horizon]
+    later = [edge for edge in edges if _idx(edge[1]) > current.horizon]
+    if held:
+        _held_edges(out, held, dims, filters, voids)
+    if later:
+        _add(out, engine._live(min(s for _w, s, _e in later), max(e for _w, _s, e in later),
+                               dims, filters, [(s, e) for _w, s, e in later], voids),
+             [w for w, _s, _e in later])
     if windowed:
         return out
     return {key[1:]: values for key, values in out.items()}
@@ -147,15 +253,26 @@ def _where(sources):
 
 
 def _fill_pieces(date_from, date_to, sources=None):
-    """Insert the engine's per-source month pennies for date_from..date_to, with voids."""
+    """Insert the engine's piece-months for date_from..date_to (of `sources`, or all), with
+    each block-month's voids: the engine's own pieces, months and rounding helpers."""
     sql = engine._Dialect(connection.vendor)
-    dims = ("source", "month")
-    text, params = engine._amount_sql(sql, date_from, date_to, dims, {}, sources=sources)
+    params = []
+    pieces = engine._pieces_sql(sql, date_from, date_to, {}, params, sources)
+    months = engine._months_table(sql, date_from, date_to)
+    days = engine._days_in_month(sql, "x.s", "x.e")
+    text = (f"WITH pieces AS (SELECT * FROM ({pieces}) u WHERE u.s <= u.e) "
+            f"SELECT {', '.join(f'x.{c}' for c in PIECE_KEY)}, m.idx, "
+            f"{sql.greatest('x.s', 'm.first_day')}, {sql.least('x.e', 'm.last_day')}, "
+            f"x.n, x.d, {engine._rounded(days)} "
+            f"FROM pieces x {sql.expand_months(months, 'x.s', 'x.e')}"
+            # In month order: a month's pieces (an edge month's read) lie together on disk.
+            f"{' ORDER BY m.idx' if sources is None else ''}")
     cols = ", ".join(PIECE_KEY)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {PIECE} ({cols}, month, amount, void_bed_days, voids) "
-                       f"SELECT q.*, 0, 0 FROM ({text}) q", params)
-        text, params = engine._voids_sql(sql, date_from, date_to, dims, {}, sources=sources)
+        cursor.execute(f"INSERT INTO {PIECE} ({cols}, month, s, e, n, d, amount, void_bed_days,"
+                       f" voids) SELECT q.*, 0, 0 FROM ({text}) q", params)
+        text, params = engine._voids_sql(sql, date_from, date_to, ("source", "month"), {},
+                                         sources=sources)
         cursor.execute(text, params)
         rows = [(int(r[9] or 0), int(r[10] or 0), r[0], r[1], r[8]) for r in cursor.fetchall()]
         cursor.executemany(f"UPDATE {PIECE} SET void_bed_days = %s, voids = %s "
@@ -163,26 +280,31 @@ def _fill_pieces(date_from, date_to, sources=None):
 
 
 def _add_months(where, sign):
-    """Add (sign 1) or take away (-1) the pieces matching `where` to/from the monthly sums.
-    Rows are locked in key order (ORDER BY), so two rebuilds do not deadlock each other."""
-    key = ("month, authority_id, lot_id, COALESCE(provider_id, 0), "
-           "CASE WHEN provider_id IS NULL THEN provider_name ELSE '' END, route, location")
-    sums = ", ".join(f"{sign} * SUM({c})" for c in ("amount", "void_bed_days", "voids"))
-    updates = ", ".join(f"{c} = {MONTH}.{c} + excluded.{c}"
-                        for c in ("amount", "void_bed_days", "voids", "pieces"))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {MONTH} ({', '.join(KEY)}, amount, void_bed_days, voids, pieces) "
-            f"SELECT {key}, {sums}, {sign} * COUNT(*) FROM {PIECE} WHERE {where} "
-            f"GROUP BY {key} ORDER BY {key} "
-            f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {updates} RETURNING id, pieces")
-        empty = [pk for pk, pieces in cursor.fetchall() if pieces <= 0]
-        if empty:
-            cursor.execute(f"DELETE FROM {MONTH} WHERE id IN ({', '.join(map(str, empty))})")
+    """Add (sign 1) or take away (-1) the pieces matching `where` to/from the sums per month
+    and per year. Rows are locked in key order (ORDER BY), so two rebuilds do not deadlock."""
+    provider = ("COALESCE(provider_id, 0), "
+                "CASE WHEN provider_id IS NULL THEN provider_name ELSE '' END, ")
+    for table, period, by_provider in ((MONTH, "month", True), (YEAR, "year", True),
+                                       (COARSE, "month", False)):
+        key = (f"{'month' if period == 'month' else 'month / 12'}, authority_id, lot_id, "
+               f"{provider if by_provider else ''}route, location")
+        names = (period, *(c for c in KEY[1:] if by_provider or not c.startswith("provider")))
+        sums = ", ".join(f"{sign} * SUM({c})" for c in ("amount", "void_bed_days", "voids"))
+        updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}"
+                            for c in ("amount", "void_bed_days", "voids", "pieces"))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(names)}, amount, void_bed_days, voids, pieces) "
+                f"SELECT {key}, {sums}, {sign} * COUNT(*) FROM {PIECE} WHERE {where} "
+                f"GROUP BY {key} ORDER BY {key} "
+                f"ON CONFLICT ({', '.join(names)}) DO UPDATE SET {updates} RETURNING id, pieces")
+            empty = [pk for pk, pieces in cursor.fetchall() if pieces <= 0]
+            if empty:
+                cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(map(str, empty))})")
 
 
 def _rebuild(sources):
-    current = state()
+    current = SpendSummaryState.objects.order_by("pk").first()
     if current is None:  # not built: reports are live, nothing to keep
         return
     from contracts.models import BlockContract, Placement
@@ -233,11 +355,11 @@ def rebuild_all(today=None, horizon_months=HORIZON_MONTHS):
     horizon = _idx(today) + horizon_months
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # writers of either table wait for the rebuild
-            cursor.execute(f"LOCK TABLE {PIECE}, {MONTH} IN EXCLUSIVE MODE")
-            cursor.execute(f"TRUNCATE {PIECE}, {MONTH}")
+            cursor.execute(f"LOCK TABLE {PIECE}, {MONTH}, {YEAR}, {COARSE} IN EXCLUSIVE MODE")
+            cursor.execute(f"TRUNCATE {PIECE}, {MONTH}, {YEAR}, {COARSE}")
         else:
-            cursor.execute(f"DELETE FROM {PIECE}")
-            cursor.execute(f"DELETE FROM {MONTH}")
+            for table in (PIECE, MONTH, YEAR, COARSE):
+                cursor.execute(f"DELETE FROM {table}")
     SpendSummaryState.objects.all().delete()
     starts = [d for d in (Placement.objects.order_by("start_date")
                           .values_list("start_date", flat=True).first(),
