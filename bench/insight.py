@@ -101,6 +101,9 @@ def main():
     parser.add_argument("--dump", help="write every call's figures to this JSON file")
     parser.add_argument("--baseline", help="measure another version of reports/insight.py "
                         "(a file path; e.g. the one before a change) in place of the tree's")
+    parser.add_argument("--summary", action="store_true",
+                        help="also time every call live (the monthly summary ignored, ADR "
+                             "0023), interleaved with the summary's, and compare the figures")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -116,6 +119,8 @@ def main():
         command += ["--baseline", str(Path(args.baseline).resolve())]
     if args.seed_if_empty:
         command.append("--seed-if-empty")
+    if args.summary:
+        command.append("--summary")
     print("bench: measuring the market insight…", flush=True)
     result = subprocess.run(command, cwd=ROOT, env=child_env(), capture_output=True, text=True,
                             check=False)
@@ -131,6 +136,10 @@ def main():
                f"{volume['support_items']:,} support items, {volume['blocks']:,} blocks; "
                f"{args.years} years to {run['to']}; one council: {run['authority']}")
     print(f"\n{summary}\n\n{figures}\n\n{requests}")
+    if args.summary:
+        figures = before_after(run) + "\n\n" + figures
+        print(f"\nLive (before) and from the monthly summary (after), interleaved:\n\n"
+              f"{before_after(run)}")
     meta = {"when": time.strftime("%Y-%m-%d %H:%M:%S %z"), "python": platform.python_version(),
             "machine": platform.machine(), "cpus": os.cpu_count(), "repeats": args.repeats,
             "load_average": " ".join(f"{n:.1f}" for n in os.getloadavg()),
@@ -148,6 +157,15 @@ def main():
         print("bench: the query count changes with the lot for:\n  " + "\n  ".join(grown))
         sys.exit(1)
     print("bench: the query count is the same for every lot.")
+
+
+def before_after(run):
+    lines = [(row["lot"], row["scope"], f"{row['live_ms']:.0f}", f"{row['median_ms']:.0f}",
+              f"{row['live_ms'] / row['median_ms']:.1f}", str(row["live_queries"]),
+              str(row["queries"]), "yes" if row["same_as_live"] else "NO")
+             for row in run["figures"]]
+    return fmt_table(("lot", "scope", "live ms", "summary ms", "× faster", "live queries",
+                      "queries", "same figures"), lines, {2, 3, 4, 5, 6})
 
 
 # --- Child: measure in a process with production settings --------------------------------------
@@ -181,7 +199,7 @@ def child(args):
     from dps.models import Organisation, User
     from providers.management.commands.seed_scale import PREFIX
     from providers.models import Lot
-    from reports import insight
+    from reports import insight, summary
 
     if args.baseline:  # the page and the API call insight.market_insight: replaced here too
         spec = importlib.util.spec_from_file_location("insight_baseline", args.baseline)
@@ -214,8 +232,23 @@ def child(args):
             with CaptureQueriesContext(connection) as queries:
                 result = call()
             captured = list(queries.captured_queries)
-            timings = []
+            timings, live_timings, live_text, live_queries = [], [], None, 0
+
+            def live(call=call):
+                with summary.live_only():
+                    return call()
+
+            if args.summary:
+                live_result = live()
+                live_text = json.dumps(figures_of(live_result), default=str, sort_keys=True)
+                with CaptureQueriesContext(connection) as lq:
+                    live()
+                live_queries = len(lq)
             for _ in range(args.repeats):
+                if args.summary:  # interleaved: before, then after
+                    started = time.perf_counter()
+                    live()
+                    live_timings.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 call()
                 timings.append(time.perf_counter() - started)
@@ -229,6 +262,8 @@ def child(args):
                 "slowest_sql_ms": max((float(q["time"]) * 1000 for q in captured),
                                       default=0.0),
                 "digest": hashlib.sha256(text.encode()).hexdigest(),
+                "live_ms": statistics.median(live_timings) * 1000 if live_timings else 0.0,
+                "live_queries": live_queries, "same_as_live": live_text == text,
                 "sql": [{"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in captured],
             })
     if args.dump:

@@ -97,16 +97,21 @@ def main():
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--seed-if-empty", action="store_true")
     parser.add_argument("--placements", type=int, default=200_000)
+    parser.add_argument("--summary", action="store_true",
+                        help="before/after the monthly summary (ADR 0023): the live engine and "
+                             "the summary, interleaved, same figures (no hand SQL, no XLSX)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args)
+        child_summary(args) if args.summary else child(args)
         return
     command = [sys.executable, __file__, "--child", "--repeats", str(args.repeats),
                "--rows", str(args.rows), "--years", str(args.years),
                "--placements", str(args.placements)]
     if args.seed_if_empty:
         command.append("--seed-if-empty")
+    if args.summary:
+        command.append("--summary")
     print("bench: measuring the spend report and the XLSX export…", flush=True)
     result = subprocess.run(command, cwd=ROOT, env=child_env(), capture_output=True, text=True,
                             check=False)
@@ -114,6 +119,8 @@ def main():
         sys.stderr.write(result.stdout + result.stderr)
         sys.exit("bench: the run failed.")
     run = json.loads(result.stdout.strip().splitlines()[-1])
+    if args.summary:
+        return summary_report(args, run)
     spend, export = report(run)
     volume = run["volume"]
     summary = (f"{volume['placements']:,} placements, {volume['fee_periods']:,} fee periods, "
@@ -300,6 +307,86 @@ def child(args):
                  "tracemalloc_peak_mb": peak / 2**20,
                  "maxrss_growth_mb": (rss_after - baseline) / 1024},
     }, default=str))
+
+
+def summary_report(args, run):
+    lines = [(row["group_by"] or "(none)", str(row["rows"]), row["total"],
+              f"{row['live_ms']:.0f}", f"{row['summary_ms']:.0f}",
+              f"{row['live_ms'] / row['summary_ms']:.1f}", str(row["queries"]),
+              "yes" if row["same"] else "NO") for row in run["spend"]]
+    table = fmt_table(("group_by", "rows", "total £", "live ms", "summary ms", "× faster",
+                       "queries", "same pennies"), lines, {1, 2, 3, 4, 5, 6})
+    volume = run["volume"]
+    head = (f"{volume['placements']:,} placements, {volume['fee_periods']:,} fee periods, "
+            f"{volume['support_items']:,} support items, {volume['blocks']:,} blocks, "
+            f"{volume['pieces']:,} piece-months held; range {run['from']} to {run['to']}; "
+            f"load average {run['load']}")
+    print(f"\n{head}\n\n{table}")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / "spend_summary.md").write_text(
+        f"Spend before/after the monthly summary, {time.strftime('%Y-%m-%d %H:%M:%S %z')}, "
+        f"{head}. Median of {args.repeats} interleaved runs each.\n\n{table}\n")
+    (RESULTS_DIR / "spend_summary.json").write_text(json.dumps(run, indent=2) + "\n")
+    if not all(row["same"] for row in run["spend"]):
+        sys.exit("bench: the summary and the live engine disagree.")
+    print("\nbench: the summary gives the live engine's pennies for every grouping.")
+
+
+def child_summary(args):
+    """The same report live and from the summary, alternately, --repeats times each."""
+    sys.path.insert(0, str(ROOT))
+    import datetime as dt
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from contracts.models import BlockContract, FeePeriod, Placement, SupportItem
+    from reports import summary
+    from reports.models import SpendPiece
+    from reports.spend import spend
+
+    if not summary.built():
+        raise SystemExit("bench: the summary is not built: run `manage.py "
+                         "rebuild_spend_summary` first.")
+    date_to = timezone.localdate()
+    date_from = date_to.replace(year=date_to.year - args.years) + dt.timedelta(days=1)
+    results = []
+    for group_by in GROUPINGS:
+        def live(g=group_by):
+            with summary.live_only():
+                return spend(date_from=date_from, date_to=date_to, group_by=g)
+
+        def held(g=group_by):
+            return spend(date_from=date_from, date_to=date_to, group_by=g)
+
+        before, after = live(), held()  # warm-up, and the figures compared
+        with CaptureQueriesContext(connection) as queries:
+            held()
+        timings = {live: [], held: []}
+        for _ in range(args.repeats):
+            for fn in (live, held):
+                started = time.perf_counter()
+                fn()
+                timings[fn].append(time.perf_counter() - started)
+        same = ([(r.key, r.amount, r.voids, r.void_bed_days) for r in before.rows]
+                == [(r.key, r.amount, r.voids, r.void_bed_days) for r in after.rows]
+                and before.total == after.total and before.voids == after.voids)
+        results.append({"group_by": group_by, "rows": len(after.rows),
+                        "total": f"{after.total:,.2f}", "queries": len(queries),
+                        "live_ms": statistics.median(timings[live]) * 1000,
+                        "summary_ms": statistics.median(timings[held]) * 1000, "same": same})
+    print(json.dumps({
+        "from": date_from, "to": date_to,
+        "load": " ".join(f"{n:.1f}" for n in os.getloadavg()),
+        "volume": {"placements": Placement.objects.count(),
+                   "fee_periods": FeePeriod.objects.count(),
+                   "support_items": SupportItem.objects.count(),
+                   "blocks": BlockContract.objects.count(), "pieces": SpendPiece.objects.count()},
+        "spend": results}, default=str))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from dps.errors import Forbidden, InvalidTransition, NotFound
 from dps.models import Role
 from dps.transitions import move
 from dps.workdays import working_days_between
+from reports.summary import follow
 
 
 def _require_approver(authority_id, by):
@@ -48,6 +49,7 @@ def _approve(obj, *, by, key_decision_reference, noun, data):
     obj.save(update_fields=["approval", "key_decision_reference", "approved_at",
                             "approved_by"])
     write()
+    follow(obj)  # from now it counts: the spend summary follows (ADR 0023)
     return obj
 
 

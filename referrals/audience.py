@@ -158,6 +158,13 @@ TEXTS = {
                                                   "monitoring.services.review_annual_report"),
     # reports
     "reports.ExportJob.filename": Text(SYSTEM), "reports.ExportJob.error": Text(SYSTEM),
+    # The monthly spend summary (ADR 0023): codes, and a copy of the placement's provider name.
+    "reports.SpendPiece.source": Text(SYSTEM),
+    **{f"reports.{model}.{name}": Text(SYSTEM) for model in (
+        "SpendPiece", "SpendMonth", "SpendYear", "SpendMonthLot") for name in (
+        "route", "location")},
+    **{f"reports.{model}.provider_name": Text(PUBLIC, why="the provider's own name")
+       for model in ("SpendPiece", "SpendMonth", "SpendYear")},
     # invoicing
     "invoicing.Invoice.reference": Text(PROVIDER_WRITTEN),
     "invoicing.Invoice.channel": Text(SYSTEM),

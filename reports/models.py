@@ -56,3 +56,137 @@ class ExportJob(models.Model):
         if self.format == self.Format.XLSX:
             return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return "text/csv; charset=utf-8"
+
+
+class SpendPiece(models.Model):
+    """One of the engine's piece-months (ADR 0011, 0023): a fee period, support item or block
+    cut to its placement and one calendar month, its days `s`..`e`, its rate `n / d` pennies a
+    day and its rounded `amount`, with the columns every grouping and filter reads.
+
+    Whole months of a report are summed from SpendMonth/SpendYear; a month cut by a report's
+    range is re-rounded from these rows (days of `s`..`e` in the range × n / d), not re-cut
+    from the fee periods. Rebuilt per placement or block by the services that change what it
+    buys (reports.summary); plain integers, not foreign keys: a derived table that
+    `rebuild_spend_summary` can empty and fill again. A block's voids are on its one piece a
+    month.
+    """
+
+    source = models.CharField(max_length=10)  # "placement" or "block"
+    source_id = models.BigIntegerField()
+    month = models.IntegerField(help_text="year × 12 + month − 1")
+    authority_id = models.BigIntegerField()
+    provider_id = models.BigIntegerField(null=True)
+    provider_name = models.CharField(max_length=200)
+    lot_id = models.BigIntegerField()
+    route = models.CharField(max_length=10)
+    location = models.CharField(max_length=12)
+    s = models.DateField()
+    e = models.DateField()
+    n = models.BigIntegerField()
+    d = models.IntegerField()
+    amount = models.BigIntegerField(default=0, help_text="Pennies.")
+    void_bed_days = models.IntegerField(default=0)
+    voids = models.BigIntegerField(default=0, help_text="Pennies.")
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "source", "source_id"],
+                                name="spendpiece_month"),
+                   models.Index(fields=["source", "source_id"], name="spendpiece_source")]
+
+    def __str__(self):
+        return f"{self.source} {self.source_id} month {self.month}: {self.amount}p"
+
+
+class SpendMonth(models.Model):
+    """SpendPiece summed per month and grouping key: what whole months of a report read.
+
+    `provider_id` is 0 for a spot provider that is not a listed organisation, named by
+    `provider_name` (blank otherwise), so the key has no nulls and one unique index;
+    `pieces` counts the SpendPiece rows summed, and a row with none is deleted.
+    """
+
+    month = models.IntegerField()
+    authority_id = models.BigIntegerField()
+    lot_id = models.BigIntegerField()
+    provider_id = models.BigIntegerField()
+    provider_name = models.CharField(max_length=200, blank=True)
+    route = models.CharField(max_length=10)
+    location = models.CharField(max_length=12)
+    amount = models.BigIntegerField(default=0)
+    void_bed_days = models.BigIntegerField(default=0)
+    voids = models.BigIntegerField(default=0)
+    pieces = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["month", "authority_id", "lot_id", "provider_id", "provider_name", "route",
+                    "location"], name="spendmonth_key")]
+        indexes = [models.Index(fields=["lot_id", "month"], name="spendmonth_lot_month")]
+
+    def __str__(self):
+        return f"month {self.month} authority {self.authority_id}: {self.amount}p"
+
+
+class SpendYear(models.Model):
+    """SpendMonth's sums per calendar year: what the whole years of a long range read.
+
+    Keyed as SpendMonth, with `year` (the calendar year) for `month`.
+    """
+
+    year = models.IntegerField()
+    authority_id = models.BigIntegerField()
+    lot_id = models.BigIntegerField()
+    provider_id = models.BigIntegerField()
+    provider_name = models.CharField(max_length=200, blank=True)
+    route = models.CharField(max_length=10)
+    location = models.CharField(max_length=12)
+    amount = models.BigIntegerField(default=0)
+    void_bed_days = models.BigIntegerField(default=0)
+    voids = models.BigIntegerField(default=0)
+    pieces = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["year", "authority_id", "lot_id", "provider_id", "provider_name", "route",
+                    "location"], name="spendyear_key")]
+        indexes = [models.Index(fields=["lot_id", "year"], name="spendyear_lot_year")]
+
+    def __str__(self):
+        return f"year {self.year} authority {self.authority_id}: {self.amount}p"
+
+
+class SpendMonthLot(models.Model):
+    """SpendMonth without the provider: per month × authority × lot × route × location, a
+    few hundred rows a month, what every report not grouped or filtered by provider reads."""
+
+    month = models.IntegerField()
+    authority_id = models.BigIntegerField()
+    lot_id = models.BigIntegerField()
+    route = models.CharField(max_length=10)
+    location = models.CharField(max_length=12)
+    amount = models.BigIntegerField(default=0)
+    void_bed_days = models.BigIntegerField(default=0)
+    voids = models.BigIntegerField(default=0)
+    pieces = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["month", "authority_id", "lot_id", "route", "location"],
+            name="spendmonthlot_key")]
+
+    def __str__(self):
+        return f"month {self.month} authority {self.authority_id} lot {self.lot_id}"
+
+
+class SpendSummaryState(models.Model):
+    """One row once the summary is built: the last month it holds (`horizon`).
+
+    No row: every report is computed live (a fresh database, or before the first
+    `rebuild_spend_summary`), and the services keep nothing.
+    """
+
+    horizon = models.IntegerField(help_text="year × 12 + month − 1 of the last month held")
+    built_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"Spend summary through month {self.horizon}"

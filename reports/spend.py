@@ -214,7 +214,18 @@ def _normalise_filters(filters, authority):
     return out
 
 
-def _pieces_sql(sql, date_from, date_to, filters, params):
+def _only(sources, kind, column):
+    """Restrict to some placements or blocks (the summary's rebuilds and edges): a list of
+    integer ids, or a subquery of our own (never user text) selecting them."""
+    if sources is None:
+        return ""
+    if isinstance(sources.get(kind), str):
+        return f" AND {column} IN ({sources[kind]})"
+    ids = sorted({int(pk) for pk in sources.get(kind, ())})
+    return f" AND {column} IN ({', '.join(map(str, ids))})" if ids else " AND 1 = 0"
+
+
+def _pieces_sql(sql, date_from, date_to, filters, params, sources=None):
     """The un-split pieces: one row per fee period, support item or block cut to the range.
 
     Columns: source ('placement' or 'block'), source_id, authority_id, provider_id,
@@ -240,6 +251,7 @@ def _pieces_sql(sql, date_from, date_to, filters, params):
         f"LEFT JOIN dps_organisation po ON po.id = p.provider_id "
         f"WHERE p.route <> 'block' AND {placement_live} "
         f"AND fp.effective_from <= {t} AND (fp.effective_to IS NULL OR fp.effective_to >= {f})"
+        + _only(sources, "placement", "p.id")
         + _filter_sql(filters, params=params, **placement_filters)
     )
     sup_n, sup_d = _rate(sql, "si.weekly_cost", "'week'", "NULL")
@@ -255,6 +267,7 @@ def _pieces_sql(sql, date_from, date_to, filters, params):
         f"JOIN dps_organisation a ON a.id = p.authority_id "
         f"LEFT JOIN dps_organisation po ON po.id = p.provider_id "
         f"WHERE {placement_live} AND si.start_date <= {t} AND si.end_date >= {f}"
+        + _only(sources, "placement", "p.id")
         + _filter_sql(filters, params=params, **placement_filters)
     )
     blk_n, blk_d = _rate(sql, "b.price_per_bed", "b.unit", "b.hours_per_week", beds="b.beds")
@@ -268,6 +281,7 @@ def _pieces_sql(sql, date_from, date_to, filters, params):
         f"JOIN dps_organisation a ON a.id = b.authority_id "
         f"JOIN dps_organisation po ON po.id = b.provider_id "
         f"WHERE b.approval = {APPROVED} AND b.start_date <= {t} AND b.end_date >= {f}"
+        + _only(sources, "block", "b.id")
         + _filter_sql(filters, params=params, authority_col="b.authority_id",
                       provider_col="b.provider_id", lot_col="b.lot_id", route_col="'block'",
                       location_expr=loc)
@@ -322,10 +336,10 @@ def _windowed(sql, pieces, windows, columns=PIECE_COLUMNS, extra=("n", "d")):
             f"ON u.s <= w.last_day AND u.e >= w.first_day")
 
 
-def _amount_sql(sql, date_from, date_to, dims, filters, windows=None):
+def _amount_sql(sql, date_from, date_to, dims, filters, windows=None, sources=None):
     """(sql, params) returning dimension columns then the amount in pennies."""
     params = []
-    pieces = _pieces_sql(sql, date_from, date_to, filters, params)
+    pieces = _pieces_sql(sql, date_from, date_to, filters, params, sources)
     if windows:
         pieces = _windowed(sql, pieces, windows)
     months = _months_table(sql, date_from, date_to)
@@ -351,7 +365,7 @@ def _amount_sql(sql, date_from, date_to, dims, filters, windows=None):
     return text, params
 
 
-def _voids_sql(sql, date_from, date_to, dims, filters, windows=None):
+def _voids_sql(sql, date_from, date_to, dims, filters, windows=None, sources=None):
     """(sql, params): dimension columns, void bed-days and their cost in pennies.
 
     Per block and month: beds × days bought, less the days block placements occupied (never
@@ -371,6 +385,7 @@ def _voids_sql(sql, date_from, date_to, dims, filters, windows=None):
         f"JOIN dps_organisation a ON a.id = b.authority_id "
         f"JOIN dps_organisation po ON po.id = b.provider_id "
         f"WHERE b.approval = {APPROVED} AND b.start_date <= {t} AND b.end_date >= {f}"
+        + _only(sources, "block", "b.id")
         + _filter_sql(filters, params=params, authority_col="b.authority_id",
                       provider_col="b.provider_id", lot_col="b.lot_id", route_col="'block'",
                       location_expr=loc)
@@ -419,7 +434,7 @@ def _money(pennies):
 
 
 def aggregate(*, date_from=None, date_to=None, dims=(), authority=None, filters=None,
-              windows=None, voids=True):
+              windows=None, voids=True, live=False):
     """Pennies per combination of `dims`: {key tuple: (amount, void_bed_days, void_pennies)}.
 
     The building block of every finance report: `spend` takes one dimension; the payments list
@@ -451,15 +466,31 @@ def aggregate(*, date_from=None, date_to=None, dims=(), authority=None, filters=
         if dim not in (*GROUPINGS, "source"):
             raise ValueError(f"Unknown grouping {dim!r}.")
     filters = _normalise_filters(filters, authority)
+    from reports import summary
+
+    if live or summary._LIVE:
+        return _live(date_from, date_to, dims, filters, windows, voids)
+
+    current = summary.state()  # one small query: is the summary built (ADR 0023)?
+    if current is not None:  # whole months from the maintained summary, edges re-rounded
+        return summary.aggregate(current, windows=windows or [(date_from, date_to)],
+                                 dims=dims, filters=filters, voids=voids,
+                                 windowed=windows is not None)
+    return _live(date_from, date_to, dims, filters, windows, voids)
+
+
+def _live(date_from, date_to, dims, filters, windows, voids, sources=None):
+    """The engine itself: `aggregate`'s figures computed from the fee periods, support items
+    and blocks (filters already normalised), of the `sources` only when given."""
     sql = _Dialect(connection.vendor)
     width = len(_dimension_columns(dims, windows))
     out = {}
-    for row in _run(*_amount_sql(sql, date_from, date_to, dims, filters, windows)):
+    for row in _run(*_amount_sql(sql, date_from, date_to, dims, filters, windows, sources)):
         if row[width] is None:  # no pieces at all (an aggregate without GROUP BY)
             continue
         out[tuple(row[:width])] = [int(row[width]), 0, 0]
     if voids and filters.get("route", "block") == "block":
-        for row in _run(*_voids_sql(sql, date_from, date_to, dims, filters, windows)):
+        for row in _run(*_voids_sql(sql, date_from, date_to, dims, filters, windows, sources)):
             if row[width] is None:
                 continue
             entry = out.setdefault(tuple(row[:width]), [0, 0, 0])
@@ -503,17 +534,19 @@ def label_rows(group_by, keys):
     return {k: ("total", "All spend", 0) for k in keys}
 
 
-def spend(*, date_from, date_to, group_by=None, authority=None, filters=None) -> SpendReport:
+def spend(*, date_from, date_to, group_by=None, authority=None, filters=None,
+          live=False) -> SpendReport:
     """Spend from `date_from` to `date_to` inclusive, in rows of `group_by` (or one row).
 
     `authority` restricts to one buying authority (None: all); `filters` may hold lot (id, code
-    or Lot), provider, authority (ids), route and location (codes).
+    or Lot), provider, authority (ids), route and location (codes). `live` computes every
+    month from the fee periods even when the summary is built (benchmarks, checks).
     """
     if group_by not in (None, *GROUPINGS):
         raise ValueError(f"Unknown grouping {group_by!r}.")
     dims = (group_by,) if group_by else ()
     data = aggregate(date_from=date_from, date_to=date_to, dims=dims, authority=authority,
-                     filters=filters)
+                     filters=filters, live=live)
     labels = label_rows(group_by, list(data))
     ordered = sorted(data, key=lambda k: labels[k][2])
     rows = [SpendRow(key=labels[k][0], label=labels[k][1], amount=_money(data[k][0]),
