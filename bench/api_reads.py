@@ -120,7 +120,8 @@ def main():
     try:
         for _, api, token, raw in pairs:  # warm both workers; fail loudly on a bad page
             for _ in range(4):
-                assert fetch(api, token)[0] == 200 and fetch(raw)[0] == 200
+                if fetch(api, token)[0] != 200 or fetch(raw)[0] != 200:
+                    raise SystemExit(f"bench: {api} or {raw} did not answer 200")
         results = {name: ([], []) for name, *_ in pairs}
         for _ in range(args.rounds):
             for name, api, token, raw in pairs:

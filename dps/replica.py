@@ -11,7 +11,7 @@ from contextlib import ContextDecorator
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 
 REPLICA = "replica"
 _reading = ContextVar("report_reads", default=False)
@@ -32,6 +32,12 @@ class report_reads(ContextDecorator):  # noqa: N801 - used like a function
 def replica_in_use():
     return (_reading.get() and getattr(settings, "REPORTS_ON_REPLICA", False)
             and REPLICA in connections.settings)
+
+
+def report_connection():
+    """The connection for a report's own SQL (a raw cursor bypasses the router): the replica
+    inside `report_reads()` when one is configured, else the primary."""
+    return connections[REPLICA if replica_in_use() else DEFAULT_DB_ALIAS]
 
 
 class ReplicaRouter:
