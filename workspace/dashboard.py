@@ -154,7 +154,8 @@ def support_reviews_due(authority_id, today=None):
                  .filter(placement__authority_id=authority_id, reviewed_on__isnull=True,
                          review_date__lte=today + FORTNIGHT, end_date__gte=today,
                          placement__status__in=LIVE)
-                 .select_related("placement", "placement__child")
+                 # The lot names the placement (placement_label): one query, not one a row.
+                 .select_related("placement", "placement__child", "placement__lot")
                  .order_by(_unindexed("review_date"), "id"))
 
 
@@ -236,18 +237,22 @@ def _exact_then_named(queryset, exact, named, order):
 
 
 def _resolve_literals(authority_id, text, number):
-    """The ids of the authority's children whose case reference is `text` and, when `text` is a
-    number, the provider with that id: one query (a UNION) for both, so that a search stays
-    within issue 19's 15 queries with the dashboard under it."""
-    children = (Child.objects.filter(authority_id=authority_id, case_reference=text)
+    """The ids of the authority's children whose case reference is `text`; when `text` is a
+    number, the provider with that id, else the ids of the lots it names: one query (a UNION)
+    for all of them, so that a search stays within issue 19's 15 queries with the dashboard."""
+    # No ORDER BY in a UNION's parts (SQLite refuses one).
+    children = (Child.objects.filter(authority_id=authority_id, case_reference=text).order_by()
                 .values_list("pk", Value("child"), Value(""), Value("")))
     if number is None:
-        return [row[0] for row in children[:ROWS]], []
-    providers = (Organisation.objects.filter(kind=Organisation.Kind.PROVIDER, pk=number)
-                 .values_list("pk", Value("provider"), "name", "area"))
-    rows = list(children.union(providers, all=True))
+        other = (Lot.objects.filter(Q(name__icontains=text) | Q(code__iexact=text)).order_by()
+                 .values_list("pk", Value("lot"), Value(""), Value("")))
+    else:
+        other = (Organisation.objects.filter(kind=Organisation.Kind.PROVIDER, pk=number)
+                 .order_by().values_list("pk", Value("provider"), "name", "area"))
+    rows = list(children.union(other, all=True))
     # The template reads a provider's id, name and area: unsaved instances carry them.
     return ([pk for pk, kind, _, _ in rows if kind == "child"][:ROWS],
+            [pk for pk, kind, _, _ in rows if kind == "lot"],
             [Organisation(pk=pk, name=name, area=area, kind=Organisation.Kind.PROVIDER)
              for pk, kind, name, area in rows if kind == "provider"])
 
@@ -266,7 +271,7 @@ def search(user, text):
     authority_id = user.organisation_id
     number = int(text) if text.isdigit() and len(text) < 10 else None
     # Resolved first, so each search below is a plain OR of indexed columns.
-    children, numbered = _resolve_literals(authority_id, text, number)
+    children, lots, numbered = _resolve_literals(authority_id, text, number)
     referral_match = Q(child_id__in=children)
     calloff_match = Q(referral__child_id__in=children)
     placement_match = Q(child_id__in=children)
@@ -275,12 +280,9 @@ def search(user, text):
         calloff_match |= Q(pk=number) | Q(referral_id=number)
         placement_match |= Q(pk=number) | Q(calloff_id=number)
         providers = Section(numbered)
-        lots = []
     else:
         providers = _take(Organisation.objects.filter(
             kind=Organisation.Kind.PROVIDER, name__icontains=text).order_by("name", "pk"))
-        lots = list(Lot.objects.filter(Q(name__icontains=text) | Q(code__iexact=text))
-                    .values_list("pk", flat=True))
     results = {
         "text": text,
         "referrals": _take(Referral.objects.filter(referral_match, authority_id=authority_id)
