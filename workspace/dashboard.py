@@ -5,8 +5,9 @@ so a page's query count is fixed whatever the data size. Reuses the apps' select
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from calloffs import selectors as calloff_selectors
@@ -238,23 +239,36 @@ def _exact_then_named(queryset, exact, named, order):
 
 def _resolve_literals(authority_id, text, number):
     """The ids of the authority's children whose case reference is `text`; when `text` is a
-    number, the provider with that id, else the ids of the lots it names: one query (a UNION)
-    for all of them, so that a search stays within issue 19's 15 queries with the dashboard."""
-    # No ORDER BY in a UNION's parts (SQLite refuses one).
+    number, the provider with that id, else the ids of the lots it names and the first
+    providers by name: one query (a UNION) for all of them, so that a search stays within
+    issue 19's 15 queries with the dashboard. Returns (child ids, lot ids, providers)."""
+    # No ORDER BY in a UNION's parts but the providers' own (SQLite refuses any: there the
+    # providers are a query of their own).
     children = (Child.objects.filter(authority_id=authority_id, case_reference=text).order_by()
-                .values_list("pk", Value("child"), Value(""), Value("")))
-    if number is None:
-        other = (Lot.objects.filter(Q(name__icontains=text) | Q(code__iexact=text)).order_by()
-                 .values_list("pk", Value("lot"), Value(""), Value("")))
+                .values_list("pk", Value("child"), Value(""), Value(""), Value(0)))
+    providers = Organisation.objects.filter(kind=Organisation.Kind.PROVIDER)
+    if number is not None:
+        parts = [providers.filter(pk=number).order_by()
+                 .values_list("pk", Value("provider"), "name", "area", Value(0))]
+        separate = None
     else:
-        other = (Organisation.objects.filter(kind=Organisation.Kind.PROVIDER, pk=number)
-                 .order_by().values_list("pk", Value("provider"), "name", "area"))
-    rows = list(children.union(other, all=True))
+        parts = [Lot.objects.filter(Q(name__icontains=text) | Q(code__iexact=text)).order_by()
+                 .values_list("pk", Value("lot"), Value(""), Value(""), Value(0))]
+        named = providers.filter(name__icontains=text).order_by("name", "pk")
+        if connection.features.supports_slicing_ordering_in_compound:
+            parts.append(named.annotate(n=Window(RowNumber(), order_by=["name", "pk"]))
+                         .values_list("pk", Value("provider"), "name", "area", "n")[:ROWS + 1])
+            separate = None
+        else:
+            separate = named
+    rows = sorted(children.union(*parts, all=True), key=lambda row: row[4])
     # The template reads a provider's id, name and area: unsaved instances carry them.
-    return ([pk for pk, kind, _, _ in rows if kind == "child"][:ROWS],
-            [pk for pk, kind, _, _ in rows if kind == "lot"],
-            [Organisation(pk=pk, name=name, area=area, kind=Organisation.Kind.PROVIDER)
-             for pk, kind, name, area in rows if kind == "provider"])
+    found = [Organisation(pk=pk, name=name, area=area, kind=Organisation.Kind.PROVIDER)
+             for pk, kind, name, area, _ in rows if kind == "provider"]
+    return ([pk for pk, kind, *_ in rows if kind == "child"][:ROWS],
+            [pk for pk, kind, *_ in rows if kind == "lot"],
+            _take(separate) if separate is not None
+            else Section(found[:ROWS], len(found) > ROWS))
 
 
 def search(user, text):
@@ -271,7 +285,7 @@ def search(user, text):
     authority_id = user.organisation_id
     number = int(text) if text.isdigit() and len(text) < 10 else None
     # Resolved first, so each search below is a plain OR of indexed columns.
-    children, lots, numbered = _resolve_literals(authority_id, text, number)
+    children, lots, providers = _resolve_literals(authority_id, text, number)
     referral_match = Q(child_id__in=children)
     calloff_match = Q(referral__child_id__in=children)
     placement_match = Q(child_id__in=children)
@@ -279,10 +293,6 @@ def search(user, text):
         referral_match |= Q(pk=number)
         calloff_match |= Q(pk=number) | Q(referral_id=number)
         placement_match |= Q(pk=number) | Q(calloff_id=number)
-        providers = Section(numbered)
-    else:
-        providers = _take(Organisation.objects.filter(
-            kind=Organisation.Kind.PROVIDER, name__icontains=text).order_by("name", "pk"))
     results = {
         "text": text,
         "referrals": _take(Referral.objects.filter(referral_match, authority_id=authority_id)
