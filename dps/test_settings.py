@@ -27,3 +27,9 @@ STORAGES["documents"] = {  # noqa: F405
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": tempfile.mkdtemp(prefix="dps-test-documents-"), "base_url": None}}
 CLAMAV_URL = ""
+
+# A second connection to the same test database, as a replica would be (TEST MIRROR: not
+# created apart). Off unless a test turns REPORTS_ON_REPLICA on (tests/dps/test_replica.py):
+# a mirror's connection does not see the other connection's uncommitted test data.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+REPORTS_ON_REPLICA = False

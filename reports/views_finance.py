@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from contracts.models import BlockContract, Placement
 from dps.errors import DomainError
 from dps.models import Organisation, Role
+from dps.replica import report_reads
 from dps.views import role_required
 from providers.models import Lot
 from reports import exports
@@ -133,6 +134,7 @@ def _wanted_format(request):
 
 
 @role_required(*FINANCE_ROLES)
+@report_reads()
 def spend_page(request):
     authority = _scope(request)
     fmt = _wanted_format(request)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from dps.forms import DatePartsField, GovukForm
 from dps.models import Organisation, Role
+from dps.replica import report_reads
 from dps.views import role_required
 from providers.models import Lot
 from reports import insight
@@ -279,6 +280,7 @@ def _ending_rows(report):
 
 
 @role_required(*INSIGHT_READERS)
+@report_reads()
 def market(request):
     user = request.user
     admin = user.has_role(Role.DPS_ADMIN)

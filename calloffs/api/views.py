@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from calloffs import selectors, services
 from calloffs.api import serializers as s
-from calloffs.models import CallOff, ExpressionOfInterest, Question
+from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
 from dps.api.mixins import ServiceActionMixin
 from dps.api.permissions import ActionRoles, roles
 from dps.api.scoping import for_authority, for_provider
@@ -58,6 +58,13 @@ class OpportunityViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retri
             if params.get("status"):
                 queryset = queryset.filter(status=params["status"])
         return queryset.order_by("-published_at", "-id")
+
+    def exact_count(self):
+        """Unfiltered, the list is the provider's invitations (one per call-off: a unique
+        constraint), counted from their index alone (1 ms instead of 5-179 ms)."""
+        if self.action != "list" or self.request.query_params.keys() - {"page", "page_size"}:
+            return None
+        return Invitation.objects.filter(provider_id=self.request.user.organisation_id).count()
 
     def get_serializer_class(self):
         return s.OpportunityDetailSerializer if self.action == "retrieve" \

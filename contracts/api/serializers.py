@@ -18,6 +18,9 @@ from contracts.models import (
 from referrals.api.serializers import ChildInputSerializer
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+# One field formats every row's price (issue 19: building a DecimalField per row was a tenth
+# of a list request); to_representation reads only the field's settings, never its binding.
+PRICE = serializers.DecimalField(**MONEY)
 
 
 # --- Placements -------------------------------------------------------------------------------
@@ -46,8 +49,7 @@ class PlacementSerializer(serializers.ModelSerializer):
     def get_price(self, obj):
         # The price in force today, from the fee periods (annotated by the selector).
         price = getattr(obj, "current_price", None)
-        return serializers.DecimalField(**MONEY).to_representation(
-            obj.price if price is None else price)
+        return PRICE.to_representation(obj.price if price is None else price)
 
     def get_next_review_date(self, obj) -> str | None:
         if hasattr(obj, "next_review"):

@@ -19,6 +19,7 @@ from dps.api.mixins import ServiceActionMixin
 from dps.api.permissions import ActionRoles, roles
 from dps.errors import Conflict
 from dps.models import Role
+from dps.replica import report_reads
 from reports import exports, sources
 from reports.api import finance_serializers as s
 from reports.commitments import commitments
@@ -90,6 +91,7 @@ class SpendView(FinanceReportView):
                                "counts payments by the day paid.",
                    parameters=[*RANGE_PARAMS, GROUP_PARAM, *FILTER_PARAMS, FORMAT_PARAM],
                    responses=_file_responses(s.SpendReportSerializer))
+    @report_reads()
     def list(self, request):
         authority = self.scope()
         query = self.query(s.SpendQuerySerializer)

@@ -16,6 +16,7 @@ from dps.api.permissions import ActionRoles, roles
 from dps.api.scoping import for_authority
 from dps.errors import Forbidden
 from dps.models import Organisation, Role
+from dps.replica import report_reads
 from providers.models import Lot
 from reports import insight, ocds
 
@@ -216,6 +217,7 @@ class MarketInsightViewSet(viewsets.GenericViewSet):
 
     @extend_schema(operation_id="reports_market", parameters=[MarketQuerySerializer],
                    responses=MarketInsightSerializer)
+    @report_reads()
     def market(self, request):
         """Placements, providers, spend shares, weekly prices and turnover for one lot, per
         twelve-month period. Figures are aggregated in the database."""
