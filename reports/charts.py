@@ -249,10 +249,10 @@ def history_and_forecast(key, title, description, history, forecast):
         return bottom - (bottom - top) * float(value) / maximum
 
     labels = [m for m, _n in history] + [m for m, *_rest in forecast]
-    shown = {0, points - 1} | {i for i, m in enumerate(labels) if m.endswith(("-01", "-07"))}
+    shown = {i for i, m in enumerate(labels) if i in (0, points - 1) or m.endswith(("-01", "-07"))}
     last_x = -100.0
     for i in sorted(shown):
-        if x_of(i) - last_x < 56 and i != points - 1:
+        if x_of(i) - last_x < 56:  # too close to the label before it
             continue
         shapes.append(line(x_of(i), bottom, x_of(i), bottom + 5))
         shapes.append(text(min(max(x_of(i), left + 26), right - 26), bottom + 22,

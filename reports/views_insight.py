@@ -112,7 +112,7 @@ def _before_after(report):
     scope = {"lot": report.lot, "to": report.date_to, "authority": report.authority}
     years = before_after.routes_by_year(**scope, years=YEARS)
     chart = stacked_shares(
-        "dps-spot", "Share of placements started through the DPS and spot each year",
+        "placement_routes", "Share of placements started through the DPS and spot each year",
         "Stacked bars of the share of placements started through DPS call-offs against spot "
         "purchases in each year; the table beside it has the numbers.",
         [(f"Year to {y.date_to:%b %Y}", {"dps": y.dps_share, "spot": y.spot_share})
