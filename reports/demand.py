@@ -29,6 +29,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Lower, Trim, TruncMonth
 
 from contracts.models import Placement
+from dps.api.throttling import MISCONFIGURED, UNREACHABLE
 from providers.models import Membership
 
 HISTORY_MONTHS = 120
@@ -195,11 +196,21 @@ def cached_forecast(values, months=HORIZON):
     digest = hashlib.sha256(json.dumps([CACHE_VERSION, months, list(values)[-FIT_MONTHS:]])
                             .encode()).hexdigest()
     key = f"reports:demand:{digest}"
-    found = cache.get(key)
+    try:
+        found = cache.get(key)
+    except MISCONFIGURED:
+        raise
+    except UNREACHABLE:  # Redis down: fit every time rather than fail (operations.md)
+        found = None
     if found is None:
         method, rows = forecast(values, months)
         found = {"method": method, "rows": rows}
-        cache.set(key, found, CACHE_SECONDS)
+        try:
+            cache.set(key, found, CACHE_SECONDS)
+        except MISCONFIGURED:
+            raise
+        except UNREACHABLE:
+            pass
     return found["method"], [tuple(row) for row in found["rows"]]
 
 

@@ -85,3 +85,13 @@ def test_the_forecast_is_cached_by_its_history():
     first = demand.cached_forecast(values)
     assert demand.cached_forecast(values) == first
     assert demand.cached_forecast(values[:-1]) != first
+
+
+def test_an_unreachable_cache_only_costs_the_fit(settings):
+    # Nothing listens on port 9: every cache call fails to connect, quickly.
+    settings.CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:9/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+    values = seasonal_series(months=30)
+    assert demand.cached_forecast(values) == demand.forecast(values)
