@@ -5,7 +5,6 @@ and bookmarked; `?format=csv|xlsx` on the same link downloads exactly the rows s
 """
 
 import datetime as dt
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -21,7 +20,7 @@ from dps.models import Organisation, Role
 from dps.replica import report_reads
 from dps.views import role_required
 from providers.models import Lot
-from reports import exports
+from reports import charts, exports
 from reports.api.finance import export_params, visible_jobs
 from reports.commitments import commitments
 from reports.forms import CommitmentsForm, ExportForm, PaymentsForm, SpendForm
@@ -30,10 +29,6 @@ from reports.payments import payments
 from reports.spend import authority_scope, financial_year_end, spend
 
 FINANCE_ROLES = (Role.FINANCE, Role.DPS_ADMIN)
-CHART_WIDTH = 420
-BAR_HEIGHT = 30
-LABEL_WIDTH = 150
-AMOUNT_WIDTH = 95
 
 
 def _scope(request):
@@ -83,8 +78,9 @@ CHART_MAX_BARS = 60
 CHART_TOP = 25
 
 
-def chart(rows):
-    """A horizontal bar chart as SVG numbers: one bar per row, scaled to the largest.
+def chart(rows, caption):
+    """A horizontal bar chart (reports.charts): one bar per row, scaled to the largest, each
+    label whole on the line above its bar.
 
     With more than CHART_MAX_BARS rows only the CHART_TOP largest are drawn (the table beside
     it lists every row).
@@ -92,19 +88,13 @@ def chart(rows):
     shown_all = len(rows) <= CHART_MAX_BARS
     if not shown_all:
         rows = sorted(rows, key=lambda row: row.amount, reverse=True)[:CHART_TOP]
-    largest = max((row.amount for row in rows), default=Decimal(0))
-    span = CHART_WIDTH - LABEL_WIDTH - AMOUNT_WIDTH
-    bars = []
-    for index, row in enumerate(rows):
-        width = int(span * row.amount / largest) if largest > 0 else 0
-        label = row.label if len(row.label) <= 20 else row.label[:19] + "…"
-        bars.append({"label": label, "amount": row.amount, "y": index * BAR_HEIGHT + 4,
-                     "text_y": index * BAR_HEIGHT + 22, "width": max(width, 1),
-                     "amount_x": LABEL_WIDTH + max(width, 1) + 6})
-    return {"bars": bars, "shown_all": shown_all, "top": CHART_TOP, "width": CHART_WIDTH,
-            "label_width": LABEL_WIDTH,
-            "height": max(len(rows), 1) * BAR_HEIGHT + 8, "bar_height": BAR_HEIGHT - 8,
-            "label_x": LABEL_WIDTH - 8}
+    title = f"{caption}, as a bar chart" + ("" if shown_all else f" of the {CHART_TOP} largest")
+    drawn = charts.horizontal_bars(
+        "spend", title, "The same figures are in the table.",
+        [(row.label, row.amount) for row in rows], money=True, width=480)
+    if not shown_all:
+        drawn["caption"] = f"The chart shows the {CHART_TOP} largest; the table lists them all."
+    return drawn
 
 
 def _download_links(request):
@@ -169,7 +159,8 @@ def spend_page(request):
         "form": form, "report": report, "authority": authority, "ahead": ahead,
         "today": today,
         "problems": form.error_summary() if request.GET else [],
-        "chart": chart(report.rows) if report else None,
+        "chart": chart(report.rows, _headings(report, "Spend")["caption"])
+        if report else None,
         "downloads": _download_links(request) if request.GET else _download_links_for(defaults),
         **_headings(report, "Spend"),
     })
@@ -223,7 +214,8 @@ def commitments_page(request):
     return render(request, "reports/finance/commitments.html", {
         "form": form, "report": report, "authority": authority,
         "problems": form.error_summary() if request.GET else [],
-        "chart": chart(report.rows) if report else None,
+        "chart": chart(report.rows, _headings(report, "Commitments")["caption"])
+        if report else None,
         "downloads": _download_links(request) if request.GET else _download_links_for(defaults),
         **_headings(report, "Commitments"),
     })

@@ -19,6 +19,8 @@ from dps.models import Organisation, Role
 from dps.replica import report_reads
 from providers.models import Lot
 from reports import insight, ocds
+from reports.api.before_after import BeforeAfterSerializer
+from reports.before_after import before_after
 
 INSIGHT_READERS = roles(Role.DPS_ADMIN, Role.COMMISSIONER, Role.FINANCE)
 AUTHORITY_STAFF = roles(Role.DPS_ADMIN, Role.COMMISSIONER, Role.BUDGET_HOLDER, Role.FINANCE)
@@ -185,6 +187,12 @@ class MarketInsightSerializer(_RenamedFieldsMixin, serializers.Serializer):
         return "forum" if obj.forum else "full"
 
 
+class MarketWithBeforeAfterSerializer(MarketInsightSerializer):
+    """The response with v1.1's `before_after` block (reports/before_after.py)."""
+
+    before_after = BeforeAfterSerializer()
+
+
 OCDS_PACKAGE = OpenApiResponse(
     response=OpenApiTypes.OBJECT,
     description="An OCDS 1.1.5 release package (`version`, `publishedDate`, `publisher`, "
@@ -216,7 +224,7 @@ class MarketInsightViewSet(viewsets.GenericViewSet):
     serializer_class = MarketInsightSerializer
 
     @extend_schema(operation_id="reports_market", parameters=[MarketQuerySerializer],
-                   responses=MarketInsightSerializer)
+                   responses=MarketWithBeforeAfterSerializer)
     @report_reads()
     def market(self, request):
         """Placements, providers, spend shares, weekly prices and turnover for one lot, per
@@ -228,7 +236,9 @@ class MarketInsightViewSet(viewsets.GenericViewSet):
         report = insight.market_insight(
             lot=data["lot"], to=data.get("to") or timezone.localdate(), years=data["years"],
             authority=authority, forum=data["view"] == "forum")
-        return Response(MarketInsightSerializer(report).data)
+        block = before_after(lot=data["lot"], to=report.date_to, authority=authority)
+        return Response({**MarketInsightSerializer(report).data,
+                         "before_after": BeforeAfterSerializer(block).data})
 
 
 class OcdsViewSet(viewsets.GenericViewSet):

@@ -25,8 +25,8 @@ def test_commissioner_changes_lot_and_sees_charts_and_tables(live_server, page):
     sign_in(page, commissioner)
     page.get_by_role("link", name="Insight").click()
     expect(page).to_have_title(f"Market insight: {first_lot.name} – Placements DPS")
-    # Up to today on the first lot: nothing has ended there, so five charts and a sentence.
-    expect(page.locator("svg.app-chart")).to_have_count(5)
+    # Up to today on the first lot: nothing has ended there, so six charts and a sentence.
+    expect(page.locator("svg.app-chart")).to_have_count(6)
     expect(page.locator("main")).to_contain_text("No placements ended in these years.")
     assert_accessible(page, "market insight")
 
@@ -39,7 +39,7 @@ def test_commissioner_changes_lot_and_sees_charts_and_tables(live_server, page):
 
     expect(page).to_have_title(f"Market insight: {f.lot('residential').name} – Placements DPS")
     charts = page.get_by_role("img")
-    expect(page.locator("svg.app-chart")).to_have_count(6)
+    expect(page.locator("svg.app-chart")).to_have_count(7)
     expect(charts.filter(has_text="Placements started and live each year")).to_have_count(1)
     spend = page.get_by_role("table", name="Spend by route each year")
     expect(spend).to_contain_text("£89,450.00")

@@ -45,11 +45,12 @@ def test_commissioner_sees_charts_and_tables_for_their_authority(as_user, market
     page = text(response)
     assert "Market insight: " in page
     assert "West Sussex County Council" in page
-    # Six charts, each an image with a title and description, each beside a table.
-    assert html.count('role="img"') == 6
+    # Seven charts, each an image with a title and description, each beside a table (and the
+    # before/after table, issue 18).
+    assert html.count('role="img"') == 7
     assert len(re.findall(r'<svg class="app-chart"[^>]*aria-labelledby="chart-\w+-title '
-                          r'chart-\w+-desc"', html)) == 6
-    assert html.count("<table") == 6
+                          r'chart-\w+-desc"', html)) == 7
+    assert html.count("<table") == 8
     assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
     # Figures as finance writes them.
     assert "£89,450.00" in page  # Y2 spend
