@@ -138,22 +138,41 @@ def _unknown(index, field="placement"):
                        code="unknown_placement")
 
 
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """What the checks read of a placement, support item (its `placement` a _Target too) or
+    block: plain values, not model instances (a month's batch reads tens of thousands)."""
+
+    pk: int
+    provider_id: int | None
+    authority_id: int | None
+    start_date: dt.date
+    end_date: dt.date | None
+    route: str = ""
+    placement_id: int | None = None
+    placement: object = None
+
+
 def _fetch(lines, provider_ids):
     """The placements, support items and blocks the lines name, of these providers:
-    ({id: Placement}, {id: SupportItem}, {id: BlockContract})."""
+    ({id: _Target}, {id: _Target}, {id: _Target})."""
     placement_ids = {ln.placement_id for ln in lines if ln.placement_id}
     item_ids = {ln.support_item_id for ln in lines if ln.support_item_id}
     block_ids = {ln.block_id for ln in lines if ln.block_id}
-    placements = {p.pk: p for p in Placement.objects.filter(
-        pk__in=placement_ids, provider__in=provider_ids).only(
-        "id", "provider_id", "authority_id", "route", "start_date", "end_date")}
-    items = {s.pk: s for s in SupportItem.objects.filter(
-        pk__in=item_ids, placement__provider__in=provider_ids).select_related(
-        "placement").only("id", "placement_id", "start_date", "end_date",
-                          "placement__provider_id", "placement__authority_id",
-                          "placement__start_date", "placement__end_date")}
-    blocks = {b.pk: b for b in BlockContract.objects.filter(
-        pk__in=block_ids, provider__in=provider_ids).only(
+    placements = {row[0]: _Target(*row) for row in Placement.objects.filter(
+        pk__in=placement_ids, provider__in=provider_ids).values_list(
+        "id", "provider_id", "authority_id", "start_date", "end_date", "route").iterator()}
+    items = {}
+    for pk, placement_id, start, end, p_provider, p_authority, p_start, p_end in (
+            SupportItem.objects.filter(pk__in=item_ids, placement__provider__in=provider_ids)
+            .values_list("id", "placement_id", "start_date", "end_date",
+                         "placement__provider_id", "placement__authority_id",
+                         "placement__start_date", "placement__end_date")):
+        items[pk] = _Target(pk, p_provider, p_authority, start, end, placement_id=placement_id,
+                            placement=_Target(placement_id, p_provider, p_authority, p_start,
+                                              p_end))
+    blocks = {row[0]: _Target(*row) for row in BlockContract.objects.filter(
+        pk__in=block_ids, provider__in=provider_ids).values_list(
         "id", "provider_id", "authority_id", "start_date", "end_date")}
     return placements, items, blocks
 
