@@ -10,7 +10,15 @@ from dps.models import AuditEntry
 from invoicing.batch import submit_invoices
 from invoicing.models import Invoice, InvoiceLine
 from tests.asserts import nothing_changes
-from tests.invoicing.factories import D, as_service, frozen_fixture, line, make_world, submitted, world_fixture  # noqa: F401
+from tests.invoicing.factories import (  # noqa: F401
+    D,
+    as_service,
+    frozen_fixture,
+    line,
+    make_world,
+    submitted,
+    world_fixture,
+)
 
 pytestmark = pytest.mark.django_db
 
