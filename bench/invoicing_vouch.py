@@ -8,8 +8,12 @@ transaction that is rolled back: the database is left as it was.
 - **All invoices of a month**: for the last whole month, one invoice per provider and council
   with a line for each placement live in it (its fee over its days of the month) and each block
   contract; the expected amounts of all of them in one statement (`expected_pennies`), then
-  every invoice submitted at those amounts through `submit_invoice` (locks, checks, vouching,
-  storing, audit). Every invoice must come out `vouched`. Target: all of it ≤ 20 s.
+  every invoice submitted at those amounts as one batch through `submit_invoices` (locks,
+  checks, vouching, storing, audit; invoicing/batch.py). Every invoice must come out
+  `vouched`. Target: all of it ≤ 20 s.
+- **One by one, sampled**: the first `--sample` invoices (default 300) through
+  `submit_invoice`, one call each as separate API requests would make them (rolled back before
+  the batch), giving the cost of an invoice on that path.
 - **One provider's large invoice**: the provider with the most live placements, a line per
   placement and week over the months before, 300 lines. Target: ≤ 1 s.
 
@@ -83,12 +87,50 @@ def spans(lines):
             for ln in lines]
 
 
+class _Undo(Exception):
+    pass
+
+
+def one_by_one(groups, providers, today, sample):
+    """(invoices, lines, seconds) for the first `sample` invoices sent one by one, undone."""
+    from django.db import transaction
+
+    from invoicing.submission import submit_invoice
+
+    count = lines_sent = 0
+    t = time.perf_counter()
+    try:
+        with transaction.atomic():
+            for number, ((provider, _authority), lines) in enumerate(groups.items()):
+                if count >= sample:
+                    break
+                lines = [ln for ln in lines if ln["amount"] > 0]
+                if not lines:
+                    continue
+                submit_invoice(providers[provider], reference=f"BENCH-ONE-{number}",
+                               lines=lines, by=None, channel="api", today=today)
+                count += 1
+                lines_sent += len(lines)
+            elapsed = time.perf_counter() - t
+            raise _Undo
+    except _Undo:
+        pass
+    return count, lines_sent, elapsed
+
+
 def main():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sample", type=int, default=300,
+                        help="invoices sent one by one before the batch (0: none)")
+    args = parser.parse_args()
     setup()
     from django.db import transaction
     from django.utils import timezone
 
     from dps.models import Organisation
+    from invoicing.batch import submit_invoices
     from invoicing.submission import submit_invoice
     from reports.accruals import expected_amounts, expected_pennies
 
@@ -106,17 +148,17 @@ def main():
         for line, p in zip(every, pennies, strict=True):
             line["amount"] = Decimal(p) / 100
         providers = Organisation.objects.in_bulk({p for p, _a in groups})
+        sampled = one_by_one(groups, providers, today, args.sample) if args.sample else None
         t = time.perf_counter()
-        count = vouched = lines_sent = 0
+        batch = []
         for number, ((provider, _authority), lines) in enumerate(groups.items()):
             lines = [ln for ln in lines if ln["amount"] > 0]
-            if not lines:
-                continue
-            invoice = submit_invoice(providers[provider], reference=f"BENCH-{number}",
-                                     lines=lines, by=None, channel="api", today=today)
-            count += 1
-            lines_sent += len(lines)
-            vouched += invoice.status == "vouched"
+            if lines:
+                batch.append((providers[provider], f"BENCH-{number}", lines))
+        invoices = submit_invoices(batch, by=None, channel="api", today=today)
+        count = len(invoices)
+        lines_sent = sum(len(lines) for _p, _r, lines in batch)
+        vouched = sum(invoice.status == "vouched" for invoice in invoices)
         submitting = time.perf_counter() - t
         total = gathered + one_statement + submitting
 
@@ -154,11 +196,16 @@ def main():
           f"in {len(groups):,} provider–council invoices")
     print(f"  gathering the lines            {gathered:6.2f} s")
     print(f"  expected amounts, 1 statement  {one_statement:6.2f} s")
-    print(f"  submitting {count:,} invoices ({lines_sent:,} lines, {vouched:,} vouched) "
-          f"{submitting:6.2f} s")
+    print(f"  submitting {count:,} invoices ({lines_sent:,} lines, {vouched:,} vouched) as one "
+          f"batch {submitting:6.2f} s")
     print(f"  in all                         {total:6.2f} s  (target ≤ {ALL_TARGET_S:.0f} s)")
     print(f"One invoice of {len(large)} lines: {large_s:.2f} s (target ≤ {LARGE_TARGET_S:.0f} s), "
           f"{big.status}")
+    if sampled:
+        n, n_lines, seconds = sampled
+        print(f"One by one (submit_invoice), {n} invoices of {n_lines:,} lines: {seconds:.2f} s, "
+              f"{1000 * seconds / max(n, 1):.1f} ms an invoice "
+              f"(about {seconds / max(n, 1) * count:,.0f} s for the month's {count:,})")
     if vouched != count or big.status != "vouched":
         print("bench: an invoice at the expected amounts was not vouched.")
         ok = False

@@ -11,5 +11,6 @@ class InvoicingConfig(AppConfig):
         from reports import sources
 
         sources.register_payments(transparency.published_payments)
+        sources.register_compliance(transparency.payment_compliance)
         sources.register_basis("invoiced", basis.invoiced_spend)
         sources.register_basis("paid", basis.paid_spend)

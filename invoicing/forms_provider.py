@@ -63,10 +63,11 @@ class DraftInvoiceForm(GovukForm):
 
 class UploadForm(GovukForm):
     file = forms.FileField(
-        label="Upload a CSV file",
+        label="Upload a CSV or Excel (.xlsx) file",
         help_text="Columns reference, placement, kind, support_item, from, to, amount (and "
                   "block for block contract lines). One invoice per reference.",
-        error_messages={"required": "Choose a CSV file.", "empty": "The file is empty."})
+        error_messages={"required": "Choose a CSV or Excel (.xlsx) file.",
+                        "empty": "The file is empty."})
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

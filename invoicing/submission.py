@@ -138,33 +138,61 @@ def _unknown(index, field="placement"):
                        code="unknown_placement")
 
 
-def _resolve(provider, lines):
-    """Fill each line's placement and authority from its target, refusing what is not the
-    provider's; {kind: {id: (first live day, last live day or None)}}."""
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """What the checks read of a placement, support item (its `placement` a _Target too) or
+    block: plain values, not model instances (a month's batch reads tens of thousands)."""
+
+    pk: int
+    provider_id: int | None
+    authority_id: int | None
+    start_date: dt.date
+    end_date: dt.date | None
+    route: str = ""
+    placement_id: int | None = None
+    placement: object = None
+
+
+def _fetch(lines, provider_ids):
+    """The placements, support items and blocks the lines name, of these providers:
+    ({id: _Target}, {id: _Target}, {id: _Target})."""
     placement_ids = {ln.placement_id for ln in lines if ln.placement_id}
     item_ids = {ln.support_item_id for ln in lines if ln.support_item_id}
     block_ids = {ln.block_id for ln in lines if ln.block_id}
-    placements = {p.pk: p for p in Placement.objects.filter(
-        pk__in=placement_ids, provider=provider).only(
-        "id", "authority_id", "route", "start_date", "end_date")}
-    items = {s.pk: s for s in SupportItem.objects.filter(
-        pk__in=item_ids, placement__provider=provider).select_related("placement").only(
-        "id", "placement_id", "start_date", "end_date", "placement__authority_id",
-        "placement__start_date", "placement__end_date")}
-    blocks = {b.pk: b for b in BlockContract.objects.filter(
-        pk__in=block_ids, provider=provider).only("id", "authority_id", "start_date",
-                                                  "end_date")}
+    placements = {row[0]: _Target(*row) for row in Placement.objects.filter(
+        pk__in=placement_ids, provider__in=provider_ids).values_list(
+        "id", "provider_id", "authority_id", "start_date", "end_date", "route").iterator()}
+    items = {}
+    for pk, placement_id, start, end, p_provider, p_authority, p_start, p_end in (
+            SupportItem.objects.filter(pk__in=item_ids, placement__provider__in=provider_ids)
+            .values_list("id", "placement_id", "start_date", "end_date",
+                         "placement__provider_id", "placement__authority_id",
+                         "placement__start_date", "placement__end_date")):
+        items[pk] = _Target(pk, p_provider, p_authority, start, end, placement_id=placement_id,
+                            placement=_Target(placement_id, p_provider, p_authority, p_start,
+                                              p_end))
+    blocks = {row[0]: _Target(*row) for row in BlockContract.objects.filter(
+        pk__in=block_ids, provider__in=provider_ids).values_list(
+        "id", "provider_id", "authority_id", "start_date", "end_date")}
+    return placements, items, blocks
+
+
+def _resolve(provider, lines, fetched=None):
+    """Fill each line's placement and authority from its target, refusing what is not the
+    provider's; [(first live day, last live day or None)] per line."""
+    placements, items, blocks = fetched or _fetch(lines, [provider.pk])
     live = []
     for index, line in enumerate(lines):
         if line.kind == "block":
             block = blocks.get(line.block_id)
-            if block is None:
+            if block is None or block.provider_id != provider.pk:
                 raise _unknown(index, "block")
             line.authority_id = block.authority_id
             live.append((block.start_date, block.end_date))
         elif line.kind == "support":
             item = items.get(line.support_item_id)
-            if item is None or (line.placement_id and line.placement_id != item.placement_id):
+            if item is None or item.placement.provider_id != provider.pk or (
+                    line.placement_id and line.placement_id != item.placement_id):
                 raise _unknown(index, "support_item")
             line.placement_id = item.placement_id
             line.authority_id = item.placement.authority_id
@@ -172,7 +200,7 @@ def _resolve(provider, lines):
             live.append((max(item.start_date, item.placement.start_date), min(ends)))
         else:
             placement = placements.get(line.placement_id)
-            if placement is None:
+            if placement is None or placement.provider_id != provider.pk:
                 raise _unknown(index)
             if placement.route == Placement.Route.BLOCK:
                 raise _line_error(index, "kind", "A placement in a block contract is paid "

@@ -32,3 +32,16 @@ def published_payments(**kwargs):
     if not _PAYMENTS:
         raise LookupError("No app registered the payments list (is invoicing installed?).")
     return _PAYMENTS[0](**kwargs)
+
+
+_COMPLIANCE = []
+
+
+def register_compliance(function):
+    """`function(date_from=, date_to=, authority=)` → the s.69 payment compliance figures."""
+    _COMPLIANCE[:] = [function]
+
+
+def payment_compliance(**kwargs):
+    """The s.69 figures, or None when no app computes them."""
+    return _COMPLIANCE[0](**kwargs) if _COMPLIANCE else None

@@ -20,7 +20,7 @@ from dps.models import Organisation, Role
 from dps.replica import report_reads
 from dps.views import role_required
 from providers.models import Lot
-from reports import charts, exports
+from reports import charts, exports, sources
 from reports.api.finance import export_params, visible_jobs
 from reports.commitments import commitments
 from reports.forms import CommitmentsForm, ExportForm, PaymentsForm, SpendForm
@@ -228,11 +228,14 @@ def payments_page(request):
     start, end = _financial_year(timezone.localdate())
     defaults = {**_date_parts("date_from", start), **_date_parts("date_to", end)}
     form = _bound(request, PaymentsForm, defaults, authority)
-    report = None
+    report = compliance = None
     if form.is_valid():
         data = form.cleaned_data
         report = payments(date_from=data["date_from"], date_to=data["date_to"],
                           authority=authority, filters=form.filters())
+        # The s.69 figures over the same days, beside the s.70 list (finance publishes both).
+        compliance = sources.payment_compliance(
+            date_from=data["date_from"], date_to=data["date_to"], authority=authority)
         if fmt:
             name = exports.export_filename("payments", fmt, {
                 "from": data["date_from"], "to": data["date_to"]})
@@ -240,7 +243,7 @@ def payments_page(request):
     elif fmt:
         return redirect(f"{reverse('finance:payments')}?{_without_format(request)}")
     return render(request, "reports/finance/payments.html", {
-        "form": form, "report": report, "authority": authority,
+        "form": form, "report": report, "authority": authority, "compliance": compliance,
         "problems": form.error_summary() if request.GET else [],
         "downloads": _download_links(request) if request.GET else _download_links_for(defaults),
     })

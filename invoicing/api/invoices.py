@@ -38,6 +38,12 @@ class CsvParser(BaseParser):
         return stream.read() if stream is not None else b""
 
 
+class XlsxParser(CsvParser):
+    """An XLSX workbook as the body: bytes, recognised by content (invoicing.uploads)."""
+
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def _provider_of(user):
     organisation = user.organisation if user.organisation_id else None
     if organisation is None or not organisation.is_provider:
@@ -111,22 +117,25 @@ class InvoiceViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveM
                             status.HTTP_201_CREATED)
 
     @extend_schema(
-        request={"text/csv": OpenApiTypes.BINARY},
+        request={"text/csv": OpenApiTypes.BINARY, XlsxParser.media_type: OpenApiTypes.BINARY},
         responses={201: s.UploadResultSerializer,
                    400: OpenApiResponse(description="`invalid` with `fields` keyed \"row N\" "
                                                     "(the header is row 1), or a line's code "
                                                     "as for POST /invoices/."),
                    409: OpenApiResponse(description="`already_invoiced`, "
                                                     "`duplicate_reference`, keyed by row.")},
-        description="Invoices from a CSV file, columns `reference, placement, kind, "
-                    "support_item, from, to, amount` (and `block` for block lines): one invoice "
-                    "per reference, all of them or none.")
-    @action(detail=False, methods=["post"], parser_classes=[CsvParser], pagination_class=None)
+        description="Invoices from a CSV file or an XLSX workbook (its first sheet), columns "
+                    "`reference, placement, kind, support_item, from, to, amount` (and `block` "
+                    "for block lines): one invoice per reference, all of them or none. The "
+                    "file's content decides how it is read, not its declared type.")
+    @action(detail=False, methods=["post"], parser_classes=[CsvParser, XlsxParser],
+            pagination_class=None)
     def upload(self, request):
         provider = _provider_of(request.user)
         body = request.data
         if not isinstance(body, bytes | str) or not body:
-            raise RuleViolation("Send the CSV file as the body (Content-Type: text/csv).",
+            raise RuleViolation("Send the CSV or XLSX file as the body (Content-Type: text/csv "
+                                "or the XLSX type).",
                                 code="invalid", fields={"file": ["No file."]})
         invoices = uploads.submit_csv(provider, body, by=request.user, channel="upload")
         fresh = {i.pk: i for i in self.get_queryset().filter(pk__in=[i.pk for i in invoices])}

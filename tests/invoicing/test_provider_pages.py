@@ -177,7 +177,7 @@ def test_upload_errors_name_the_rows_and_send_nothing(as_user, world):
     assert "amount:" in body
     with nothing_changes():
         response = client.post(UPLOAD, {})
-    assert "Choose a CSV file." in error_summary(response)
+    assert "Choose a CSV or Excel (.xlsx) file." in error_summary(response)
 
 
 @pytest.mark.parametrize("path", [LIST, NEW, UPLOAD])

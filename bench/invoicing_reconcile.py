@@ -1,0 +1,104 @@
+#!/usr/bin/env python
+"""Reconciliation benchmark at regional scale: accrued against invoiced against paid.
+
+On the database `seed_placements` filled (200,000 placements, ~20,000 live), inside one
+transaction that is rolled back: the last whole month is invoiced for every live placement and
+block (one invoice per provider and council, `submit_invoices`), half the invoices are approved
+and paid; then the reconciliation (`invoicing.reconciliation.reconcile`, what the page renders)
+for the council with the most placements, grouped each way, timed (median of `--repeats`) with
+its query count, and the page itself through Django's test client as that council's finance
+officer. Target: the page ≤ 200 ms, its query count the same at any size.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_scale .venv/bin/python \\
+        bench/invoicing_reconcile.py [--repeats 5]
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from decimal import Decimal
+
+from invoicing_vouch import last_month, month_lines, setup, spans
+
+PAGE_TARGET_MS = 200.0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    setup()
+    from django.db import connection, transaction
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from contracts.models import Placement
+    from dps.models import Organisation, Role, User
+    from invoicing import reconciliation
+    from invoicing.batch import submit_invoices
+    from invoicing.models import Invoice, Payment
+    from reports.accruals import expected_pennies
+
+    today = timezone.localdate()
+    first, last = last_month(today)
+    with transaction.atomic():
+        groups = month_lines(first, last)
+        every = [ln for lines in groups.values() for ln in lines]
+        for line, p in zip(every, expected_pennies(spans(every)), strict=True):
+            line["amount"] = Decimal(p) / 100
+        providers = Organisation.objects.in_bulk({p for p, _a in groups})
+        batch = [(providers[p], f"RECON-{n}", [ln for ln in lines if ln["amount"] > 0])
+                 for n, ((p, _a), lines) in enumerate(groups.items())]
+        invoices = submit_invoices([b for b in batch if b[2]], by=None, today=today)
+        half = [i.pk for i in invoices[::2]]
+        Invoice.objects.filter(pk__in=half).update(status="paid", approved_total=models_total(),
+                                                   paid_on=today)
+        Payment.objects.bulk_create([
+            Payment(invoice_id=i.pk, paid_on=today, amount=i.total, reference=f"P-{i.pk}")
+            for i in invoices[::2]], batch_size=2000)
+        authority_id = (Placement.objects.values("authority_id").annotate(n=Count("id"))
+                        .order_by("-n")[0]["authority_id"])
+        authority = Organisation.objects.get(pk=authority_id)
+        print(f"{len(invoices):,} invoices ({len(every):,} lines) for {first:%B %Y}, "
+              f"{len(half):,} paid; {authority.name}: "
+              f"{Placement.objects.filter(authority=authority).count():,} placements")
+        for group_by in reconciliation.GROUPINGS:
+            times, queries = [], 0
+            for _ in range(args.repeats):
+                with CaptureQueriesContext(connection) as captured:
+                    t = time.perf_counter()
+                    report = reconciliation.reconcile(authority=authority, group_by=group_by,
+                                                      today=today)
+                    times.append((time.perf_counter() - t) * 1000)
+                queries = len(captured.captured_queries)
+            print(f"  reconcile by {group_by:<9} {statistics.median(times):8.1f} ms  "
+                  f"{queries} queries, {len(report.rows):,} rows")
+        officer = User.objects.filter(organisation=authority, roles__contains=[Role.FINANCE])
+        officer = officer.first() or User.objects.create(
+            username="bench-recon-finance", organisation=authority, roles=[Role.FINANCE])
+        client = Client()
+        client.force_login(officer)
+        times = []
+        for _ in range(args.repeats):
+            with CaptureQueriesContext(connection) as captured:
+                t = time.perf_counter()
+                response = client.get("/finance/invoices/reconciliation/")
+                times.append((time.perf_counter() - t) * 1000)
+        page_ms = statistics.median(times)
+        print(f"  the page (by provider)      {page_ms:8.1f} ms  "
+              f"{len(captured.captured_queries)} queries, status {response.status_code}")
+        transaction.set_rollback(True)
+    sys.exit(0 if page_ms <= PAGE_TARGET_MS and response.status_code == 200 else 1)
+
+
+def models_total():
+    from django.db.models import F
+
+    return F("total")
+
+
+if __name__ == "__main__":
+    main()
