@@ -162,7 +162,7 @@ def test_each_approved_invoice_is_exported_once(as_user, finance, authority):
     download = client.get(response["Location"])
     assert download["Content-Disposition"].startswith("attachment")
     rows = list(csv.reader(io.StringIO(download.content.decode())))
-    assert rows[0][:3] == ["batch", "invoice_id", "invoice_reference"]
+    assert rows[0][:3] == ["Batch", "Invoice number", "Invoice reference"]
     assert len(rows) == 1 + 2
     one.refresh_from_db()
     assert one.exported_at
