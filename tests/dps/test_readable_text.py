@@ -81,7 +81,7 @@ def test_no_page_shows_ids_codes_or_machine_dates(client, role):
 def test_e_mails_write_money_with_the_shared_filter():
     raw_money = re.compile(r"£\{\{")
     problems = []
-    for path in Path(settings.BASE_DIR, "templates").glob("*/email/*.txt"):
+    for path in Path(settings.BASE_DIR, "templates").rglob("email/*.txt"):
         for number, line in enumerate(path.read_text().splitlines(), start=1):
             if raw_money.search(line) or "|date:\"d" in line:
                 problems.append(f"{path.name}:{number}: {line.strip()}")

@@ -116,7 +116,7 @@ def test_recording_a_payment(as_user, finance, authority):
             "amount": "1,000.01", "reference": "BACS-1"}
     with nothing_changes():
         page = client.post(f"{QUEUE}{inv.pk}/payment/", form)
-    assert "At most £1000.00" in text(page)
+    assert "At most £1,000.00" in text(page)
     response = client.post(f"{QUEUE}{inv.pk}/payment/", {**form, "amount": "£1,000.00"},
                            follow=True)
     assert "Payment BACS-1 recorded." in text(response)
