@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from calloffs.models import CallOff, ExpressionOfInterest
-from dps import audit
+from dps import audit, formatting
 from dps.errors import Conflict, InvalidTransition, RuleViolation, require_reason
 from dps.transitions import move
 from providers.models import Membership, PriceUnit
@@ -56,7 +56,8 @@ def _check_provider(provider, lot, price):
                             fields={"price": ["Must be more than 0."]})
     if price > membership.price_cap:
         raise RuleViolation(
-            f"The price is above {provider}'s cap for this lot: £{membership.price_cap} "
+            f"The price is above {provider}'s cap for this lot: "
+            f"{formatting.money(membership.price_cap)} "
             f"{PriceUnit(lot.price_unit).label}.", code="price_above_cap",
             fields={"price": [f"At most {membership.price_cap}."]})
 

@@ -4,6 +4,7 @@ approval limits, key decisions) are the services'; their errors come back throug
 
 from django import forms
 
+from dps import formatting
 from dps.forms import DatePartsField, GovukForm, MoneyField
 from referrals.forms import ServiceForm
 
@@ -133,7 +134,7 @@ class PassOnForm(ServiceForm):
         super().__init__(*args, **kwargs)
         self.fields["to"].choices = [
             (user.pk, f"{user.get_full_name() or user.username}, approval limit "
-                      f"£{user.approval_limit:,.2f}") for user in approvers]
+                      f"{formatting.money(user.approval_limit)}") for user in approvers]
 
 
 # --- Providers ------------------------------------------------------------------------------
@@ -165,7 +166,8 @@ class EoiForm(ServiceForm):
         self.fields["price"].label = f"Your price, £ {unit_label}"
         if cap is not None:
             self.fields["price"].help_text = (
-                f"Your price cap for this lot is £{cap:,} {unit_label}. Your price cannot be "
+                f"Your price cap for this lot is {formatting.money(cap)} {unit_label}. "
+                "Your price cannot be "
                 "above it.")
 
     @staticmethod
@@ -189,7 +191,8 @@ class RevisePriceForm(ServiceForm):
         self.unit_label = unit_label
         self.fields["price"].label = f"Your new price, £ {unit_label}"
         self.fields["price"].help_text = (
-            f"Your price now is £{current:,} {unit_label}. In a negotiation a price can only "
+            f"Your price now is {formatting.money(current)} {unit_label}. "
+            "In a negotiation a price can only "
             "go down.")
 
 

@@ -10,7 +10,7 @@ from django_fsm import can_proceed
 
 from calloffs import selectors, tasks
 from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
-from dps import audit, outbox
+from dps import audit, formatting, outbox
 from dps.approvals import check_approval, commitment_value
 from dps.errors import (
     Conflict,
@@ -160,7 +160,7 @@ def _check_open(calloff, now=None):
         raise InvalidTransition("This call-off was cancelled.")
     if not selectors.accepts_responses(calloff, now):
         raise RuleViolation(
-            f"The deadline passed at {timezone.localtime(calloff.deadline):%H:%M on %d %B %Y}.",
+            f"The deadline passed at {formatting.date_time(calloff.deadline)}.",
             code="deadline_passed")
 
 
@@ -170,7 +170,7 @@ def _check_price(price, membership, unit):
                             fields={"price": ["Must be more than 0."]})
     if price > membership.price_cap:
         raise RuleViolation(
-            f"Your price is above your cap for this lot: £{membership.price_cap} "
+            f"Your price is above your cap for this lot: {formatting.money(membership.price_cap)} "
             f"{PriceUnit(unit).label}.", code="price_above_cap",
             fields={"price": [f"At most {membership.price_cap}."]})
 
@@ -323,7 +323,8 @@ def revise_price(eoi, *, by, price):
     if eoi.status != ExpressionOfInterest.Status.SUBMITTED:
         raise InvalidTransition("A withdrawn expression of interest cannot be revised.")
     if price >= eoi.price:
-        raise RuleViolation(f"In a negotiation the price may only go down from £{eoi.price}.",
+        raise RuleViolation("In a negotiation the price may only go down from "
+                            f"{formatting.money(eoi.price)}.",
                             code="price_increase", fields={"price": [f"Below {eoi.price}."]})
     membership = _live_membership(calloff, eoi.provider)
     _check_price(price, membership, calloff.lot.price_unit)
@@ -411,8 +412,9 @@ def _check_awardable(provider, lot):
     if membership.status == Membership.Status.SUSPENDED:
         raise RuleViolation(
             f"{provider} is suspended"
-            + (f" until {membership.suspended_until:%d %B %Y}" if membership.suspended_until
-               else "") + ": recommend another offer.", code="provider_suspended")
+            + (f" until {formatting.long_date(membership.suspended_until)}"
+               if membership.suspended_until else "") + ": recommend another offer.",
+            code="provider_suspended")
     if active_debarment(provider):
         raise RuleViolation(f"{provider} is on the debarment list: recommend another offer.",
                             code="provider_debarred")

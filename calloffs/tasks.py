@@ -7,6 +7,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from dps import formatting
+
 
 def _provider_emails(provider_ids):
     from dps.models import User
@@ -42,7 +44,7 @@ def notify_invited_providers(calloff_id, batch_size=200):
             addresses = _provider_emails([i.provider_id for i in batch])
             body = render_to_string("calloffs/email/invitation.txt", {"calloff": calloff})
             subject = f"New opportunity: {calloff.lot.name}, respond by " \
-                      f"{timezone.localtime(calloff.deadline):%d %B %Y %H:%M}"
+                      f"{formatting.date_time(calloff.deadline)}"
             messages = [mail.EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to)
                         for i in batch if (to := addresses.get(i.provider_id))]
             with mail.get_connection() as connection:

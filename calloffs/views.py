@@ -30,10 +30,12 @@ from calloffs.forms import (
     ScoreForm,
 )
 from calloffs.models import CallOff, ExpressionOfInterest
+from dps import formatting
 from dps.approvals import KEY_DECISION_THRESHOLD
 from dps.errors import DomainError
 from dps.models import Role
 from dps.paging import page_query, paginate
+from dps.sorting import Sort
 from dps.views import role_required
 from monitoring.award_risk import risk_for
 from referrals import selectors as referral_selectors
@@ -42,12 +44,17 @@ from referrals.models import OutcomeDomain
 PAGE_SIZE = 25
 
 
+CALLOFF_SORT = {"reference": ("referral__child__case_reference",), "status": ("status",),
+                "lot": ("lot__name",), "deadline": ("deadline",), "invited": ("invited_count",),
+                "responses": ("response_count",)}
+
+
 def _when(value):
-    return f"{timezone.localtime(value):%-d %B %Y at %H:%M}"
+    return formatting.date_time(value)
 
 
 def _money(value, unit_label=""):
-    return f"£{value:,.2f}" + (f" {unit_label}" if unit_label else "")
+    return formatting.money(value) + (f" {unit_label}" if unit_label else "")
 
 
 def _authority_id(request):
@@ -76,8 +83,11 @@ def _page_query(request):
 
 @role_required(Role.COMMISSIONER)
 def calloff_list(request):
-    page = _page(request, selectors.authority_calloffs(_authority_id(request)))
-    return render(request, "calloffs/list.html", {"page": page})
+    sort = Sort(request, CALLOFF_SORT, default="-deadline")
+    page = _page(request, selectors.authority_calloffs(_authority_id(request))
+                 .order_by(*sort.order_by))
+    return render(request, "calloffs/list.html", {"page": page, "sort": sort,
+                                                  "query": page_query(request)})
 
 
 def _cancel_form(data=None):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from contracts import rules
 from contracts.models import Placement, PlacementReview, SupportItem
 from contracts.tasks import commissioner_emails, message, send
+from dps import formatting
 
 LIVE = [Placement.Status.PENDING_START, Placement.Status.ACTIVE]
 
@@ -48,11 +49,12 @@ def send_support_reminders(today=None):
     template = "contracts/email/support_review.txt"
     return (
         _send_batches(due, "review_reminder_sent_at", template=template, overdue=False,
-                      subject=lambda item: f"Support review due by {item.review_date:%d %B %Y}:"
+                      subject=lambda item: "Support review due by "
+                                           f"{formatting.long_date(item.review_date)}:"
                                            f" placement {item.placement_id}")
         + _send_batches(overdue, "overdue_reminder_sent_at", template=template, overdue=True,
                         subject=lambda item: f"Support review overdue since "
-                                             f"{item.review_date:%d %B %Y}: placement "
+                                             f"{formatting.long_date(item.review_date)}: placement "
                                              f"{item.placement_id}"))
 
 
@@ -66,11 +68,13 @@ def send_placement_reminders(today=None):
     template = "contracts/email/placement_review.txt"
     return (
         _send_batches(due, "reminder_sent_at", template=template, overdue=False,
-                      subject=lambda r: f"Placement review due by {r.due_date:%d %B %Y}: "
+                      subject=lambda r: "Placement review due by "
+                                        f"{formatting.long_date(r.due_date)}: "
                                         f"placement {r.placement_id}")
         + _send_batches(overdue, "overdue_sent_at", template=template, overdue=True,
                         subject=lambda r: f"Placement review overdue since "
-                                          f"{r.due_date:%d %B %Y}: placement {r.placement_id}"))
+                                          f"{formatting.long_date(r.due_date)}: "
+                                          f"placement {r.placement_id}"))
 
 
 def send_review_reminders(today=None):

@@ -31,10 +31,12 @@ from contracts.forms import (
     VolumeDiscountForm,
 )
 from contracts.models import Approval, FeeChange, FeePeriod, Placement, VolumeDiscountTier
+from dps import formatting
 from dps.errors import DomainError
 from dps.models import Organisation, Role
 from dps.paging import paginate
 from dps.privacy import carries_child_identity
+from dps.sorting import Sort
 from dps.views import role_required
 from monitoring.outcomes import domain_trends
 from providers.models import Lot, Membership
@@ -43,13 +45,19 @@ PAGE_SIZE = 25
 STAFF = (Role.COMMISSIONER, Role.DPS_ADMIN, Role.FINANCE, Role.BUDGET_HOLDER)
 
 
+PLACEMENT_SORT = {"child": ("child__last_name", "child__first_name"),
+                  "provider": ("provider_name",), "lot": ("lot__name",), "route": ("route",),
+                  "dates": ("start_date",), "price": ("current_price",), "status": ("status",),
+                  "review": ("next_review",)}
+
+
 def _money(value, unit=""):
-    return f"£{value:,.2f}" + (f" {services.unit_label(unit)}" if unit else "")
+    return formatting.money(value) + (f" {services.unit_label(unit)}" if unit else "")
 
 
 def _change_text(change):
     return (f"{_money(change.new_price, change.placement.price_unit)} from "
-            f"{change.effective_from:%-d %B %Y}")
+            f"{formatting.long_date(change.effective_from)}")
 
 
 def _page(request, queryset):
@@ -95,9 +103,11 @@ def placement_list(request):
         if wanted["block"]:
             block = selectors.blocks_for(request.user).filter(pk=wanted["block"]).first()
             queryset = queryset.filter(block=block) if block else queryset.none()
-    page = _page(request, queryset)
+    sort = Sort(request, PLACEMENT_SORT, default="-dates")
+    page = _page(request, queryset.order_by(*sort.order_by))
     return render(request, "contracts/list.html", {
         "page": page, "query": _page_query(request), "form": form, "in_block": block,
+        "sort": sort,
         "problems": form.error_summary() if form.is_bound else [],
         "today": timezone.localdate(),
         "can_record_spot": request.user.has_role(Role.COMMISSIONER),

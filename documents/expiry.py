@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from documents import services
 from documents.models import AttachedTo, Document
+from dps import formatting
 from dps.models import Role, User
 
 
@@ -33,7 +34,8 @@ def check_expiry(today=None):
         provider, admins = _emails(document.provider_id)
         if provider or admins:
             mail.EmailMessage(
-                f"{document.get_kind_display()} expires on {document.expires_on:%d %B %Y}",
+                f"{document.get_kind_display()} expires on "
+                f"{formatting.long_date(document.expires_on)}",
                 render_to_string("documents/email/expiring.txt", {"document": document}),
                 settings.DEFAULT_FROM_EMAIL, provider, cc=admins).send()
         done += 1

@@ -10,6 +10,7 @@ kernel imports no app.
 from datetime import timedelta
 from decimal import Decimal
 
+from dps import formatting
 from dps.errors import Forbidden, RuleViolation
 from dps.money import pennies
 
@@ -55,13 +56,15 @@ def check_approval(user, value, key_decision_reference="", *, noun="award"):
     """Refuse what `user` may not approve; return the key decision reference, stripped."""
     limit = approval_limit_of(user)
     if not within_approval_limit(user, value):
-        raise Forbidden(f"The {noun} is worth £{value:,}, above your approval limit of "
-                        f"£{limit:,}.", code="approval_limit_exceeded")
+        raise Forbidden(f"The {noun} is worth {formatting.money(value)}, above your approval "
+                        "limit of "
+                        f"{formatting.money(limit)}.", code="approval_limit_exceeded")
     reference = (key_decision_reference or "").strip()
     if is_key_decision(value) and not reference:
         article = "An" if noun[0] in "aeiou" else "A"
         raise RuleViolation(
-            f"{article} {noun} above £{KEY_DECISION_THRESHOLD:,} is a key decision: give its "
+            f"{article} {noun} above {formatting.whole_money(KEY_DECISION_THRESHOLD)} is a key "
+            "decision: give its "
             f"reference.", code="key_decision_required",
             fields={"key_decision_reference": ["Required above £500,000."]})
     return reference

@@ -31,6 +31,8 @@ from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.template import loader
 from django.utils.datastructures import MultiValueDict
 
+from dps import formatting
+
 NUL = "\x00"
 MAX_JSON_DEPTH = 64
 DATE_WINDOW = (datetime.date(1900, 1, 1), datetime.date(2199, 12, 31))
@@ -166,7 +168,7 @@ class BadInputMiddleware:
 
 def window_message():
     first, last = DATE_WINDOW
-    return f"Enter a date between {first.isoformat()} and {last.isoformat()}."
+    return f"Enter a date between {formatting.long_date(first)} and {formatting.long_date(last)}."
 
 
 def in_date_window(value):

@@ -16,13 +16,13 @@ published_payments_table = payments_table
 
 
 LEDGER_COLUMNS = [
-    Column("batch", "text", 24), Column("invoice_id", "int", 10),
-    Column("invoice_reference", "text", 20), Column("supplier", "text", 36),
-    Column("supplier_identifier", "text", 20), Column("received_on", "date", 14),
-    Column("line", "int", 8), Column("kind", "text", 10), Column("placement", "int", 10),
-    Column("block", "int", 10), Column("lot", "text", 20), Column("from", "date", 12),
-    Column("to", "date", 12), Column("amount", "money", 14),
-    Column("approved_total", "money", 14)]
+    Column("Batch", "text", 24), Column("Invoice number", "int", 10),
+    Column("Invoice reference", "text", 20), Column("Supplier", "text", 36),
+    Column("Supplier identifier", "text", 20), Column("Received on", "date", 14),
+    Column("Line", "int", 8), Column("Kind", "text", 16), Column("Placement", "int", 10),
+    Column("Block", "int", 10), Column("Lot", "text", 30), Column("From", "date", 12),
+    Column("To", "date", 12), Column("Amount", "money", 14),
+    Column("Approved total", "money", 14)]
 
 
 def ledger_table(batch):
@@ -38,7 +38,8 @@ def ledger_table(batch):
         lot = line.block.lot if line.block_id else line.placement.lot
         rows.append((batch, invoice.pk, invoice.reference, invoice.provider.name,
                      provider_identifier(invoice.provider), invoice.received_on, line.pk,
-                     line.kind, line.placement_id, line.block_id, lot.code, line.date_from,
+                     line.get_kind_display(), line.placement_id, line.block_id, lot.name,
+                     line.date_from,
                      line.date_to, line.amount, invoice.approved_total))
     return Table(title="Approved invoices", columns=LEDGER_COLUMNS, rows=rows,
                  count=len(rows))

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from dps import audit
+from dps import audit, formatting
 from dps.errors import Conflict, InvalidTransition, RuleViolation
 from dps.transitions import move
 from invoicing.access import require_finance
@@ -31,7 +31,7 @@ def payment_problems(invoice, *, paid_on, amount, reference):
         problems["paid_on"] = ["Cannot be in the future: record a payment once it is made."]
     elif paid_on < invoice.received_on:
         problems["paid_on"] = [f"Cannot be before the invoice was received "
-                               f"({invoice.received_on:%-d %B %Y})."]
+                               f"({formatting.long_date(invoice.received_on)})."]
     if not isinstance(amount, Decimal) or not amount.is_finite():
         problems["amount"] = ["Enter the amount paid, in pounds and pence."]
     elif amount <= 0:
@@ -73,9 +73,10 @@ def record_payment(invoice, *, paid_on, amount, reference, by, remittance=None):
     outstanding = invoice.approved_total - before
     if amount > outstanding:
         raise RuleViolation(
-            f"This would pay £{before + amount} against an approved total of "
-            f"£{invoice.approved_total}: at most £{outstanding} is outstanding.",
-            code="overpayment", fields={"amount": [f"At most £{outstanding}."]})
+            f"This would pay {formatting.money(before + amount)} against an approved total of "
+            f"{formatting.money(invoice.approved_total)}: at most "
+            f"{formatting.money(outstanding)} is outstanding.",
+            code="overpayment", fields={"amount": [f"At most {formatting.money(outstanding)}."]})
     try:
         with transaction.atomic():
             payment = Payment.objects.create(invoice=invoice, paid_on=paid_on, amount=amount,

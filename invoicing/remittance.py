@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from dps import formatting
 from dps.errors import DomainError, Forbidden, RuleViolation
 from dps.models import Organisation, Role
 from invoicing.access import finance_scope
@@ -156,7 +157,8 @@ def import_remittance(content, *, by, name=""):
                 result.skipped += 1
             else:
                 problems[key] = [f"Payment {reference} is already recorded on this invoice "
-                                 f"as £{known.amount} on {known.paid_on:%-d %B %Y}."]
+                                 f"as {formatting.money(known.amount)} on "
+                                 f"{formatting.long_date(known.paid_on)}."]
             continue
         try:
             result.created.append(record_payment(invoice, paid_on=paid_on, amount=amount,

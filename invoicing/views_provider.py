@@ -10,6 +10,7 @@ from django.utils import timezone
 from dps.errors import DomainError
 from dps.models import Role
 from dps.paging import page_query, paginate
+from dps.sorting import Sort
 from dps.views import role_required
 from invoicing import drafts, selectors, uploads
 from invoicing.forms_provider import (
@@ -37,6 +38,10 @@ def _mine(request):
         provider_id=_provider(request).pk))
 
 
+INVOICE_SORT = {"reference": ("reference",), "council": ("authority__name",),
+                "received": ("received_on",), "total": ("total",), "status": ("status",)}
+
+
 @role_required(Role.PROVIDER)
 def invoice_list(request):
     status = request.GET.get("status")
@@ -45,9 +50,11 @@ def invoice_list(request):
         queryset = queryset.filter(status=status)
     else:
         status = ""
+    sort = Sort(request, INVOICE_SORT, default="-received")
     return render(request, "invoicing/provider/list.html", {
-        "page": paginate(request, queryset, PAGE_SIZE), "query": page_query(request),
-        "status": status, "statuses": Invoice.Status.choices})
+        "page": paginate(request, queryset.order_by(*sort.order_by), PAGE_SIZE),
+        "query": page_query(request), "sort": sort, "status": status,
+        "statuses": Invoice.Status.choices})
 
 
 @role_required(Role.PROVIDER)

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contracts.models import Placement
-from dps import audit
+from dps import audit, formatting
 from dps.errors import Conflict, InvalidTransition, NotFound, RuleViolation, require_reason
 from dps.models import Organisation
 from dps.transitions import move
@@ -100,10 +100,10 @@ def record_risk_assessment(*, by, provider, impact, probability, notes="", next_
     if next_due is None:
         next_due = latest
     elif next_due > latest:
-        raise _invalid("next_due", f"No later than {latest.isoformat()}.",
+        raise _invalid("next_due", f"No later than {formatting.long_date(latest)}.",
                        f"A provider must be reassessed within "
                        f"{settings.MONITORING_REASSESSMENT_MONTHS} months: by "
-                       f"{latest:%d %B %Y} at the latest.")
+                       f"{formatting.long_date(latest)} at the latest.")
     elif next_due <= today:
         raise _invalid("next_due", "Must be after today.")
     provider = _lock_provider(provider)
@@ -162,7 +162,7 @@ def claim_overdue_reassessment(assessment_id, now=None):
     assessment = RiskAssessment.objects.select_related("provider", "assessed_by").get(
         pk=assessment_id)
     audit.record(assessment, "riskassessment.overdue", by=None,
-                 reason=f"Reassessment was due on {assessment.next_due:%d %B %Y}.",
+                 reason=f"Reassessment was due on {formatting.long_date(assessment.next_due)}.",
                  data={"next_due": assessment.next_due.isoformat()})
     return assessment
 
@@ -351,7 +351,7 @@ def claim_reminder(item_id, now=None):
         return None
     item = ActionItem.objects.select_related("plan", "plan__provider").get(pk=item_id)
     audit.record(item, "actionitem.reminded", by=None,
-                 reason=f"Overdue since {item.due_date:%d %B %Y}: reminder sent.")
+                 reason=f"Overdue since {formatting.long_date(item.due_date)}: reminder sent.")
     return item
 
 
@@ -549,7 +549,8 @@ def submit_kpi_return(kpi_return, *, by, values):
     write = move(kpi_return, "submit", by=by)
     if _today() < kpi_return.period_end:
         raise RuleViolation(
-            f"The period ends on {kpi_return.period_end:%d %B %Y}: submit the return from then.",
+            f"The period ends on {formatting.long_date(kpi_return.period_end)}: submit the "
+            "return from then.",
             code="period_not_ended")
     kpis = expected_kpis(kpi_return)
     problems = _check_values(kpis, values)
@@ -582,8 +583,9 @@ def detect_late_kpi_returns(today=None):
                           kind=TriggerKind.LATE_KPI_RETURN, kpi_return=kpi_return,
                           details=f"{kpi_return.lot.name} KPI return for "
                                   f"{kpi_return.period_start:%d %b %Y}–"
-                                  f"{kpi_return.period_end:%d %b %Y} was due on "
-                                  f"{kpi_return.due_date:%d %B %Y} and has not arrived.")
+                                  f"{formatting.long_date(kpi_return.period_end)} was due on "
+                                  f"{formatting.long_date(kpi_return.due_date)} and has not "
+                                  "arrived.")
             raised += 1
     return raised
 
@@ -602,7 +604,7 @@ def record_outcome_rating(*, by, placement, domain, rating, rated_on=None, note=
         raise _invalid("rated_on", "Must not be in the future.")
     if rated_on < placement.start_date:
         raise _invalid("rated_on", f"Must not be before the placement started "
-                                   f"({placement.start_date.isoformat()}).")
+                                   f"({formatting.long_date(placement.start_date)}).")
     try:
         with transaction.atomic():
             rating_row = OutcomeRating.objects.create(

@@ -8,11 +8,14 @@ from django.shortcuts import get_object_or_404, render
 from dps.forms import GovukForm
 from dps.models import Organisation
 from dps.paging import page_query, paginate
+from dps.sorting import Sort
 from dps.views import role_required
 from monitoring import directory
 from monitoring.views import STAFF
 
 PAGE_SIZE = 25
+DIRECTORY_SORT = {"provider": ("name",), "rating": ("score",), "score": ("score",),
+                  "assessed": ("last_assessed_at",)}
 
 
 class DirectoryFilterForm(GovukForm):
@@ -35,9 +38,10 @@ def provider_directory(request):
     providers = directory.provider_directory(search=wanted.get("q", ""),
                                              rag=wanted.get("rag", ""),
                                              lot_id=wanted.get("lot"))
-    page = paginate(request, providers, PAGE_SIZE)
+    sort = Sort(request, DIRECTORY_SORT, default="provider")
+    page = paginate(request, providers.order_by(*sort.order_by), PAGE_SIZE)
     return render(request, "monitoring/directory.html", {
-        "form": form, "page": page, "query": page_query(request),
+        "form": form, "page": page, "query": page_query(request), "sort": sort,
         "filtered": any(wanted.get(name) for name in ("q", "rag", "lot")),
         "problems": form.error_summary() if form.is_bound else [],
     }, status=400 if form.errors else 200)

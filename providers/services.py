@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from dps import audit, outbox
+from dps import audit, formatting, outbox
 from dps.errors import Conflict, InvalidTransition, RuleViolation, require_reason
 from dps.transitions import move
 from dps.workdays import add_working_days
@@ -96,14 +96,15 @@ def _check_regime_term(regime, starts_on, ends_on):
     if rules.new_arrangements_until and starts_on >= rules.new_arrangements_until:
         # Procurements started from 24 February 2025 are under the Procurement Act 2023.
         raise RuleViolation(
-            f"An arrangement starting on or after {rules.new_arrangements_until:%-d %B %Y} is "
+            "An arrangement starting on or after "
+            f"{formatting.long_date(rules.new_arrangements_until)} is "
             f"set up under the Procurement Act 2023, not the {rules.label}: choose "
             "pa2023_dynamic_market or pa2023_light_touch.", code="regime_closed",
             fields={"regime": ["Not available for a new arrangement from 24 February 2025."]})
     if rules.transition_end and ends_on > rules.transition_end:
         raise RuleViolation(
             f"A DPS under the 2015 Regulations may run no later than "
-            f"{rules.transition_end:%-d %B %Y}.", code="beyond_transition_end",
+            f"{formatting.long_date(rules.transition_end)}.", code="beyond_transition_end",
             fields={"ends_on": [f"No later than {rules.transition_end}."]})
 
 
@@ -431,7 +432,7 @@ def decide_application(application, *, by, decisions):
         if debarment:
             raise RuleViolation(
                 f"{application.provider} is on the debarment list from "
-                f"{debarment.starts_on:%d %B %Y}: it cannot be admitted.",
+                f"{formatting.long_date(debarment.starts_on)}: it cannot be admitted.",
                 code="provider_debarred",
             )
         held = Membership.objects.filter(
@@ -499,7 +500,7 @@ def suspend_membership(membership, *, by, until, reason):
     if until > latest:
         raise RuleViolation(
             f"A suspension may last at most {membership.lot.dps.max_suspension_months} months: "
-            f"until {latest:%d %B %Y} at the latest.",
+            f"until {formatting.long_date(latest)} at the latest.",
             code="suspension_too_long", fields={"until": [f"No later than {latest}."]},
         )
     require_reason(reason, "Say why the provider is suspended.")

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from dps.confirm import check_page
 from dps.errors import DomainError
 from dps.models import Role
-from dps.paging import paginate
+from dps.paging import page_query, paginate
+from dps.sorting import Sort
 from dps.views import role_required
 from providers import selectors, services
 from providers.forms import ApplyForm, DecideForm, RoundForm
@@ -166,12 +167,18 @@ def close_round_confirm(request, pk):
         button="Close the round now", back_url=back, back_text="Keep it open")
 
 
+APPLICATION_SORT = {"provider": ("provider__name",), "submitted": ("submitted_at",),
+                    "due": ("evaluation_due",)}
+
+
 @role_required(Role.DPS_ADMIN)
 def round_detail(request, pk):
     round_ = get_object_or_404(AdmissionRound.objects.select_related("dps"), pk=pk)
     today = timezone.localdate()
     # Paginated: a large round holds hundreds of applications.
-    page = paginate(request, selectors.round_applications(round_), per_page=50)
+    sort = Sort(request, APPLICATION_SORT, default="submitted")
+    page = paginate(request, selectors.round_applications(round_).order_by(*sort.order_by),
+                    per_page=50)
     rows = []
     for application in page.object_list:
         awaiting = application.status == Application.Status.SUBMITTED
@@ -187,6 +194,8 @@ def round_detail(request, pk):
         "round": round_,
         "rows": rows,
         "page": page,
+        "sort": sort,
+        "query": page_query(request),
         "rounds_url": _with_dps(reverse("providers:rounds"), round_.dps),
     })
 

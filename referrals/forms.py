@@ -4,6 +4,7 @@ come back through `add_domain_error`."""
 
 from django import forms
 
+from dps import formatting
 from dps.forms import DatePartsField, GovukForm, MoneyField
 from providers.models import PriceUnit
 from referrals.models import Alternative, BudgetKind, OutcomeDomain, PanelDecision, Urgency
@@ -281,6 +282,6 @@ class DirectAwardForm(ServiceForm):
     def __init__(self, *args, members=(), unit="", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["provider"].choices = [("", "Choose a provider")] + [
-            (m.provider_id, f"{m.provider.name} (cap £{m.price_cap:,} {unit})")
+            (m.provider_id, f"{m.provider.name} (cap {formatting.money(m.price_cap)} {unit})")
             for m in members]
         self.fields["price"].help_text = f"In the lot's unit ({unit}), within the provider's cap."

@@ -12,11 +12,11 @@ import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from dps import outbox, sheets
+from dps import formatting, outbox, sheets
 from dps.models import Organisation
 from dps.replica import report_reads
 from providers.models import Lot
-from reports.spend import aggregate
+from reports.spend import LOCATIONS, ROUTES, aggregate
 
 CURRENCY_FORMAT = '"£"#,##0.00'
 DATE_FORMAT = "d mmmm yyyy"
@@ -124,13 +124,20 @@ def xlsx_bytes(table):
 
 # --- Reports as tables ----------------------------------------------------------------------
 
-def spend_table(report, title="Spend"):
-    """Key, label and amount per row of a SpendReport; the totals row carries the total."""
+def spend_table(report, title="Spend", for_api=False):
+    """A SpendReport's rows; the totals row carries the total. People's downloads read the
+    label and amount under plain headers; the API's file keeps its JSON's `key, label, amount`
+    (API.md: "the same rows as a file")."""
     header = GROUP_HEADERS.get(report.group_by, "Group")
-    columns = [Column("key", "text", 14), Column(header, "text", 40),
-               Column("amount", "money", 16)]
-    rows = [(r.key, r.label, r.amount) for r in report.rows]
-    return Table(title=title, columns=columns, rows=rows, totals=("", "Total", report.total),
+    if for_api:
+        columns = [Column("key", "text", 14), Column(header, "text", 40),
+                   Column("amount", "money", 16)]
+        rows = [(r.key, r.label, r.amount) for r in report.rows]
+        return Table(title=title, columns=columns, rows=rows,
+                     totals=("", "Total", report.total), count=len(rows))
+    columns = [Column(header, "text", 40), Column("Amount", "money", 16)]
+    rows = [(r.label, r.amount) for r in report.rows]
+    return Table(title=title, columns=columns, rows=rows, totals=("Total", report.total),
                  count=len(rows))
 
 
@@ -149,11 +156,13 @@ def payments_table(report):
                  count=len(rows))
 
 
-LINE_COLUMNS = [Column("source", "text", 10), Column("id", "int", 10),
-                Column("authority", "text", 30), Column("provider", "text", 36),
-                Column("lot", "text", 20), Column("route", "text", 12),
-                Column("location", "text", 12), Column("amount", "money", 14),
-                Column("void_bed_days", "int", 14), Column("void_amount", "money", 14)]
+# The number is the placement's or block's, as providers quote it on their invoices.
+LINE_COLUMNS = [Column("Placement or block", "text", 12), Column("Number", "int", 10),
+                Column("Authority", "text", 30), Column("Provider", "text", 36),
+                Column("Lot", "text", 20), Column("Route", "text", 24),
+                Column("Location", "text", 12), Column("Amount", "money", 14),
+                Column("Void bed days", "int", 14), Column("Void amount", "money", 14)]
+SOURCES = {"placement": "Placement", "block": "Block"}
 
 
 def spend_lines(*, date_from, date_to, authority=None, filters=None):
@@ -173,9 +182,10 @@ def spend_lines(*, date_from, date_to, authority=None, filters=None):
             source, source_id, authority_id, provider_id, provider_name, lot_id, route, \
                 location = key
             pennies, void_days, void_pennies = data[key]
-            yield (source, source_id, orgs.get(authority_id, ""),
+            yield (SOURCES.get(source, source), source_id, orgs.get(authority_id, ""),
                    orgs.get(provider_id, provider_name) if provider_id else provider_name,
-                   lots.get(lot_id, ""), route, location, Decimal(pennies) / 100,
+                   lots.get(lot_id, ""), formatting.label(ROUTES, route),
+                   formatting.label(LOCATIONS, location), Decimal(pennies) / 100,
                    void_days if source == "block" else None,
                    Decimal(void_pennies) / 100 if source == "block" else None)
 

@@ -1,10 +1,8 @@
-"""Formatting for placement documents: money as finance writes it."""
-
-from decimal import Decimal
+"""Formatting for placement documents: money as finance writes it (dps/formatting.py)."""
 
 from django import template
 
-from dps.money import pennies
+from dps import formatting
 
 register = template.Library()
 
@@ -12,6 +10,4 @@ register = template.Library()
 @register.filter
 def money(value):
     """£4,250.00 — pounds, thousands separated, two places. Blank for no value."""
-    if value is None or value == "":
-        return ""
-    return f"£{pennies(Decimal(value)):,.2f}"
+    return formatting.money(value)

@@ -61,3 +61,13 @@ def block_label(block):
 def lowerfirst(text):
     """"Call-off …" → "call-off …", to run on in a sentence."""
     return text[:1].lower() + text[1:] if text else text
+
+
+@register.filter
+def opportunity_label(calloff):
+    """Fostering for a 14-year-old in Brighton: how a provider names a call-off (no case
+    reference, which is the authority's and the child's, and no database id)."""
+    area = calloff.referral.location_area if calloff.referral_id else ""
+    age = a_year_old(calloff.child_age)
+    return (f"{calloff.lot.name} for {age}" if age else calloff.lot.name) + \
+        (f" in {area}" if area else "")

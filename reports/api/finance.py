@@ -104,7 +104,7 @@ class SpendView(FinanceReportView):
             kind = "spend" if data["basis"] == "accrued" else f"spend-{data['basis']}"
             name = exports.export_filename(kind, data["format"], {
                 "from": data["from"], "to": data["to"], "group_by": report.group_by})
-            return file_response(exports.spend_table(report), data["format"], name)
+            return file_response(exports.spend_table(report, for_api=True), data["format"], name)
         return Response(s.SpendReportSerializer(report).data)
 
 
@@ -126,7 +126,7 @@ class CommitmentsView(FinanceReportView):
         if data["format"] != "json":
             name = exports.export_filename("commitments", data["format"], {
                 "as_of": as_of, "group_by": report.group_by})
-            return file_response(exports.spend_table(report, title="Commitments"),
+            return file_response(exports.spend_table(report, title="Commitments", for_api=True),
                                  data["format"], name)
         return Response(s.CommitmentsReportSerializer(report).data)
 

@@ -42,7 +42,8 @@ def test_the_portal_leads_with_what_to_do_and_warns_above_the_cap(live_server, p
     expect(tasks).to_have_count(3)
     expect(tasks.first).to_contain_text("Send your KPI return")
     expect(tasks.first).to_contain_text("Late")
-    expect(page.get_by_role("link", name=f"Respond to opportunity {closing.pk}")).to_be_visible()
+    expect(page.get_by_role("link", name=f"Respond to the opportunity {closing.lot.name.lower()}"
+                            )).to_be_visible()
     assert_accessible(page, "supplier portal led by things to do")
 
     page.goto(f"{live_server.url}/my-placements/{placement.pk}/fee-change/")

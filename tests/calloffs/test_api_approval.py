@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from calloffs.models import CallOff, ExpressionOfInterest
 from contracts.models import FeePeriod, Placement
+from dps import formatting
 from dps.models import AuditEntry
 from providers.models import Membership
 from tests import factories as f
@@ -250,10 +251,10 @@ def test_each_bidder_is_told_its_own_rank_and_scores_only(
         eoi.refresh_from_db()
         assert ranks[name] in message.body
         assert f"Your total: {eoi.total_score}" in message.body
-        assert str(eoi.price) in message.body
+        assert formatting.money(eoi.price) in message.body
         for other, (other_eoi, _) in offers.items():
             if other != name:
-                assert str(other_eoi.price) not in message.body
+                assert formatting.money(other_eoi.price) not in message.body
                 assert other_eoi.provider.name not in message.body
                 assert f"Your total: {other_eoi.total_score}" not in message.body
         assert cf.child_identifiers_in(message.body + message.subject,

@@ -45,7 +45,7 @@ def test_finance_approves_a_vouched_invoice_and_the_provider_is_told(
     assert (entry.from_state, entry.to_state, entry.actor) == ("vouched", "approved", by)
     assert [m.to for m in mail.outbox] == [["accounts@provider.example"]]
     assert "approved" in mail.outbox[0].subject
-    assert "£1250.50" in mail.outbox[0].body
+    assert "£1,250.50" in mail.outbox[0].body
 
 
 def test_a_queried_invoice_needs_the_reason_its_difference_is_accepted():

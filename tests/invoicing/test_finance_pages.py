@@ -116,7 +116,7 @@ def test_recording_a_payment(as_user, finance, authority):
             "amount": "1,000.01", "reference": "BACS-1"}
     with nothing_changes():
         page = client.post(f"{QUEUE}{inv.pk}/payment/", form)
-    assert "At most £1000.00" in text(page)
+    assert "At most £1,000.00" in text(page)
     response = client.post(f"{QUEUE}{inv.pk}/payment/", {**form, "amount": "£1,000.00"},
                            follow=True)
     assert "Payment BACS-1 recorded." in text(response)
@@ -162,7 +162,7 @@ def test_each_approved_invoice_is_exported_once(as_user, finance, authority):
     download = client.get(response["Location"])
     assert download["Content-Disposition"].startswith("attachment")
     rows = list(csv.reader(io.StringIO(download.content.decode())))
-    assert rows[0][:3] == ["batch", "invoice_id", "invoice_reference"]
+    assert rows[0][:3] == ["Batch", "Invoice number", "Invoice reference"]
     assert len(rows) == 1 + 2
     one.refresh_from_db()
     assert one.exported_at

@@ -40,7 +40,7 @@ def test_the_list_shows_status_total_what_was_queried_and_when_paid(as_user, wor
     assert "£3,100.00" in body
     assert "Queried" in body
     assert "The block is two beds, not one." in body
-    assert "Paid 10 Jun 2026" in body
+    assert "Paid 10 June 2026" in body
     filtered = text(client.get(LIST, {"status": "query"}))
     assert "A-2" in filtered
     assert "A-1" not in filtered

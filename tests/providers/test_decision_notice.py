@@ -23,7 +23,7 @@ def test_provider_users_are_emailed_the_decision_per_lot(dps_admin,
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [colleague.email]
-    assert "Independent fostering: Admitted, with a price cap of £1100.00 per week" in message.body
+    assert "Independent fostering: Admitted, with a price cap of £1,100.00 per week" in message.body
     assert "Residential children's homes: Rejected" in message.body
     assert "Reason: No registered manager." in message.body
 

@@ -44,15 +44,15 @@ def test_the_downloads_hold_the_rows_shown(as_user, finance_user, spend_data):
     response = client.get("/reports/", {**query, "format": "csv"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     table = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
-    assert table[0] == ["key", "Provider", "amount"]
-    labels = {row[1]: row[2] for row in table[1:]}
+    assert table[0] == ["Provider", "Amount"]  # people's headers; no internal key column
+    labels = {row[0]: row[1] for row in table[1:]}
     assert labels == {spend_data["near"].name: "3200.00",
                       spend_data["far"].name: f"{Decimal('1229.46') + 18600:.2f}",
                       "Harbour Lights Care Ltd": "5142.86"}
     sheet = load_workbook(io.BytesIO(client.get("/reports/", {**query, "format": "xlsx"})
                                      .content)).active
     values = list(sheet.iter_rows(values_only=True))
-    assert {v[1]: f"{Decimal(str(v[2])):.2f}" for v in values[1:-1]} == labels
+    assert {v[0]: f"{Decimal(str(v[1])):.2f}" for v in values[1:-1]} == labels
 
 
 def test_a_first_visit_shows_this_financial_year_by_lot(as_user, finance_user, spend_data):
@@ -111,7 +111,7 @@ def test_the_commitments_page(as_user, finance_user, spend_data):
     csv_response = as_user(finance_user).get("/reports/commitments/", {
         "as_of_day": "1", "as_of_month": "3", "as_of_year": "2026", "group_by": "route",
         "format": "csv"})
-    assert csv_response.content.decode().startswith("key,Route,amount")
+    assert csv_response.content.decode().startswith("Route,Amount\r\nDPS call-off,")
 
 
 def test_the_payments_page(as_user, finance_user):
