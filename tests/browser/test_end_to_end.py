@@ -69,7 +69,7 @@ def fill_date(page, group, day, time=None):
 def respond(page, live_server, user, price):
     sign_in(page, live_server, user, "Your supplier portal")
     new = page.locator("section[aria-labelledby='new-heading']")
-    new.get_by_role("link", name=re.compile(r"^Opportunity \d+: Residential")).click()
+    new.get_by_role("link", name=re.compile(r"^Residential children.s homes for a")).click()
     expect(page).to_have_title(re.compile(r"^Residential children's homes, age \d+ –"))
     checked(page, f"opportunity ({user.username})")
     page.get_by_label("Your price, £ per week").fill(price)

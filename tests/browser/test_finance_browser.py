@@ -68,9 +68,9 @@ def test_a_finance_officer_filters_spend_and_downloads_the_rows(live_server, pag
     download = download_info.value
     assert download.suggested_filename == "spend-2026-01-01-to-2026-01-31-by-route.csv"
     rows = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8").read())))
-    assert rows == [["key", "Route", "amount"], ["dps", "DPS call-off", "3200.00"],
-                    ["spot", "Spot purchase (off-contract)", "5142.86"],
-                    ["block", "Block contract", "18600.00"]]
+    assert rows == [["Route", "Amount"], ["DPS call-off", "3200.00"],
+                    ["Spot purchase (off-contract)", "5142.86"],
+                    ["Block contract", "18600.00"]]
 
     # A filter narrows the same page: the spot purchase only.
     page.get_by_label("Route", exact=True).select_option("spot")

@@ -55,7 +55,7 @@ def test_next_due_cannot_be_later_than_six_months_on(staff, provider, today):
     with nothing_changes():
         body = assert_error(staff.post(URL, assess(provider, next_due=late.isoformat()),
                                        format="json"), 400, "invalid", fields=["next_due"])
-    assert "2026-09-10" in body["fields"]["next_due"][0]
+    assert "10 September 2026" in body["fields"]["next_due"][0]
 
 
 @pytest.mark.parametrize("days", [0, -1])
