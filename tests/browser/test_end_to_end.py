@@ -186,7 +186,7 @@ def test_one_placement_through_all_four_front_doors(live_server, page):
     page.get_by_role("searchbox", name="Search").fill(case)
     page.get_by_role("button", name="Search", exact=True).click()
     checked(page, "dashboard search")
-    page.get_by_role("link", name=re.compile(rf"^Call-off \d+: {case}")).click()
+    page.get_by_role("link", name=re.compile(rf"^Call-off {case} for")).click()
     expect(page).to_have_title(f"Call-off for {case} – Placements DPS")
     page.get_by_role("button", name="Close now").click()
     checked(page, "close the call-off: confirm")
