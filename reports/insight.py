@@ -50,6 +50,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, Round
 from contracts.models import EndReason, FeePeriod, Placement
 from dps.models import Organisation
 from dps.money import pennies
+from dps.replica import report_connection
 from providers.models import Membership
 from reports import spend as spend_engine
 
@@ -401,7 +402,7 @@ def _price_statistics(starting, authority, years):
                 values.append((f"{aggregate}{started}", bounds))
     text = (f"SELECT {', '.join(sql for sql, _b in values)} "
             f"FROM ({inner} OFFSET 0) s WHERE s.weekly IS NOT NULL")
-    with connection.cursor() as cursor:
+    with report_connection().cursor() as cursor:
         cursor.execute(text, [p for _sql, bounds in values for p in bounds] + list(params))
         return dict(zip(columns, cursor.fetchone(), strict=True))
 

@@ -33,6 +33,7 @@ from decimal import Decimal
 from django.db import connection
 
 from contracts.models import Approval, Placement
+from dps.replica import report_connection
 
 GROUPINGS = ("lot", "provider", "authority", "month", "route", "location")
 FILTERS = ("lot", "provider", "authority", "route", "location")
@@ -424,7 +425,7 @@ def _voids_sql(sql, date_from, date_to, dims, filters, windows=None, sources=Non
 
 
 def _run(text, params):
-    with connection.cursor() as cursor:
+    with report_connection().cursor() as cursor:
         cursor.execute(text, params)
         return cursor.fetchall()
 

@@ -1,8 +1,8 @@
 """Report reads on a read replica (dps/replica.py, ADR 0024): with `REPORTS_ON_REPLICA`, the
 spend page, the spend API and an export read through the `replica` alias (here a second
 connection to the test database, as CI has it) and give the same figures; writes stay on
-`default`. (The spend and insight engines' raw statements take `report_connection()` once
-their modules adopt it.) Transactional: a second connection sees committed rows only."""
+`default`. The spend and insight engines' raw statements take `report_connection()`, so the
+heavy SQL itself runs there. Transactional: a second connection sees committed rows only."""
 
 import pytest
 from django.db import connections
@@ -58,6 +58,11 @@ def test_the_spend_api_reads_from_the_replica_with_the_same_json(api, finance_us
     before, after, primary, replica = _twice(body)
     assert after == before
     assert not any(q["sql"].startswith(("UPDATE", "INSERT")) for q in replica)
+    # The engine's own statement (raw SQL over fee periods) ran on the replica, not the primary.
+    assert any("contracts_feeperiod" in q["sql"] and q["sql"].startswith("WITH")
+               for q in replica)
+    assert not any("contracts_feeperiod" in q["sql"] and q["sql"].startswith("WITH")
+                   for q in primary)
 
 
 def test_an_export_reads_rows_from_the_replica_and_writes_its_file_on_the_primary(
@@ -96,3 +101,24 @@ def test_without_the_setting_or_outside_report_reads_everything_uses_the_primary
     assert report_connection().alias == "default"
     assert router.allow_migrate("replica", "contracts") is False
     assert router.allow_migrate("default", "contracts") is True
+
+
+@pytest.mark.postgres
+def test_market_insight_runs_its_price_statistics_on_the_replica(api):
+    from tests import factories as f
+    from tests.reports.insight_fixtures import build_market
+
+    build_market()
+    admin = f.DpsAdminFactory()
+
+    def body():
+        response = api(admin).get("/api/v1/reports/market/",
+                                  {"lot": "residential", "to": "2026-03-31"})
+        assert response.status_code == 200
+        return response.json()
+
+    before, after, primary, replica = _twice(body)
+    assert after == before
+    # The percentiles are insight's own raw statement: on the replica, not the primary.
+    assert any("PERCENTILE_CONT" in q["sql"] for q in replica)
+    assert not any("PERCENTILE_CONT" in q["sql"] for q in primary)
