@@ -14,15 +14,16 @@ Chasing:
 - overpayments: invoices whose payments add up to more than their approved total (the services
   refuse one; an adjustment in the ledger or a reversed approval can still leave one).
 
-A fixed number of queries whatever the data (tests/invoicing/test_reconciliation.py guards it).
+A fixed number of queries whatever the data (tests/invoicing/test_reconciliation.py guards it);
+each chasing list is its `LIST_LIMIT` longest-waiting rows and a count.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Max, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import DateField, DecimalField, F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Least
 
 from contracts.models import Approval, Placement
 from dps.workdays import add_working_days
@@ -34,6 +35,8 @@ GROUPINGS = {"provider": "Provider", "lot": "Lot", "placement": "Placement or bl
              "month": "Month", "authority": "Authority"}
 INVOICE_AFTER_DAYS = 30
 DECIDE_WITHIN_WORKING_DAYS = 10
+# Each chasing list shows its longest-waiting rows and a count of all.
+LIST_LIMIT = 50
 ZERO = Decimal("0.00")
 
 
@@ -62,8 +65,11 @@ class Reconciliation:
     rows: list
     totals: Row
     late_placements: list = field(default_factory=list)
+    late_count: int = 0
     awaiting: list = field(default_factory=list)
+    awaiting_count: int = 0
     overpaid: list = field(default_factory=list)
+    overpaid_count: int = 0
 
 
 def _by_source(date_from, date_to, authority):
@@ -120,45 +126,56 @@ def _scoped(queryset, authority):
     return queryset if authority is None else queryset.filter(authority=authority)
 
 
-def late_placements(*, authority, today, year_start):
+def late_placements(*, authority, today, year_start, limit=LIST_LIMIT):
+    """(the `limit` longest-waiting late placements, how many there are), in the database: a
+    council with thousands of them reads the oldest first and the count, not a page of all."""
     cutoff = today - dt.timedelta(days=INVOICE_AFTER_DAYS)
     placements = _scoped(Placement.objects.filter(
         approval=Approval.APPROVED, start_date__lte=cutoff).exclude(route="block")
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=year_start)), authority)
+    due_to = Least(Coalesce(F("end_date"), Value(cutoff)), Value(cutoff),
+                   output_field=DateField())
     placements = placements.annotate(invoiced_to=Max(
         "invoice_lines__date_to", filter=Q(invoice_lines__live=True,
-                                           invoice_lines__kind=InvoiceLine.Kind.PLACEMENT)))
-    out = []
-    for placement in placements.select_related("authority").order_by("start_date", "pk"):
-        due_to = min(placement.end_date or cutoff, cutoff)
-        if placement.invoiced_to is None or placement.invoiced_to < due_to:
-            placement.not_invoiced_from = (placement.invoiced_to + dt.timedelta(days=1)
-                                           if placement.invoiced_to else placement.start_date)
-            placement.not_invoiced_to = due_to
-            out.append(placement)
-    return out
+                                           invoice_lines__kind=InvoiceLine.Kind.PLACEMENT)),
+        due_to=due_to).filter(Q(invoiced_to__isnull=True) | Q(invoiced_to__lt=F("due_to")))
+    out = list(placements.select_related("authority").order_by("start_date", "pk")[:limit])
+    for placement in out:
+        placement.not_invoiced_from = (placement.invoiced_to + dt.timedelta(days=1)
+                                       if placement.invoiced_to else placement.start_date)
+        placement.not_invoiced_to = placement.due_to
+    return out, (len(out) if len(out) < limit else placements.count())
 
 
-def awaiting_decision(*, authority, today):
+def _latest_late_receipt(today):
+    """The last day an invoice could have been received and still be past its decision date
+    today (working days are monotonic, so every earlier receipt is late too)."""
+    day = today - dt.timedelta(days=DECIDE_WITHIN_WORKING_DAYS)
+    while add_working_days(day, DECIDE_WITHIN_WORKING_DAYS) >= today:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def awaiting_decision(*, authority, today, limit=LIST_LIMIT):
+    """(the `limit` longest-waiting invoices past their decision date, how many there are)."""
     waiting = _scoped(Invoice.objects.filter(
         status__in=[Invoice.Status.VOUCHED, Invoice.Status.QUERY],
-        received_on__lt=today), authority).select_related("provider").order_by("received_on",
-                                                                               "pk")
-    out = []
-    for invoice in waiting:
+        received_on__lte=_latest_late_receipt(today)), authority)
+    out = list(waiting.select_related("provider").order_by("received_on", "pk")[:limit])
+    for invoice in out:
         invoice.decide_by = add_working_days(invoice.received_on, DECIDE_WITHIN_WORKING_DAYS)
-        if invoice.decide_by < today:
-            out.append(invoice)
-    return out
+    return out, (len(out) if len(out) < limit else waiting.count())
 
 
-def overpaid(*, authority):
+def overpaid(*, authority, limit=LIST_LIMIT):
+    """(the first `limit` overpaid invoices, how many there are)."""
     paid = Subquery(Payment.objects.filter(invoice=OuterRef("pk")).values("invoice")
                     .annotate(total=Sum("amount")).values("total"),
                     output_field=DecimalField(max_digits=14, decimal_places=2))
-    return list(_scoped(Invoice.objects.annotate(paid_total=Coalesce(paid, ZERO)), authority)
-                .filter(paid_total__gt=Coalesce(F("approved_total"), F("total")))
-                .select_related("provider").order_by("pk"))
+    over = (_scoped(Invoice.objects.annotate(paid_total=Coalesce(paid, ZERO)), authority)
+            .filter(paid_total__gt=Coalesce(F("approved_total"), F("total"))))
+    out = list(over.select_related("provider").order_by("pk")[:limit])
+    return out, (len(out) if len(out) < limit else over.count())
 
 
 def reconcile(*, authority, group_by="provider", today, date_from=None):
@@ -172,9 +189,10 @@ def reconcile(*, authority, group_by="provider", today, date_from=None):
                  accrued=sum((r.accrued for r in rows), ZERO),
                  invoiced=sum((r.invoiced for r in rows), ZERO),
                  paid=sum((r.paid for r in rows), ZERO))
+    late, late_count = late_placements(authority=authority, today=today, year_start=year_start)
+    awaiting, awaiting_count = awaiting_decision(authority=authority, today=today)
+    over, over_count = overpaid(authority=authority)
     return Reconciliation(
         date_from=date_from, date_to=today, group_by=group_by, rows=rows, totals=totals,
-        late_placements=late_placements(authority=authority, today=today,
-                                        year_start=year_start),
-        awaiting=awaiting_decision(authority=authority, today=today),
-        overpaid=overpaid(authority=authority))
+        late_placements=late, late_count=late_count, awaiting=awaiting,
+        awaiting_count=awaiting_count, overpaid=over, overpaid_count=over_count)

@@ -88,3 +88,32 @@ def test_the_page_in_a_fixed_number_of_queries(as_user, world, group_by,
 def test_another_authority_sees_none_of_it(as_user, world):
     body = text(as_user(f.FinanceFactory()).get(URL))
     assert "Invoicing Homes Ltd" not in body
+
+
+def test_each_chasing_list_is_its_oldest_rows_and_a_count_of_all(world, as_user):
+    from invoicing import reconciliation
+
+    today = world["today"]
+    later = [make_placement(authority=world["authority"], provider=world["provider"],
+                            start=today - dt.timedelta(days=40 + n), price="700.00")
+             for n in range(3)]
+    late, count = reconciliation.late_placements(
+        authority=world["authority"], today=today, year_start=today - dt.timedelta(days=365),
+        limit=2)
+    assert count == 4
+    # Started first, listed first: the world's placement (60 days ago), then 42 days ago.
+    assert [p.pk for p in late] == [world["placement"].pk, later[2].pk]
+    assert late[1].not_invoiced_from == later[2].start_date
+    assert late[1].not_invoiced_to == today - dt.timedelta(days=30)
+    old = [ff.invoice(status=S.VOUCHED, placement=later[0], reference=f"OLD-{n}",
+                      received_on=today - dt.timedelta(days=40 + n)) for n in range(2)]
+    # Received 14 days ago is under ten working days only if it spans no weekend: never late.
+    ff.invoice(status=S.VOUCHED, placement=later[0], reference="RECENT",
+               received_on=today - dt.timedelta(days=5))
+    waiting, count = reconciliation.awaiting_decision(authority=world["authority"],
+                                                      today=today, limit=2)
+    assert count == 3
+    assert [i.reference for i in waiting] == ["OLD-1", "OLD-0"]
+    page = text(as_user(ff.finance_of(world["authority"])).get(URL))
+    assert "Every placement is invoiced up to 30 days ago." not in page
+    assert "OLD-1" in page
