@@ -146,7 +146,7 @@ def _invoiced_sums(date_from, date_to, group_by, authority, filters):
     from contracts.models import BlockContract, Placement
     from dps.models import Organisation
     from dps.replica import report_connection
-    from reports.spend import _Dialect, _months_table
+    from reports.spend_sql import _Dialect, _months_table
 
     sql = _Dialect(connection.vendor)
     keys = _KEY_SQL[group_by] if group_by in _KEY_SQL else [_DIM_SQL[group_by]]

@@ -24,7 +24,8 @@ from decimal import Decimal
 
 from django.db import connection
 
-from reports.spend import APPROVED, _Dialect, _money, _months_table, _rate, _rounded, _run
+from reports.spend import _money
+from reports.spend_sql import APPROVED, _Dialect, _months_table, _rate, _rounded, _run
 
 KINDS = ("placement", "support", "block")
 

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from reports import spend as engine
+from reports import spend_sql
 from reports.models import SpendSummaryState
 
 PIECE = "reports_spendpiece"
@@ -126,13 +127,13 @@ def _columns(dims, pieces):
 
 
 def _filters(filters, params):
-    return engine._filter_sql(
+    return spend_sql._filter_sql(
         filters, params=params, authority_col="s.authority_id", provider_col="s.provider_id",
         lot_col="s.lot_id", route_col="s.route", location_expr="s.location")
 
 
 def _collect(out, text, params, width, voids):
-    for row in engine._run(text, params):
+    for row in spend_sql._run(text, params):
         entry = out.setdefault(tuple(row[:width]), [0, 0, 0])
         entry[0] += int(row[width])
         if voids:
@@ -185,7 +186,7 @@ def _whole(out, segments, dims, filters, voids):
 def _held_edges(out, edges, dims, filters, voids):
     """Edges inside held months, re-rounded from the piece-months: the days of each piece in
     the edge at its rate, rounded once, as the engine rounds the piece cut to the range."""
-    sql = engine._Dialect(connection.vendor)
+    sql = spend_sql._Dialect(connection.vendor)
     params = []
     where = _filters(filters, params)
     rows = ", ".join(f"({i}, {_idx(a)}, {sql.date(a)}, {sql.date(b)})"
@@ -194,7 +195,7 @@ def _held_edges(out, edges, dims, filters, voids):
     cols = ["w.edge", *_columns(dims, True)]
     # The months as literals too, so the planner reads them by index, not every piece.
     where += f" AND s.month IN ({', '.join(sorted({str(_idx(a)) for _w, a, _b in edges}))})"
-    text = (f"SELECT {', '.join(cols)}, SUM({engine._rounded(days, 's.n', 's.d')}) "
+    text = (f"SELECT {', '.join(cols)}, SUM({spend_sql._rounded(days, 's.n', 's.d')}) "
             f"FROM {PIECE} s JOIN (SELECT column1 AS edge, column2 AS m, column3 AS a, "
             f"column4 AS b FROM (VALUES {rows}) AS v) w "
             f"ON s.month = w.m AND s.s <= w.b AND s.e >= w.a WHERE 1 = 1{where} "
@@ -203,9 +204,9 @@ def _held_edges(out, edges, dims, filters, voids):
     _collect(live, text, params, len(cols), False)
     if voids and filters.get("route", "block") == "block":  # a block's voids: few rows, live
         windows = [(a, b) for _w, a, b in edges]
-        text, params = engine._voids_sql(sql, min(windows)[0], max(b for _a, b in windows),
+        text, params = spend_sql._voids_sql(sql, min(windows)[0], max(b for _a, b in windows),
                                          dims, filters, windows)
-        for row in engine._run(text, params):
+        for row in spend_sql._run(text, params):
             width = len(cols)
             entry = live.setdefault(tuple(row[:width]), [0, 0, 0])
             entry[1] += int(row[width] or 0)
@@ -255,15 +256,15 @@ def _where(sources):
 def _fill_pieces(date_from, date_to, sources=None):
     """Insert the engine's piece-months for date_from..date_to (of `sources`, or all), with
     each block-month's voids: the engine's own pieces, months and rounding helpers."""
-    sql = engine._Dialect(connection.vendor)
+    sql = spend_sql._Dialect(connection.vendor)
     params = []
-    pieces = engine._pieces_sql(sql, date_from, date_to, {}, params, sources)
-    months = engine._months_table(sql, date_from, date_to)
-    days = engine._days_in_month(sql, "x.s", "x.e")
+    pieces = spend_sql._pieces_sql(sql, date_from, date_to, {}, params, sources)
+    months = spend_sql._months_table(sql, date_from, date_to)
+    days = spend_sql._days_in_month(sql, "x.s", "x.e")
     text = (f"WITH pieces AS (SELECT * FROM ({pieces}) u WHERE u.s <= u.e) "
             f"SELECT {', '.join(f'x.{c}' for c in PIECE_KEY)}, m.idx, "
             f"{sql.greatest('x.s', 'm.first_day')}, {sql.least('x.e', 'm.last_day')}, "
-            f"x.n, x.d, {engine._rounded(days)} "
+            f"x.n, x.d, {spend_sql._rounded(days)} "
             f"FROM pieces x {sql.expand_months(months, 'x.s', 'x.e')}"
             # In month order: a month's pieces (an edge month's read) lie together on disk.
             f"{' ORDER BY m.idx' if sources is None else ''}")
@@ -271,7 +272,7 @@ def _fill_pieces(date_from, date_to, sources=None):
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {PIECE} ({cols}, month, s, e, n, d, amount, void_bed_days,"
                        f" voids) SELECT q.*, 0, 0 FROM ({text}) q", params)
-        text, params = engine._voids_sql(sql, date_from, date_to, ("source", "month"), {},
+        text, params = spend_sql._voids_sql(sql, date_from, date_to, ("source", "month"), {},
                                          sources=sources)
         cursor.execute(text, params)
         rows = [(int(r[9] or 0), int(r[10] or 0), r[0], r[1], r[8]) for r in cursor.fetchall()]
