@@ -22,7 +22,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DateField, DecimalField, F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DateField,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, Least
 
 from contracts.models import Approval, Placement
@@ -135,16 +146,20 @@ def late_placements(*, authority, today, year_start, limit=LIST_LIMIT):
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=year_start)), authority)
     due_to = Least(Coalesce(F("end_date"), Value(cutoff)), Value(cutoff),
                    output_field=DateField())
-    placements = placements.annotate(invoiced_to=Max(
-        "invoice_lines__date_to", filter=Q(invoice_lines__live=True,
-                                           invoice_lines__kind=InvoiceLine.Kind.PLACEMENT)),
-        due_to=due_to).filter(Q(invoiced_to__isnull=True) | Q(invoiced_to__lt=F("due_to")))
+    # The last live placement line (lines of a placement never overlap, so the latest start
+    # ends latest) by the partial index; the count of all late ones in the same statement.
+    last = (InvoiceLine.objects.filter(placement=OuterRef("pk"), live=True,
+                                       kind=InvoiceLine.Kind.PLACEMENT)
+            .order_by("-date_from").values("date_to")[:1])
+    placements = placements.annotate(invoiced_to=Subquery(last), due_to=due_to).filter(
+        Q(invoiced_to__isnull=True) | Q(invoiced_to__lt=F("due_to"))).annotate(
+        late_count=Window(Count("pk")))
     out = list(placements.select_related("authority").order_by("start_date", "pk")[:limit])
     for placement in out:
         placement.not_invoiced_from = (placement.invoiced_to + dt.timedelta(days=1)
                                        if placement.invoiced_to else placement.start_date)
         placement.not_invoiced_to = placement.due_to
-    return out, (len(out) if len(out) < limit else placements.count())
+    return out, (out[0].late_count if out else 0)
 
 
 def _latest_late_receipt(today):
