@@ -26,19 +26,23 @@ def record(obj, action, *, by, from_state="", to_state="", reason="", data=None)
 
 def record_many(items, action, *, by, to_state_of=None, data_of=None):
     """One entry per object, written in one statement (a batch of invoices): the same
-    entries `record` would write one by one."""
-    actor = by if getattr(by, "is_authenticated", False) else None
-    entries, types = [], {}
+    entries `record` would write one by one, sent as plain rows (COPY on PostgreSQL: a month's
+    9,000 invoices' entries through the ORM cost seconds). Returns how many were written."""
+    from django.utils import timezone
+
+    from dps.bulk import insert_rows
+
+    actor = by.pk if getattr(by, "is_authenticated", False) else None
+    now, rows, types = timezone.now(), [], {}
     for obj in items:
         model = type(obj)
         if model not in types:
-            types[model] = ContentType.objects.get_for_model(obj, for_concrete_model=True)
-        entries.append(AuditEntry(
-            actor=actor, content_type=types[model], object_id=obj.pk,
-            object_repr=str(obj)[:200], action=action,
-            to_state=(to_state_of(obj) if to_state_of else "") or "",
-            data=(data_of(obj) if data_of else None) or {}))
-    return AuditEntry.objects.bulk_create(entries, batch_size=1000)
+            types[model] = ContentType.objects.get_for_model(obj, for_concrete_model=True).pk
+        rows.append((now, actor, types[model], obj.pk, str(obj)[:200], action, "",
+                     (to_state_of(obj) if to_state_of else "") or "", "",
+                     (data_of(obj) if data_of else None) or {}))
+    return insert_rows(AuditEntry, ("at", "actor", "content_type", "object_id", "object_repr",
+                                    "action", "from_state", "to_state", "reason", "data"), rows)
 
 
 _purge = threading.local()

@@ -1,4 +1,6 @@
-"""Plain rows straight into a model's table, for the seeding commands behind the benchmarks.
+"""Plain rows straight into a model's table: the seeding commands behind the benchmarks, and
+the batch paths that write thousands of rows they have checked themselves (dps.audit.record_many,
+invoicing.batch).
 
 `bulk_create` builds a model instance per row and prepares every field through the ORM: at a
 million invitations and audit rows that is most of a seed's time. Here rows are tuples of values
