@@ -61,3 +61,31 @@ def test_the_provider_renews_a_lapsed_certificate_from_its_portal(live_server, p
     sign_in(page, admin)
     expect(page.get_by_role("region", name="Lapsed certificates")).to_contain_text(
         "every certificate with an expiry date is current")
+
+
+def test_the_provider_attaches_its_insurance_while_applying(live_server, page, tmp_path):
+    user = f.ProviderUserFactory()
+    f.OpenRoundFactory()
+    pdf = tmp_path / "insurance.pdf"
+    pdf.write_bytes(files.pdf("Public liability insurance."))
+
+    page.goto(f"{live_server.url}/providers/apply/")
+    sign_in(page, user)
+    page.get_by_label("Independent fostering", exact=True).check()
+    page.get_by_label("Your price cap for Independent fostering, £ per week").fill("1100")
+    page.get_by_label("Ofsted unique reference number (URN)").fill("SC123456")
+    for checkbox in page.get_by_role("group", name="Declarations").get_by_role(
+            "checkbox").all():
+        checkbox.check()
+    expect(page.get_by_role("heading", name="Attach your documents")).to_be_visible()
+    page.get_by_label("Insurance certificate (optional)").set_input_files(str(pdf))
+    fill_date(page, "When does your insurance certificate expire?",
+              timezone.localdate() + datetime.timedelta(days=300))
+    assert_accessible(page, "apply page with a certificate chosen")
+    page.get_by_role("button", name="Submit application").click()
+
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "with 1 document")
+    page.get_by_role("link", name="Attach your documents").click()
+    expect(page.get_by_role("link", name="insurance.pdf")).to_be_visible()
+    assert_accessible(page, "the application's documents")
