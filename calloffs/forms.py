@@ -114,7 +114,8 @@ class ApproveForm(ServiceForm):
             del self.fields["key_decision_reference"]
         else:
             self.fields["key_decision_reference"].help_text = (
-                f"{noun} above £{threshold:,.0f} is a key decision. Give the reference of "
+                f"{noun} above {formatting.whole_money(threshold)} is a key decision. Give the "
+                "reference of "
                 "the published decision.")
 
 

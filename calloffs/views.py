@@ -35,7 +35,7 @@ from dps.approvals import KEY_DECISION_THRESHOLD
 from dps.errors import DomainError
 from dps.models import Role
 from dps.paging import page_query, paginate
-from dps.sorting import Sort
+from dps.sorting import Sort, sort_rows
 from dps.views import role_required
 from monitoring.award_risk import risk_for
 from referrals import selectors as referral_selectors
@@ -103,6 +103,14 @@ def _no_award_form(data=None):
                       required_message="Say why no offer was suitable")
 
 
+# The offers table's columns; by default in the order they came (no column is current).
+OFFER_GETTERS = {"received": lambda eoi: (eoi.submitted_at, eoi.pk),
+                 "provider": lambda eoi: eoi.provider.name.lower(),
+                 "price": lambda eoi: eoi.price, "start": lambda eoi: eoi.proposed_start,
+                 "quality": lambda eoi: eoi.quality_score}
+OFFER_SORT = {key: (key,) for key in OFFER_GETTERS}
+
+
 def _calloff_page(request, calloff, *, bound=None, problems=(), status=200):
     """The call-off page, with any form that failed bound (and summarised at the top)."""
     bound = bound or {}
@@ -128,8 +136,11 @@ def _calloff_page(request, calloff, *, bound=None, problems=(), status=200):
     if calloff.status == CallOff.Status.CLOSED and offers:  # while an offer is to be chosen
         risks = risk_for([eoi.provider_id for eoi in offers])
         risk_rows = [(eoi.provider.name, risks[eoi.provider_id]) for eoi in offers]
+    offer_sort = Sort(request, OFFER_SORT, default="received")
     return render(request, "calloffs/detail.html", {
         "risk_rows": risk_rows,
+        "offer_sort": offer_sort,
+        "sorted_offers": sort_rows(list(offers), offer_sort, OFFER_GETTERS),
         "calloff": calloff,
         "referral": referral,
         "offers": offers,

@@ -17,6 +17,7 @@ from calloffs.views import (
     _money,
     _own_calloff,
 )
+from dps import formatting
 from dps.approvals import KEY_DECISION_THRESHOLD
 from dps.confirm import check_page
 from dps.models import Role
@@ -55,7 +56,7 @@ def approval_check(request, pk):
     eoi = summary["eoi"]
     unit = calloff.lot.get_price_unit_display()
     rows = [("Provider", eoi.provider.name), ("Price", _money(eoi.price, unit)),
-            ("Value of the award", f"£{summary['value']:,.2f}"),
+            ("Value of the award", formatting.money(summary['value'])),
             ("Proposed start", f"{eoi.proposed_start:%-d %B %Y}")]
     if form.cleaned_data.get("key_decision_reference"):
         rows.append(("Key decision reference", form.cleaned_data["key_decision_reference"]))

@@ -18,7 +18,7 @@ from contracts.services_placements import (
     _create_placement,
     _spot_child,
 )
-from dps import audit
+from dps import audit, formatting
 from dps.approvals import may_approve_at_once
 from dps.errors import NotFound, RuleViolation
 from providers.models import Membership, PriceUnit
@@ -72,11 +72,13 @@ def create_block_contract(*, by, provider, lot, beds, price_per_bed, start_date,
     above = price_per_bed > cap
     if above and not acknowledge_cap_warning:
         raise RuleViolation(
-            f"£{price_per_bed} is above the provider's price cap on this lot, £{cap} "
+            f"{formatting.money(price_per_bed)} is above the provider's price cap on this "
+            f"lot, {formatting.money(cap)} "
             f"{unit_label(lot.price_unit)}. Confirm you accept that to go ahead.",
             code="above_price_cap_unacknowledged",
             fields={"acknowledge_cap_warning": [
-                f"The price per bed is above the cap of {cap}: send true to accept it."]})
+                f"The price per bed is above the cap of {formatting.money(cap)}: send true "
+                "to accept it."]})
     hours = hours_per_week if lot.price_unit == PriceUnit.HOUR else None
     value = block_value(price_per_bed=price_per_bed, unit=lot.price_unit, beds=beds,
                         start_date=start_date, end_date=end_date, hours_per_week=hours)

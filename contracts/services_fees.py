@@ -24,7 +24,7 @@ from contracts.services_common import (
     issue_agreement,
     unit_label,
 )
-from dps import audit
+from dps import audit, formatting
 from dps.errors import Conflict, InvalidTransition, RuleViolation
 from dps.transitions import move
 from providers.models import Membership
@@ -97,11 +97,13 @@ def _check_cap(placement, new_price, acknowledged):
     above = cap is not None and new_price > cap
     if above and not acknowledged:
         raise RuleViolation(
-            f"£{new_price} is above the provider's price cap on this lot, £{cap} "
+            f"{formatting.money(new_price)} is above the provider's price cap on this lot, "
+            f"{formatting.money(cap)} "
             f"{unit_label(placement.price_unit)}. Confirm you accept that to go ahead.",
             code="above_price_cap_unacknowledged",
             fields={"acknowledge_cap_warning": [
-                f"The new price is above the cap of {cap}: send true to accept it."]})
+                f"The new price is above the cap of {formatting.money(cap)}: send true to "
+                "accept it."]})
     return cap, above
 
 
@@ -120,7 +122,8 @@ def request_fee_change(placement, *, by, new_price, effective_from, reason,
     if cap is not None and new_price > cap and not acknowledge_cap_warning:
         unit = unit_label(placement.price_unit)
         raise RuleViolation(
-            f"£{new_price:,.2f} is above your price cap on this lot, £{cap:,.2f} {unit}. The "
+            f"{formatting.money(new_price)} is above your price cap on this lot, "
+            f"{formatting.money(cap)} {unit}. The "
             "council may decline it: tick the box to send it anyway.",
             code="above_price_cap_unacknowledged",
             fields={"acknowledge_cap_warning": ["Tick the box to send it anyway."]})
@@ -224,7 +227,7 @@ def _apply_fee_change(placement, change, *, by, cap, above):
     _sync_price(placement)
     follow(placement)
     issue_agreement(placement, by=by,
-                    reason=f"Fee change {change.pk}: £{change.new_price:,.2f} "
+                    reason=f"Fee change {change.pk}: {formatting.money(change.new_price)} "
                            f"{unit_label(placement.price_unit)} from "
                            f"{change.effective_from:%-d %B %Y}")
     _after_commit(tasks.notify_fee_change_decided, change.pk)

@@ -455,8 +455,9 @@ def block_create(request):
                                       f"bed{'s' if block.beds != 1 else ''} from "
                                       f"{block.provider.name}. " + (
                                           "It is approved." if block.approval == Approval.APPROVED
-                                          else f"It is worth £{block.value:,.2f} and awaits a "
-                                               f"budget holder's approval; until then it does "
+                                          else f"It is worth {formatting.money(block.value)} "
+                                               f"and awaits a budget holder's approval; until "
+                                               f"then it does "
                                                f"not count as spend."))
             return redirect("contracts:block", pk=block.pk)
     return render(request, "contracts/block_form.html", {
@@ -586,7 +587,8 @@ def spot_placement(request):
             messages.success(request, "Spot placement recorded. The agreement has been issued. " + (
                 "It is approved: you are a budget holder and its value is within your limit."
                 if placement.approval == Approval.APPROVED else
-                f"It is worth £{placement.value:,.2f} and awaits a budget holder's approval; "
+                f"It is worth {formatting.money(placement.value)} and awaits a budget "
+                f"holder's approval; "
                 f"until then it does not count as spend."))
             return _to_detail(placement)
     return render(request, "contracts/spot_form.html", {

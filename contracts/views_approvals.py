@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from calloffs.forms import ApproveForm
 from contracts import approvals, selectors, services
+from dps import formatting
 from dps.approvals import KEY_DECISION_THRESHOLD
 from dps.errors import DomainError
 from dps.models import Role
@@ -60,7 +61,7 @@ def approve_placement(request, pk):
         request, obj=placement, kind="placement", template=template,
         call=lambda **data: approvals.approve_placement(placement, by=request.user, **data),
         done=lambda approved: f"Placement with {approved.provider_name} approved at "
-                              f"£{approved.value:,.2f}. It now counts as spend.")
+                              f"{formatting.money(approved.value)}. It now counts as spend.")
 
 
 @role_required(Role.BUDGET_HOLDER)
@@ -74,4 +75,4 @@ def approve_block(request, pk):
         request, obj=block, kind="block", template=template,
         call=lambda **data: approvals.approve_block(block, by=request.user, **data),
         done=lambda approved: f"Block purchase from {approved.provider.name} approved at "
-                              f"£{approved.value:,.2f}. It now counts as spend.")
+                              f"{formatting.money(approved.value)}. It now counts as spend.")

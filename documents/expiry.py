@@ -4,12 +4,11 @@ certificate of the same kind is attached)."""
 
 from django.conf import settings
 from django.core import mail
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
 
-from documents import services
-from documents.models import AttachedTo, Document
+from documents import selectors, services
+from documents.models import Document
 from dps import formatting
 from dps.models import Role, User
 
@@ -47,13 +46,4 @@ def check_expiry(today=None):
 def lapsed_certificates(provider_id=None, limit=10):
     """Lapsed certificates not replaced by a later one of the same kind for the provider
     (the flag on the dashboard and the portal)."""
-    today = timezone.localdate()
-    renewed = Document.objects.filter(provider_id=OuterRef("provider_id"),
-                                      kind=OuterRef("kind"), expires_on__gte=today)
-    queryset = (Document.objects.filter(lapsed_at__isnull=False,
-                                        attached_to__in=[AttachedTo.APPLICATION,
-                                                         AttachedTo.MEMBERSHIP])
-                .exclude(Exists(renewed)).select_related("provider").order_by("expires_on"))
-    if provider_id is not None:
-        queryset = queryset.filter(provider_id=provider_id)
-    return list(queryset[:limit])
+    return list(selectors.lapsed_certificates(provider_id)[:limit])

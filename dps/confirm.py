@@ -12,6 +12,8 @@ from decimal import Decimal
 from django import forms
 from django.shortcuts import render
 
+from dps import formatting
+
 NOT_CARRIED = {"csrfmiddlewaretoken"}
 
 
@@ -34,7 +36,7 @@ def _shown(field, value):
     if isinstance(value, datetime.date):
         return f"{value:%-d %B %Y}"
     if isinstance(value, Decimal) and field.__class__.__name__ == "MoneyField":
-        return f"£{value:,.2f}"
+        return formatting.money(value)
     return value
 
 

@@ -3,6 +3,7 @@
 from django import forms
 from django.template.defaultfilters import date as format_date
 
+from dps import formatting
 from dps.forms import GovukForm
 
 MAX_UPLOAD = 2_621_440  # the API's body cap (DATA_UPLOAD_MAX_MEMORY_SIZE)
@@ -22,7 +23,7 @@ def line_label(line):
         what = f"Placement {line.placement_id}: extra support (item {line.support_item_id})"
     else:
         what = f"Placement {line.placement_id}: the fee"
-    return f"{what}, {days}: £{line.amount:,.2f}"
+    return f"{what}, {days}: {formatting.money(line.amount)}"
 
 
 class ChooseAuthorityForm(GovukForm):

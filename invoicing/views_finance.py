@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dps import sheets
 from dps.errors import DomainError
 from dps.models import Role
+from dps.sorting import Sort
 from dps.views import role_required
 from invoicing import decisions, exports, payments, reconciliation, remittance
 from invoicing.access import finance_scope
@@ -23,6 +24,9 @@ from reports import exports as report_exports
 
 FINANCE_ROLES = (Role.FINANCE, Role.DPS_ADMIN)
 QUEUE_LIMIT = 200
+# The queue's columns (oldest received first by default: paid in the order they came).
+QUEUE_SORT = {"provider": ("provider__name",), "reference": ("reference",),
+              "received": ("received_on",), "total": ("total",)}
 
 
 def _invoices(request):
@@ -51,13 +55,14 @@ def queue(request):
     """Invoices waiting for a decision: vouched ones to approve in bulk, queried ones to
     decide one by one (their differing lines shown)."""
     _scope_or_403(request)
-    invoices = _invoices(request).order_by("received_on", "pk")
+    sort = Sort(request, QUEUE_SORT, default="received")
+    invoices = _invoices(request).order_by(*sort.order_by)
     vouched = list(invoices.filter(status=Invoice.Status.VOUCHED)[:QUEUE_LIMIT])
     queried = list(_with_lines(invoices.filter(status=Invoice.Status.QUERY))[:QUEUE_LIMIT])
     approved = list(invoices.filter(status=Invoice.Status.APPROVED)[:QUEUE_LIMIT])
     return render(request, "invoicing/finance/queue.html", {
         "vouched": vouched, "queried": queried, "approved": approved,
-        "limit": QUEUE_LIMIT, "problems": [],
+        "limit": QUEUE_LIMIT, "problems": [], "sort": sort,
     })
 
 

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from dps import formatting
 from dps.errors import DomainError
 from dps.models import Role
 from dps.paging import page_query, paginate
@@ -122,7 +123,7 @@ def invoice_create(request):
                     form.add_domain_error(exc)
             else:
                 messages.success(request, f"Invoice {invoice.reference} was sent to "
-                                          f"{authority.name}: £{invoice.total:,.2f}, "
+                                          f"{authority.name}: {formatting.money(invoice.total)}, "
                                           f"{invoice.get_status_display().lower()}.")
                 return redirect("invoicing-provider:detail", pk=invoice.pk)
         status = 400

@@ -6,6 +6,7 @@ each section cut to its latest rows."""
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 
 from contracts.models import Placement
+from documents import selectors as document_selectors
 from dps.api.scoping import for_authority
 from dps.models import Organisation
 from monitoring import selectors
@@ -85,5 +86,7 @@ def provider_profile(provider, *, user):
                       .order_by("-created_at", "-id")[:SECTION_ROWS]),
         "annual_reports": list(AnnualReport.objects.filter(provider=provider)
                                .order_by("-year", "-id")[:SECTION_ROWS]),
+        # Its lapsed certificates not yet renewed: the membership's flag (ADR 0016).
+        "lapsed": list(document_selectors.lapsed_certificates(provider.pk)[:SECTION_ROWS]),
         "section_rows": SECTION_ROWS,
     }

@@ -11,6 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from documents.access import ATTACHMENTS
+from documents.forms import ApplicationDocumentsForm
+from documents.services import upload_document
 from dps.confirm import check_page
 from dps.errors import DomainError
 from dps.models import Role
@@ -44,16 +47,24 @@ def apply(request):
     if organisation is None or not organisation.is_provider:
         raise PermissionDenied
     dps = _dps_from_query(request)
-    form = ApplyForm(request.POST if request.method == "POST" else None,
-                     dps=dps, lots=selectors.lots_for(dps))
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = ApplyForm(request.POST if posted else None, dps=dps, lots=selectors.lots_for(dps))
+    attachments = ApplicationDocumentsForm(request.POST if posted else None,
+                                           request.FILES if posted else None,
+                                           kinds=ATTACHMENTS["application"].kinds)
+    # Both validated, so every problem shows at once.
+    if posted and all([form.is_valid(), attachments.is_valid()]):
         try:
-            # One transaction: a refused submission must not leave a draft behind.
+            # One transaction: a refused submission or file must not leave a draft behind.
             with transaction.atomic():
                 application = services.create_application(
                     by=request.user, provider=organisation, dps=dps, **form.service_kwargs()
                 )
                 application = services.submit_application(application, by=request.user)
+                # After the submission's own checks: a refused submission stores no file.
+                _attach_while_applying(request.user, application, attachments)
+        except _RefusedFile:
+            pass  # on the file's own field; nothing was kept
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
@@ -65,19 +76,40 @@ def apply(request):
                     "closes on " + _when(round_.closes_at)
                     if round_.status == AdmissionRound.Status.OPEN
                     else "opens on " + _when(round_.opens_at))
+            attached = len(attachments.uploads())
             messages.success(
                 request,
-                f"Application submitted to the {dps.name}. We will consider it in {which}, "
-                f"and decide within {dps.evaluation_working_days} working days of the round "
-                f"closing.",
+                f"Application submitted to the {dps.name}"
+                + (f" with {attached} document{'s' if attached != 1 else ''}" if attached
+                   else "")
+                + f". We will consider it in {which}, and decide within "
+                f"{dps.evaluation_working_days} working days of the round closing.",
             )
             return redirect("providers:my-applications")
     return render(request, "providers/apply.html", {
         "dps": dps,
         "form": form,
+        "attachments": attachments,
+        "problems": form.error_summary() + attachments.error_summary(),
         "other_dps": [other for other in selectors.active_dps_list() if other.pk != dps.pk],
         "round": selectors.round_accepting_applications(dps),
     })
+
+
+class _RefusedFile(Exception):
+    """A file the documents service refused while applying: the application rolls back."""
+
+
+def _attach_while_applying(user, application, attachments):
+    """The certificates chosen on the apply page, attached to the new application by the
+    documents service (its checks, storage and audit) before it is submitted."""
+    for kind, upload, expires_on in attachments.uploads():
+        try:
+            upload_document(by=user, attached_to="application", object_id=application.pk,
+                            kind=kind, file=upload, expires_on=expires_on)
+        except DomainError as exc:
+            attachments.add_upload_error(kind, exc)
+            raise _RefusedFile from exc
 
 
 @role_required(Role.PROVIDER)

@@ -14,6 +14,8 @@ Two rules keep them readable (issue 16, finding 11):
 import math
 from decimal import Decimal
 
+from dps import formatting
+
 INK = "#0b0c0c"
 GRID = "#b1b4b6"
 FONT = "Helvetica, Arial, sans-serif"
@@ -50,7 +52,7 @@ def number(value, money=False):
     if value is None:
         return "–"
     if money:
-        return f"£{Decimal(value):,.0f}"
+        return formatting.whole_money(Decimal(value))
     value = float(value)
     return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
 

@@ -18,6 +18,7 @@ from contracts.models import BlockContract, Placement
 from dps.errors import DomainError
 from dps.models import Organisation, Role
 from dps.replica import report_reads
+from dps.sorting import Sort, sort_rows
 from dps.views import role_required
 from providers.models import Lot
 from reports import charts, exports, sources
@@ -123,6 +124,19 @@ def _wanted_format(request):
     return fmt
 
 
+# The spend table's columns: the grouping in its own order (months in date order, lots in
+# their order) or the amount. The chart keeps the grouping's order.
+SPEND_SORT = {"group": ("group",), "amount": ("amount",)}
+
+
+def _sorted_rows(report, sort):
+    if report is None:
+        return []
+    position = {id(row): n for n, row in enumerate(report.rows)}
+    return sort_rows(list(report.rows), sort, {"group": lambda row: position[id(row)],
+                                                "amount": lambda row: row.amount})
+
+
 @role_required(*FINANCE_ROLES)
 @report_reads()
 def spend_page(request):
@@ -155,9 +169,10 @@ def spend_page(request):
             return _file(exports.spend_table(report), fmt, name)
     elif fmt:
         return redirect(f"{reverse('finance:spend')}?{_without_format(request)}")
+    sort = Sort(request, SPEND_SORT, default="group")
     return render(request, "reports/finance/spend.html", {
         "form": form, "report": report, "authority": authority, "ahead": ahead,
-        "today": today,
+        "today": today, "sort": sort, "rows": _sorted_rows(report, sort),
         "problems": form.error_summary() if request.GET else [],
         "chart": chart(report.rows, _headings(report, "Spend")["caption"])
         if report else None,

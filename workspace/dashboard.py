@@ -15,6 +15,7 @@ from calloffs.models import CallOff, ExpressionOfInterest, Question
 from contracts import approvals as contract_approvals
 from contracts import selectors as contract_selectors
 from contracts.models import FeeChange, Placement, PlacementReview, SupportItem
+from documents import selectors as document_selectors
 from dps.models import Organisation, Role, User
 from dps.workdays import working_days_between
 from monitoring import selectors as monitoring_selectors
@@ -186,6 +187,15 @@ def overdue_actions(today=None):
                  .select_related("plan", "plan__provider").order_by("due_date", "id"))
 
 
+def lapsed_certificates(provider_id=None):
+    """Certificates that have lapsed and not been renewed, each with the page that shows it
+    (ADR 0016): the DPS administrators chase them; a provider renews its own."""
+    section = _take(document_selectors.lapsed_certificates(provider_id))
+    for document in section:
+        document.page = document_selectors.profile_page(document)
+    return section
+
+
 def commissioner_dashboard(user, now=None):
     """What the user can act on, by role: a fixed number of queries (one per section).
 
@@ -213,6 +223,7 @@ def commissioner_dashboard(user, now=None):
         sections.update(
             waiting_for_round=waiting_for_round(),
             applications=applications_to_decide(today),
+            lapsed=lapsed_certificates(),
         )
     if user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN):
         sections.update(
@@ -355,6 +366,9 @@ def supplier_portal(user, since=None, now=None):
                                           sections["action_items"], today)
     sections["to_do_more"] = (sections["closing"].more or sections["kpi_returns"].more
                               or sections["action_items"].more)
+    sections["lapsed"] = lapsed_certificates(provider_id)
+    for document in sections["lapsed"]:
+        document.renew_url = document_selectors.renewal_page(document, sections["memberships"])
     return sections
 
 

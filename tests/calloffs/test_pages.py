@@ -210,6 +210,37 @@ def test_call_off_detail_shows_offers_flagged_above_budget(as_user, commissioner
     assert "Recommend an offer" in page
 
 
+def test_the_offers_table_sorts_by_its_column_headers(as_user, commissioner, authority):
+    calloff = ClosedCallOffFactory(referral__authority=authority)
+    first = EoiFactory(calloff=calloff, price=Decimal("5400.00"), quality_score=None,
+                       provider__name="Cedar Homes Ltd")
+    second = EoiFactory(calloff=calloff, price=Decimal("4800.00"), quality_score=80,
+                        provider__name="Alder Care Ltd")
+    third = EoiFactory(calloff=calloff, price=Decimal("5100.00"), quality_score=60,
+                       provider__name="Birch House Ltd")
+    client = as_user(commissioner)
+
+    def order(**query):
+        html = client.get(url("detail", calloff.pk), query).content.decode()
+        table = html.split('aria-label="Offers"', 1)[1].split("</table>", 1)[0]
+        names = [eoi.provider.name for eoi in (first, second, third)]
+        return sorted(names, key=table.index), table
+
+    received, table = order()
+    assert received == ["Cedar Homes Ltd", "Alder Care Ltd", "Birch House Ltd"]
+    assert 'aria-sort="ascending"' not in table  # no column chosen: the order they came
+    assert order(sort="provider")[0] == ["Alder Care Ltd", "Birch House Ltd",
+                                         "Cedar Homes Ltd"]
+    by_price, table = order(sort="-price")
+    assert by_price == ["Cedar Homes Ltd", "Birch House Ltd", "Alder Care Ltd"]
+    assert 'aria-sort="descending"' in table
+    # Not scored yet: last, whichever the direction.
+    assert order(sort="-quality")[0] == ["Alder Care Ltd", "Birch House Ltd",
+                                         "Cedar Homes Ltd"]
+    assert order(sort="quality")[0] == ["Birch House Ltd", "Alder Care Ltd",
+                                        "Cedar Homes Ltd"]
+
+
 def test_call_off_detail_query_count_does_not_grow_with_offers(as_user, commissioner,
                                                                authority):
     calloff = ClosedCallOffFactory(referral__authority=authority)

@@ -155,6 +155,8 @@ def test_above_the_cap_needs_the_acknowledgement(as_user, frozen, commissioner):
     with nothing_changes():
         response = client.post(NEW, block_data(member))
     assert "above the provider's price cap" in error_summary(response)
+    assert "£4,500.00 is above the provider's price cap on this lot, £4,000.00" in \
+        error_summary(response)
     assert 'name="acknowledge_cap_warning"' in response.content.decode()
     response = client.post(NEW, block_data(member, acknowledge_cap_warning="on"))
     assert response.status_code == 302

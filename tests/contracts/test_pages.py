@@ -222,6 +222,8 @@ def test_above_the_cap_needs_the_acknowledgement(as_user, frozen, placement):
     with nothing_changes():
         response = client.post(url("record-fee-change", placement.pk), fee_data(price="6000"))
         assert "above the provider's price cap" in error_summary(response)
+        # Money as people read it: thousands separated, pence shown (issue 16).
+        assert "£6,000.00 is above the provider's price cap" in text(response)
         assert 'name="fee-acknowledge_cap_warning"' in response.content.decode()
     response = client.post(url("record-fee-change", placement.pk),
                            fee_data(price="6000", **{"fee-acknowledge_cap_warning": "on"}))

@@ -21,6 +21,8 @@ PATTERNS = {
     "an id for a name": re.compile(r"\b(?:Opportunity|Export) \d+\b"),
     "a name twice": re.compile(r"\b([\w.@+-]{3,}) \(\1\)"),
     "a snake_case code": re.compile(r"\b[a-z]+_[a-z]+(?:_[a-z]+)*\b"),
+    # An address for programs, not people: a page names the API in words (issue 16).
+    "an API path": re.compile(r"/api/v\d"),
     "a leading zero in a date": re.compile(r"\b0\d (?:January|February|March|April|May|June|"
                                            r"July|August|September|October|November|December)"),
 }

@@ -182,3 +182,24 @@ def test_the_first_visit_counts_the_financial_year_to_today_and_later_days_as_co
     assert "£1,000.00" in page
     assert "commit £2,000.00" in page
     assert "£3,000.00" not in page
+
+
+def test_the_spend_table_sorts_by_amount_and_back_to_its_own_order(as_user, finance_user,
+                                                                   spend_data):
+    client = as_user(finance_user)
+    query = {**JANUARY, "group_by": "route"}
+    labels = ("DPS call-off", "Spot purchase (off-contract)", "Block contract")
+
+    def order(**extra):
+        html = client.get("/reports/", {**query, **extra}).content.decode()
+        table = html.split('id="report-table"', 1)[1].split("</table>", 1)[0]
+        return sorted(labels, key=table.index), table
+
+    natural, table = order()
+    assert 'aria-sort="ascending"' in table
+    by_amount, table = order(sort="-amount")
+    assert by_amount == ["Block contract", "Spot purchase (off-contract)", "DPS call-off"]
+    assert 'aria-sort="descending"' in table
+    assert order(sort="amount")[0] == list(reversed(by_amount))
+    assert order(sort="-group")[0] == list(reversed(natural))
+    assert "£28,172.32" in table  # the total stays at the foot
