@@ -125,7 +125,8 @@ class EoiViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveModel
         if getattr(self, "swagger_fake_view", False):
             return ExpressionOfInterest.objects.none()
         queryset = ExpressionOfInterest.objects.select_related(
-            "provider", "calloff", "calloff__referral").order_by("-submitted_at", "-id")
+            "provider", "calloff", "calloff__referral").prefetch_related(
+            "criterion_scores__criterion").order_by("-submitted_at", "-id")
         if self._is_provider_view():
             return for_provider(queryset, self.request.user)
         return for_authority(queryset, self.request.user, field="calloff__authority")
@@ -178,7 +179,7 @@ class CallOffViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveM
         "close": COMMISSIONER, "cancel": COMMISSIONER, "recommend": COMMISSIONER,
         "no_award": COMMISSIONER, "negotiation": COMMISSIONER, "answer": COMMISSIONER,
         "approve": BUDGET_HOLDER, "reject_recommendation": BUDGET_HOLDER,
-        "pass_on": BUDGET_HOLDER,
+        "pass_on": BUDGET_HOLDER, "criteria": COMMISSIONER,
     }
     filterset_fields = ["status"]
 
@@ -213,6 +214,17 @@ class CallOffViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveM
     def ranking(self, request, pk=None):
         rows = selectors.ranking(self.get_object())
         return Response(s.RankingRowSerializer(rows, many=True).data)
+
+    @extend_schema(request=s.CriteriaInputSerializer, responses={409: None},
+                   description="Always 409 `invalid_transition`: a call-off's quality criteria "
+                               "are published with it and fixed (ADR 0026). Set them at "
+                               "publication (`criteria` on the referral's publish).")
+    @action(detail=True, methods=["put"])
+    def criteria(self, request, pk=None):
+        from calloffs.quality import change_criteria
+
+        # The state decides before the body: whatever is sent, published criteria stay.
+        change_criteria(self.get_object(), by=request.user, criteria=request.data)
 
     @extend_schema(request=s.RecommendInputSerializer, responses=s.CallOffSerializer)
     @action(detail=True, methods=["post"])
