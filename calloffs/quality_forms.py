@@ -61,3 +61,7 @@ class LotCriteriaForm(CriteriaRows, GovukForm):
     def clean(self):
         data = super().clean()
         return {"criteria": self.collect_criteria(data)}
+
+    def add_domain_error(self, exc):
+        # The rule's sentence ("they add up to 90") reads better than the terse field note.
+        self.add_error(None, exc.detail)

@@ -10,6 +10,7 @@ from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
+from calloffs.quality import breakdown
 from dps.models import Role, User
 from dps.money import pennies
 from providers.models import Membership
@@ -49,7 +50,7 @@ def rank_offers(calloff, eois):
             "quality": quality,
             "total": None if quality is None else pennies(price_score + quality),
             "submitted_at": eoi.submitted_at,
-            "criteria": quality.breakdown(criteria, eoi.criterion_scores.all()),
+            "criteria": breakdown(criteria, eoi.criterion_scores.all()),
         })
     rows.sort(key=lambda r: (r["total"] is None, -(r["total"] or 0), r["price"],
                              r["submitted_at"]))
