@@ -254,6 +254,13 @@ class CriteriaInputSerializer(serializers.Serializer):
     criteria = CriterionInputSerializer(many=True)
 
 
+class LotCriteriaSerializer(serializers.Serializer):
+    """A lot's default quality criteria, which each call-off copies at publication."""
+
+    lot = serializers.IntegerField()
+    criteria = CriterionInputSerializer(many=True)
+
+
 class RecommendInputSerializer(serializers.Serializer):
     eoi = serializers.IntegerField()
     reason = serializers.CharField()

@@ -5,7 +5,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from calloffs import selectors, services
+from calloffs import quality, selectors, services
 from calloffs.api import serializers as s
 from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
 from dps.api.mixins import ServiceActionMixin
@@ -13,7 +13,9 @@ from dps.api.permissions import ActionRoles, roles
 from dps.api.scoping import for_authority, for_provider
 from dps.errors import NotFound, RuleViolation
 from dps.models import Role
+from providers.models import Lot
 
+DPS_ADMIN = roles(Role.DPS_ADMIN)
 STAFF = roles(Role.DPS_ADMIN, Role.COMMISSIONER, Role.BUDGET_HOLDER, Role.FINANCE)
 COMMISSIONER = roles(Role.COMMISSIONER)
 BUDGET_HOLDER = roles(Role.BUDGET_HOLDER)
@@ -221,10 +223,8 @@ class CallOffViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveM
                                "publication (`criteria` on the referral's publish).")
     @action(detail=True, methods=["put"])
     def criteria(self, request, pk=None):
-        from calloffs.quality import change_criteria
-
         # The state decides before the body: whatever is sent, published criteria stay.
-        change_criteria(self.get_object(), by=request.user, criteria=request.data)
+        quality.change_criteria(self.get_object(), by=request.user, criteria=request.data)
 
     @extend_schema(request=s.RecommendInputSerializer, responses=s.CallOffSerializer)
     @action(detail=True, methods=["post"])
@@ -289,3 +289,28 @@ class CallOffViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveM
         data = self.validated(s.AnswerInputSerializer)
         question = services.answer_question(question, by=request.user, **data)
         return self.respond(question, s.AuthorityQuestionSerializer)
+
+
+class LotCriteriaViewSet(ServiceActionMixin, viewsets.GenericViewSet):
+    """A lot's default quality criteria (ADR 0026): staff read them, the DPS administrator
+    replaces them (weights adding up to 100). Published call-offs keep their own."""
+
+    queryset = Lot.objects.all()
+    serializer_class = s.LotCriteriaSerializer
+    permission_classes = [ActionRoles]
+    action_roles = {"retrieve": STAFF, "update": DPS_ADMIN}
+    http_method_names = ["get", "put", "head", "options"]
+
+    def _body(self, lot):
+        return Response({"lot": lot.pk, "criteria": quality.lot_criteria(lot)})
+
+    @extend_schema(responses=s.LotCriteriaSerializer)
+    def retrieve(self, request, pk=None):
+        return self._body(self.get_object())
+
+    @extend_schema(request=s.CriteriaInputSerializer, responses=s.LotCriteriaSerializer)
+    def update(self, request, pk=None):
+        lot = self.get_object()
+        data = self.validated(s.CriteriaInputSerializer)
+        quality.set_lot_criteria(lot, by=request.user, **data)
+        return self._body(lot)

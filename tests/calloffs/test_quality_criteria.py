@@ -431,3 +431,21 @@ def test_publish_page_starts_from_the_lots_criteria_and_takes_changes(as_user):
     referral.refresh_from_db()
     assert [(c.name, c.weight) for c in referral.calloff.criteria.all()] == [
         ("Therapy", 60), ("Education", 40)]
+
+
+def test_lot_criteria_api_reads_for_staff_and_only_the_dps_admin_replaces(api):
+    lot = f.lot("fostering")
+    path = f"/api/v1/lot-criteria/{lot.pk}/"
+    commissioner = api(f.CommissionerFactory())
+    assert commissioner.get(path).json() == {"lot": lot.pk, "criteria": FOUR}
+    with nothing_changes():
+        assert_error(commissioner.put(path, {"criteria": HALVES}, format="json"),
+                     403, "forbidden")
+    admin = api(f.DpsAdminFactory())
+    with nothing_changes():
+        assert_error(admin.put(path, {"criteria": HALVES[:1]}, format="json"),
+                     400, "invalid", fields=["criteria"])
+    response = admin.put(path, {"criteria": HALVES}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"lot": lot.pk, "criteria": HALVES}
+    assert quality.lot_criteria(lot) == HALVES
