@@ -36,7 +36,10 @@ class CriteriaRows:
                 for n in range(self.criteria_count)]
 
     def collect_criteria(self, data):
-        """Pop the rows out of `data` and return [{"name", "weight"}] of the filled ones."""
+        """Pop the rows out of `data` and return [{"name", "weight"}] of the filled ones; None
+        when the post carries no rows at all (a form from before them: the lot's defaults)."""
+        sent = any(f"{self.add_prefix(f'criterion_{n}')}" in self.data
+                   for n in range(self.criteria_count))
         criteria = []
         for number in range(self.criteria_count):
             name = (data.pop(f"criterion_{number}", "") or "").strip()
@@ -48,7 +51,7 @@ class CriteriaRows:
                                                       "its weight")
             elif name:
                 criteria.append({"name": name, "weight": weight})
-        return criteria
+        return criteria if sent else None
 
 
 class LotCriteriaForm(CriteriaRows, GovukForm):

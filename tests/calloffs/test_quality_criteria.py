@@ -449,3 +449,16 @@ def test_lot_criteria_api_reads_for_staff_and_only_the_dps_admin_replaces(api):
     assert response.status_code == 200, response.content
     assert response.json() == {"lot": lot.pk, "criteria": HALVES}
     assert quality.lot_criteria(lot) == HALVES
+
+
+def test_publish_page_with_every_criterion_row_blank_is_refused(as_user):
+    referral, commissioner = _draft()
+    deadline = timezone.localtime() + datetime.timedelta(days=5)
+    data = {"deadline_day": deadline.day, "deadline_month": deadline.month,
+            "deadline_year": deadline.year, "deadline_time": "12:00",
+            "quality_weight": 60, "price_weight": 40, **_lot_form([("", "")] * 6)}
+    with nothing_changes():
+        response = as_user(commissioner).post(
+            reverse("referrals:publish", args=[referral.pk]), data)
+    assert response.status_code == 200
+    assert "Give at least one quality criterion" in error_summary(response)
