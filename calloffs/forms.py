@@ -42,6 +42,66 @@ class ScoreForm(ServiceForm):
             "call-off is decided: do not name or identify the child.")
 
 
+def _score_field(label):
+    return forms.IntegerField(
+        label=label, min_value=0, max_value=100, help_text="From 0 to 100.",
+        error_messages={"required": f"Enter the {label[0].lower()}{label[1:]} from 0 to 100",
+                        "invalid": f"Enter the {label[0].lower()}{label[1:]} as a whole number "
+                                   "from 0 to 100",
+                        "min_value": f"Enter the {label[0].lower()}{label[1:]} from 0 to 100",
+                        "max_value": f"Enter the {label[0].lower()}{label[1:]} from 0 to 100"})
+
+
+class CriteriaScoreForm(ServiceForm):
+    """One offer scored on each of its call-off's published criteria (ADR 0026): a score and
+    a note per criterion, and overall feedback. Prefixed per offer: several sit on one page."""
+
+    notes = forms.CharField(required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, eoi, criteria, **kwargs):
+        kwargs.setdefault("prefix", f"eoi-{eoi.pk}")
+        given = {row.criterion_id: row for row in eoi.criterion_scores.all()}
+        if given:
+            initial = {"notes": eoi.evaluation_notes}
+            for pk, row in given.items():
+                initial[f"score_{pk}"] = row.score
+                initial[f"note_{pk}"] = row.note
+            kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        self.eoi = eoi
+        self.criteria = list(criteria)
+        name = eoi.provider.name
+        for criterion in self.criteria:
+            self.fields[f"score_{criterion.pk}"] = _score_field(
+                f"{criterion.name} score for {name}")
+            self.fields[f"note_{criterion.pk}"] = forms.CharField(
+                label=f"Note on {criterion.name.lower()} for {name} (optional)",
+                required=False, widget=forms.Textarea)
+        # Field order: each criterion's score and note, then the overall feedback.
+        self.order_fields([*[f for c in self.criteria for f in (f"score_{c.pk}",
+                                                                f"note_{c.pk}")], "notes"])
+        self.fields["notes"].label = f"Overall feedback for {name} (optional)"
+        self.fields["notes"].help_text = (
+            "The provider reads your notes with the outcome once the call-off is decided: do "
+            "not name or identify the child.")
+
+    def rows(self):
+        """[(criterion, score field, note field)] for the template."""
+        return [(c, self[f"score_{c.pk}"], self[f"note_{c.pk}"]) for c in self.criteria]
+
+    def field_for_error(self, key):
+        if key.startswith("scores.") and key.endswith(".note"):
+            number = int(key.split(".")[1])
+            return f"note_{self.criteria[number].pk}"
+        return super().field_for_error(key)
+
+    def service_arguments(self):
+        data = self.cleaned_data
+        return {"notes": data["notes"], "scores": [
+            {"criterion": c.pk, "score": data[f"score_{c.pk}"], "note": data[f"note_{c.pk}"]}
+            for c in self.criteria]}
+
+
 class RecommendForm(ServiceForm):
     eoi = forms.TypedChoiceField(
         label="Which offer do you recommend?", coerce=int, widget=forms.RadioSelect,

@@ -195,3 +195,71 @@ class Question(models.Model):
 
     def __str__(self):
         return f"Question {self.pk} on call-off {self.calloff_id}"
+
+
+# --- Quality criteria -----------------------------------------------------------------------
+# Quality is scored against published criteria, each weighted; the EoI's quality_score stays
+# their weighted result, so the ranking formula and v1 clients are unchanged (ADR 0026).
+
+class LotCriterion(models.Model):
+    """One of a lot's default quality criteria: a call-off copies its lot's at publication."""
+
+    lot = models.ForeignKey("providers.Lot", on_delete=models.CASCADE,
+                            related_name="quality_criteria")
+    name = models.CharField(max_length=100)
+    weight = models.PositiveSmallIntegerField(help_text="Out of 100 across the lot's criteria.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "lot quality criterion"
+        verbose_name_plural = "lot quality criteria"
+        ordering = ["lot", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "name"], name="lot_criterion_once"),
+            models.CheckConstraint(condition=Q(weight__lte=100), name="lot_criterion_weight_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.weight}%)"
+
+
+class Criterion(models.Model):
+    """A call-off's published quality criterion: fixed once published, since providers were
+    told what they would be scored on."""
+
+    calloff = models.ForeignKey(CallOff, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(max_length=100)
+    weight = models.PositiveSmallIntegerField()
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "quality criterion"
+        verbose_name_plural = "quality criteria"
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["calloff", "name"], name="criterion_once"),
+            models.CheckConstraint(condition=Q(weight__lte=100), name="criterion_weight_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.weight}%)"
+
+
+class CriterionScore(models.Model):
+    """One offer's score on one criterion, with the note the bidder reads as feedback."""
+
+    eoi = models.ForeignKey(ExpressionOfInterest, on_delete=models.CASCADE,
+                            related_name="criterion_scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="scores")
+    score = models.PositiveSmallIntegerField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["criterion__position", "criterion_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["eoi", "criterion"], name="score_once"),
+            models.CheckConstraint(condition=Q(score__lte=100), name="criterion_score_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.criterion.name}: {self.score}"

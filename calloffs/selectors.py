@@ -10,6 +10,7 @@ from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
+from calloffs.quality import breakdown
 from dps.models import Role, User
 from dps.money import pennies
 from providers.models import Membership
@@ -24,15 +25,19 @@ def ranking(calloff):
     eois = list(
         ExpressionOfInterest.objects.filter(
             calloff=calloff, status=ExpressionOfInterest.Status.SUBMITTED)
-        .select_related("provider").order_by("submitted_at", "id")
+        .select_related("provider").prefetch_related("criterion_scores").order_by(
+            "submitted_at", "id")
     )
     return rank_offers(calloff, eois)
 
 
 def rank_offers(calloff, eois):
-    """The ranking of `eois` (live, with their providers), computed without a query."""
+    """The ranking of `eois` (live, with their providers and criterion scores prefetched),
+    each row with its score on each of the call-off's criteria: no query once the call-off's
+    criteria are prefetched, one otherwise."""
     if not eois:
         return []
+    criteria = list(calloff.criteria.all())
     lowest = min(e.price for e in eois)
     rows = []
     for eoi in eois:
@@ -45,6 +50,7 @@ def rank_offers(calloff, eois):
             "quality": quality,
             "total": None if quality is None else pennies(price_score + quality),
             "submitted_at": eoi.submitted_at,
+            "criteria": breakdown(criteria, eoi.criterion_scores.all()),
         })
     rows.sort(key=lambda r: (r["total"] is None, -(r["total"] or 0), r["price"],
                              r["submitted_at"]))
@@ -96,7 +102,9 @@ def questions_visible_to(calloff, provider_id):
 
 def calloff_detail(queryset):
     return queryset.prefetch_related(
+        "criteria",
         Prefetch("eois", queryset=ExpressionOfInterest.objects.select_related("provider")
+                 .prefetch_related("criterion_scores__criterion")
                  .order_by("submitted_at", "id")),
         Prefetch("questions", queryset=Question.objects.order_by("asked_at", "id")),
     )
@@ -209,7 +217,8 @@ def rankings_for(calloffs):
     offers = defaultdict(list)
     for eoi in (ExpressionOfInterest.objects
                 .filter(calloff_id__in=ids, status=ExpressionOfInterest.Status.SUBMITTED)
-                .select_related("provider").order_by("submitted_at", "id")):
+                .select_related("provider").prefetch_related("criterion_scores")
+                .order_by("submitted_at", "id")):
         offers[eoi.calloff_id].append(eoi)
     return {calloff.pk: rank_offers(calloff, offers[calloff.pk]) for calloff in calloffs}
 
@@ -236,6 +245,7 @@ def awaiting_approval(authority_id):
                                    status=CallOff.Status.AWAITING_APPROVAL)
             .select_related("lot", "referral", "referral__child", "recommended_eoi",
                             "recommended_eoi__provider", "recommended_by")
+            .prefetch_related("criteria")
             .order_by("recommended_at", "id"))
 
 

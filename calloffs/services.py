@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from calloffs import selectors, tasks
+from calloffs import quality, selectors, tasks
 from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
 from dps import audit, formatting, outbox
 from dps.approvals import check_approval, commitment_value
@@ -45,8 +45,9 @@ def _lock_calloff(calloff):
 
 @transaction.atomic
 def publish_referral(referral, *, by, deadline, short_deadline_reason="", quality_weight=60,
-                     price_weight=40):
-    """Publish the referral as a call-off to every admitted, unsuspended provider on its lot."""
+                     price_weight=40, criteria=None):
+    """Publish the referral as a call-off to every admitted, unsuspended provider on its lot,
+    with its quality criteria (`criteria`, else the lot's defaults; ADR 0026)."""
     referral = Referral.objects.select_for_update(of=("self",)).select_related(
         "authority", "child", "lot", "lot__dps").get(pk=referral.pk)
     if referral.status != Referral.Status.DRAFT:
@@ -54,6 +55,8 @@ def publish_referral(referral, *, by, deadline, short_deadline_reason="", qualit
     if quality_weight + price_weight != 100:
         raise RuleViolation("The quality and price weights must add up to 100.", code="invalid",
                             fields={"quality_weight": ["quality_weight + price_weight = 100"]})
+    if criteria is not None:
+        criteria = quality.check_criteria(criteria)
     check_publishable(referral, deadline=deadline, short_deadline_reason=short_deadline_reason)
     now = timezone.now()
     write_published = move(referral, "publish", by=by)
@@ -66,13 +69,15 @@ def publish_referral(referral, *, by, deadline, short_deadline_reason="", qualit
         short_deadline_reason=short_deadline_reason, quality_weight=quality_weight,
         price_weight=price_weight, published_at=now, published_by=by,
     )
+    published_criteria = quality.publish_criteria(calloff, criteria)
     calloff.invited_count, excluded = _invite_admitted_members(calloff, now)
     calloff.save(update_fields=["invited_count"])
     write_published()
     audit.record(calloff, "calloff.published", by=by, to_state=calloff.status,
                  reason=short_deadline_reason,
                  data={"invited": calloff.invited_count, "deadline": deadline.isoformat(),
-                       "excluded_suppliers_not_invited": excluded})
+                       "excluded_suppliers_not_invited": excluded,
+                       "criteria": published_criteria})
     _after_commit(tasks.notify_invited_providers, calloff.pk)
     return calloff
 
@@ -278,17 +283,25 @@ def _require_closed(calloff, doing):
 
 
 @transaction.atomic
-def evaluate_eoi(eoi, *, by, quality_score, notes=""):
+def evaluate_eoi(eoi, *, by, quality_score=None, notes="", scores=None):
+    """Score an offer's quality: per published criterion (`scores`, ADR 0026), or, as v1
+    clients do, one `quality_score` (which then replaces any per-criterion scores)."""
     eoi = _lock_eoi(eoi)
     _require_closed(eoi.calloff, "evaluated")
     if eoi.status != ExpressionOfInterest.Status.SUBMITTED:
         raise InvalidTransition("A withdrawn expression of interest is not evaluated.")
+    if scores is not None:
+        return quality.score_by_criteria(eoi, by=by, scores=scores, notes=notes)
+    if quality_score is None:
+        raise RuleViolation("Send a score for each criterion, or one quality score.",
+                            code="invalid", fields={"scores": ["Score each criterion."]})
     if not 0 <= quality_score <= 100:
         raise RuleViolation("The quality score is from 0 to 100.", code="invalid",
                             fields={"quality_score": ["From 0 to 100."]})
     # The bidder reads the notes as its feedback once the call-off is decided.
     refuse_identifiers(eoi.calloff, {"notes": notes})
     before = eoi.quality_score
+    eoi.criterion_scores.all().delete()  # one overall score now stands for them
     eoi.quality_score = quality_score
     eoi.evaluation_notes = notes
     eoi.evaluated_at = timezone.now()

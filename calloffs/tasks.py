@@ -91,7 +91,8 @@ def notify_outcome(calloff_id):
         pending = ExpressionOfInterest.objects.select_for_update(skip_locked=True).filter(
             calloff=calloff, status=ExpressionOfInterest.Status.SUBMITTED,
             outcome_notified_at__isnull=True)
-        eois = list(pending.select_related("provider"))
+        eois = list(pending.select_related("provider").prefetch_related(
+            "criterion_scores__criterion"))
         bidders = ExpressionOfInterest.objects.filter(
             calloff=calloff, status=ExpressionOfInterest.Status.SUBMITTED).count()
         ExpressionOfInterest.objects.filter(pk__in=[e.pk for e in eois]).update(

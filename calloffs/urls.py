@@ -1,6 +1,6 @@
 from django.urls import path
 
-from calloffs import views, views_confirm
+from calloffs import views, views_confirm, views_quality
 
 urlpatterns = [
     # Commissioners
@@ -15,6 +15,10 @@ urlpatterns = [
     path("call-offs/<int:pk>/recommend/", views.recommend, name="recommend"),
     path("call-offs/<int:pk>/questions/<int:question_pk>/answer/", views.answer,
          name="answer"),
+    # DPS administrators: each lot's default quality criteria (ADR 0026)
+    path("quality-criteria/", views_quality.lot_criteria_list, name="lot-criteria"),
+    path("quality-criteria/<int:pk>/", views_quality.lot_criteria_edit,
+         name="lot-criteria-edit"),
     # Budget holders
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<int:pk>/", views.approval, name="approval"),

@@ -19,6 +19,7 @@ from calloffs.approval_requests import pass_recommendation
 from calloffs.forms import (
     AnswerForm,
     ApproveForm,
+    CriteriaScoreForm,
     EoiForm,
     NegotiationForm,
     OpportunityFilterForm,
@@ -116,7 +117,8 @@ def _calloff_page(request, calloff, *, bound=None, problems=(), status=200):
     bound = bound or {}
     offers = selectors.live_offers(calloff)
     ranking = selectors.rank_offers(calloff, offers)
-    scores = [(eoi, bound.get(("score", eoi.pk)) or ScoreForm(eoi=eoi)) for eoi in offers]
+    scores = [(eoi, bound.get(("score", eoi.pk)) or _score_form(calloff, eoi))
+              for eoi in offers]
     # Each question with its answer form while it is unanswered.
     questions = [(q, None if q.answered_at else
                   bound.get(("answer", q.pk)) or AnswerForm(question=q))
@@ -155,6 +157,14 @@ def _calloff_page(request, calloff, *, bound=None, problems=(), status=200):
         "problems": list(problems),
         **forms,
     }, status=status)
+
+
+def _score_form(calloff, eoi, data=None):
+    """Per published criterion (ADR 0026); one overall score for call-offs without them."""
+    criteria = list(calloff.criteria.all())
+    if criteria:
+        return CriteriaScoreForm(data, eoi=eoi, criteria=criteria)
+    return ScoreForm(data, eoi=eoi)
 
 
 def _own_calloff(request, pk):
@@ -240,15 +250,17 @@ def evaluate(request, pk, eoi_pk):
     eoi = next((e for e in selectors.live_offers(calloff) if e.pk == eoi_pk), None)
     if eoi is None:
         raise Http404
-    form = ScoreForm(request.POST, eoi=eoi)
+    form = _score_form(calloff, eoi, request.POST)
     if form.is_valid():
+        arguments = (form.service_arguments() if isinstance(form, CriteriaScoreForm)
+                     else form.cleaned_data)
         try:
-            services.evaluate_eoi(eoi, by=request.user, **form.cleaned_data)
+            eoi = services.evaluate_eoi(eoi, by=request.user, **arguments)
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
             messages.success(request, f"Quality score saved for {eoi.provider.name}: "
-                                      f"{form.cleaned_data['quality_score']} out of 100.")
+                                      f"{eoi.quality_score} out of 100.")
             return redirect(reverse("calloffs:detail", args=[calloff.pk]) + "#offers")
     return _calloff_page(request, calloff, bound={("score", eoi.pk): form})
 
@@ -467,6 +479,8 @@ def _opportunity_page(request, calloff, *, bound=None, problems=(), status=200):
         "eoi_form": eoi_form,
         "question_form": question_form,
         "revise_form": revise_form,
+        "feedback_rows": (list(response.criterion_scores.select_related("criterion"))
+                          if response and response.outcome else []),
         "problems": list(problems),
     }, status=status)
 
@@ -490,6 +504,9 @@ def _opportunity_facts(calloff):
         "deadline": calloff.deadline,
         "published_at": calloff.published_at,
         "status": calloff.status,
+        "quality_weight": calloff.quality_weight,
+        "price_weight": calloff.price_weight,
+        "criteria": [(c.name, c.weight) for c in calloff.criteria.all()],
     }
 
 

@@ -38,6 +38,7 @@ def navigation(request):
             items.append(("Block contracts", reverse("contracts:blocks")))
         if user.has_role(Role.DPS_ADMIN):
             items.append(("Volume discounts", reverse("contracts:volume-discounts")))
+            items.append(("Quality criteria", reverse("calloffs:lot-criteria")))
         if user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN):
             items.append(("Monitoring", reverse("monitoring:attention")))
         elif user.has_role(Role.PROVIDER):

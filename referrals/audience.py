@@ -108,7 +108,13 @@ TEXTS = {
     "calloffs.ExpressionOfInterest.outcomes_approach": Text(PROVIDER_WRITTEN),
     # The commissioner's notes on an offer are the bidder's feedback with the outcome.
     "calloffs.ExpressionOfInterest.evaluation_notes": _p("calloff",
-                                                         "calloffs.services.evaluate_eoi"),
+                                                         "calloffs.services.evaluate_eoi",
+                                                         "calloffs.quality.score_by_criteria"),
+    # Quality criteria (ADR 0026): a lot's defaults are about no child; a call-off's copy is
+    # published to its bidders, and each criterion's note is the bidder's feedback.
+    "calloffs.LotCriterion.name": Text(PUBLIC, why="a lot's default criteria, about no child"),
+    "calloffs.Criterion.name": _p("calloff", "calloffs.quality.publish_criteria"),
+    "calloffs.CriterionScore.note": _p("calloff", "calloffs.quality.score_by_criteria"),
     "calloffs.Question.text": Text(PROVIDER_WRITTEN),
     "calloffs.Question.answer": _p("calloff", "calloffs.services.answer_question"),
     # contracts

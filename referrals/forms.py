@@ -4,6 +4,7 @@ come back through `add_domain_error`."""
 
 from django import forms
 
+from calloffs.quality_forms import CriteriaRows
 from dps import formatting
 from dps.forms import DatePartsField, GovukForm, MoneyField
 from providers.models import PriceUnit
@@ -197,7 +198,7 @@ REFERRAL_FIELDS = {
 }
 
 
-class PublishForm(ServiceForm):
+class PublishForm(CriteriaRows, ServiceForm):
     deadline = DatePartsField(
         label="When do responses close?", with_time=True, subject="responses close",
         help_text="For example, 27 3 2026 and 12:00. UK time.")
@@ -216,9 +217,11 @@ class PublishForm(ServiceForm):
     short_deadline_reason = forms.CharField(
         label="Reason for a short deadline (if needed)", required=False, widget=forms.Textarea)
 
-    def __init__(self, *args, change_url, dps, **kwargs):
+    def __init__(self, *args, change_url, dps, criteria=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.change_url = change_url
+        # The lot's default quality criteria, to adjust before publishing (ADR 0026).
+        self.add_criteria_rows(list(criteria))
         days = dps.min_response_days
         self.fields["short_deadline_reason"].help_text = (
             f"Under the {dps.get_regime_display()} providers get at least {days} "
@@ -229,6 +232,11 @@ class PublishForm(ServiceForm):
             "placement.")
         self.referral_problems = []  # errors in the referral itself: fixed on its change page
         self.referral_errors = {}  # the same, by referral field, shown in the summary list
+
+    def clean(self):
+        data = super().clean()
+        data["criteria"] = self.collect_criteria(data)
+        return data
 
     def add_domain_error(self, exc):
         for key in list(exc.fields):

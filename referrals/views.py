@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from calloffs import services as calloff_services
 from calloffs.direct_award import direct_award as direct_award_service
+from calloffs.quality import lot_criteria
 from dps.errors import DomainError, RuleViolation
 from dps.models import Organisation, Role
 from dps.paging import paginate
@@ -140,7 +141,8 @@ def _detail_page(request, referral, *, publish_form=None, panel_form=None, probl
     change_url = reverse("referrals:edit", args=[referral.pk])
     if direct_award_form is None and referral.status == Referral.Status.DRAFT:
         direct_award_form = _direct_award_form(referral)
-    publish_form = publish_form or PublishForm(change_url=change_url, dps=referral.lot.dps)
+    publish_form = publish_form or PublishForm(change_url=change_url, dps=referral.lot.dps,
+                                               criteria=lot_criteria(referral.lot))
     panel_form = panel_form or PanelForm(initial={
         "panel_date": referral.panel_date, "panel_decision": referral.panel_decision,
         "panel_notes": referral.panel_notes})
@@ -178,7 +180,7 @@ def publish(request, pk):
     _authority(request)
     referral = get_object_or_404(selectors.referral_detail(request.user), pk=pk)
     form = PublishForm(request.POST, change_url=reverse("referrals:edit", args=[referral.pk]),
-                       dps=referral.lot.dps)
+                       dps=referral.lot.dps, criteria=lot_criteria(referral.lot))
     if form.is_valid():
         try:
             calloff = calloff_services.publish_referral(referral, by=request.user,

@@ -91,6 +91,7 @@ ACTIONS = {
     "calloffs:no-award": api("POST /api/v1/calloffs/{id}/no-award/"),
     "calloffs:negotiation": api("POST /api/v1/calloffs/{id}/negotiation/"),
     "calloffs:evaluate": api("POST /api/v1/eois/{id}/evaluate/"),
+    "calloffs:lot-criteria-edit": api("PUT /api/v1/lot-criteria/{id}/"),
     "calloffs:recommend": api("POST /api/v1/calloffs/{id}/recommend/"),
     "calloffs:answer": api("POST /api/v1/calloffs/{id}/questions/{qid}/answer/"),
     "calloffs:approval": api("POST /api/v1/calloffs/{id}/approve/"),

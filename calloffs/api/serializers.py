@@ -6,6 +6,39 @@ from rest_framework import serializers
 from calloffs.models import CallOff, ExpressionOfInterest, Question
 from calloffs.selectors import is_above_budget
 
+# --- Quality criteria (ADR 0026) ---------------------------------------------------------------
+
+class CriterionSerializer(serializers.Serializer):
+    """A published quality criterion: what providers are scored on, and its weight."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    weight = serializers.IntegerField(help_text="Out of 100 across the call-off's criteria.")
+
+
+class CriterionInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    weight = serializers.IntegerField(min_value=1, max_value=100)
+
+
+class CriterionScoreSerializer(serializers.Serializer):
+    """An offer's score on one criterion (null while unscored) and the note its bidder reads."""
+
+    criterion = serializers.IntegerField()
+    name = serializers.CharField()
+    weight = serializers.IntegerField()
+    score = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField(allow_blank=True)
+
+
+def _scored(eoi):
+    """The offer's per-criterion scores from its prefetched rows (criterion selected)."""
+    return CriterionScoreSerializer([
+        {"criterion": row.criterion_id, "name": row.criterion.name,
+         "weight": row.criterion.weight, "score": row.score, "note": row.note}
+        for row in eoi.criterion_scores.all()], many=True).data
+
+
 # --- Provider-facing (anonymised) ------------------------------------------------------------
 
 class OpportunitySerializer(serializers.ModelSerializer):
@@ -48,9 +81,14 @@ class ProviderQuestionSerializer(serializers.ModelSerializer):
 
 class OpportunityDetailSerializer(OpportunitySerializer):
     questions = serializers.SerializerMethodField()
+    criteria = CriterionSerializer(many=True, read_only=True,
+                                   help_text="The quality criteria offers are scored on.")
+    quality_weight = serializers.IntegerField(read_only=True)
+    price_weight = serializers.IntegerField(read_only=True)
 
     class Meta(OpportunitySerializer.Meta):
-        fields = [*OpportunitySerializer.Meta.fields, "questions"]
+        fields = [*OpportunitySerializer.Meta.fields, "quality_weight", "price_weight",
+                  "criteria", "questions"]
         read_only_fields = fields
 
     def get_questions(self, obj) -> list[dict]:
@@ -66,6 +104,9 @@ class EoiResultSerializer(serializers.Serializer):
     price_score = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     total = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     feedback = serializers.CharField(help_text="The council's evaluation notes on the offer.")
+    criteria = CriterionScoreSerializer(
+        many=True, help_text="The score and note on each criterion; empty when the council "
+                             "gave one overall quality score.")
 
 
 class ProviderEoiSerializer(serializers.ModelSerializer):
@@ -87,7 +128,7 @@ class ProviderEoiSerializer(serializers.ModelSerializer):
         return EoiResultSerializer({
             "outcome": obj.outcome, "rank": obj.rank, "quality_score": obj.quality_score,
             "price_score": obj.price_score, "total": obj.total_score,
-            "feedback": obj.evaluation_notes}).data
+            "feedback": obj.evaluation_notes, "criteria": _scored(obj)}).data
 
 
 class EoiInputSerializer(serializers.Serializer):
@@ -121,13 +162,19 @@ class AuthorityEoiSerializer(serializers.ModelSerializer):
     # fields lose it).
     outcome = serializers.ChoiceField(choices=ExpressionOfInterest.Outcome.choices,
                                       allow_blank=True, read_only=True)
+    criterion_scores = serializers.SerializerMethodField()
 
     class Meta:
         model = ExpressionOfInterest
         fields = ["id", "provider", "provider_name", "status", "price", "offered_price",
                   "above_budget", "proposed_start", "how_needs_met", "outcomes_approach",
-                  "quality_score", "evaluation_notes", "submitted_at", "outcome", "rank"]
+                  "quality_score", "criterion_scores", "evaluation_notes", "submitted_at",
+                  "outcome", "rank"]
         read_only_fields = fields
+
+    @extend_schema_field(CriterionScoreSerializer(many=True))
+    def get_criterion_scores(self, obj):
+        return _scored(obj)
 
     def get_above_budget(self, obj) -> bool:
         return is_above_budget(obj.price, obj.calloff.referral.budget_amount)
@@ -164,8 +211,11 @@ class CallOffDetailSerializer(CallOffSerializer):
     budget_amount = serializers.DecimalField(source="referral.budget_amount", max_digits=12,
                                              decimal_places=2, allow_null=True)
 
+    criteria = CriterionSerializer(many=True, read_only=True)
+
     class Meta(CallOffSerializer.Meta):
-        fields = [*CallOffSerializer.Meta.fields, "budget_amount", "eois", "questions"]
+        fields = [*CallOffSerializer.Meta.fields, "budget_amount", "criteria", "eois",
+                  "questions"]
         read_only_fields = fields
 
     def get_eois(self, obj) -> list[dict]:
@@ -182,11 +232,33 @@ class RankingRowSerializer(serializers.Serializer):
     price_score = serializers.DecimalField(max_digits=6, decimal_places=2)
     total = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     rank = serializers.IntegerField()
+    criteria = CriterionScoreSerializer(many=True)
+
+
+class ScoreInputSerializer(serializers.Serializer):
+    criterion = serializers.IntegerField()
+    score = serializers.IntegerField(min_value=0, max_value=100)
+    note = serializers.CharField(allow_blank=True, default="")
 
 
 class EvaluateInputSerializer(serializers.Serializer):
-    quality_score = serializers.IntegerField(min_value=0, max_value=100)
+    """v1's one `quality_score`, or (ADR 0026) a score per published criterion, whose
+    weighted result becomes the quality_score; `scores` wins when both are sent."""
+
+    quality_score = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    scores = ScoreInputSerializer(many=True, required=False)
     notes = serializers.CharField(allow_blank=True, default="")
+
+
+class CriteriaInputSerializer(serializers.Serializer):
+    criteria = CriterionInputSerializer(many=True)
+
+
+class LotCriteriaSerializer(serializers.Serializer):
+    """A lot's default quality criteria, which each call-off copies at publication."""
+
+    lot = serializers.IntegerField()
+    criteria = CriterionInputSerializer(many=True)
 
 
 class RecommendInputSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from calloffs import selectors, services
+from calloffs import quality, selectors, services
 from calloffs.api import serializers as s
 from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
 from dps.api.mixins import ServiceActionMixin
@@ -13,7 +13,9 @@ from dps.api.permissions import ActionRoles, roles
 from dps.api.scoping import for_authority, for_provider
 from dps.errors import NotFound, RuleViolation
 from dps.models import Role
+from providers.models import Lot
 
+DPS_ADMIN = roles(Role.DPS_ADMIN)
 STAFF = roles(Role.DPS_ADMIN, Role.COMMISSIONER, Role.BUDGET_HOLDER, Role.FINANCE)
 COMMISSIONER = roles(Role.COMMISSIONER)
 BUDGET_HOLDER = roles(Role.BUDGET_HOLDER)
@@ -125,7 +127,8 @@ class EoiViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveModel
         if getattr(self, "swagger_fake_view", False):
             return ExpressionOfInterest.objects.none()
         queryset = ExpressionOfInterest.objects.select_related(
-            "provider", "calloff", "calloff__referral").order_by("-submitted_at", "-id")
+            "provider", "calloff", "calloff__referral").prefetch_related(
+            "criterion_scores__criterion").order_by("-submitted_at", "-id")
         if self._is_provider_view():
             return for_provider(queryset, self.request.user)
         return for_authority(queryset, self.request.user, field="calloff__authority")
@@ -178,7 +181,7 @@ class CallOffViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveM
         "close": COMMISSIONER, "cancel": COMMISSIONER, "recommend": COMMISSIONER,
         "no_award": COMMISSIONER, "negotiation": COMMISSIONER, "answer": COMMISSIONER,
         "approve": BUDGET_HOLDER, "reject_recommendation": BUDGET_HOLDER,
-        "pass_on": BUDGET_HOLDER,
+        "pass_on": BUDGET_HOLDER, "criteria": COMMISSIONER,
     }
     filterset_fields = ["status"]
 
@@ -213,6 +216,15 @@ class CallOffViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveM
     def ranking(self, request, pk=None):
         rows = selectors.ranking(self.get_object())
         return Response(s.RankingRowSerializer(rows, many=True).data)
+
+    @extend_schema(request=s.CriteriaInputSerializer, responses={409: None},
+                   description="Always 409 `invalid_transition`: a call-off's quality criteria "
+                               "are published with it and fixed (ADR 0026). Set them at "
+                               "publication (`criteria` on the referral's publish).")
+    @action(detail=True, methods=["put"])
+    def criteria(self, request, pk=None):
+        # The state decides before the body: whatever is sent, published criteria stay.
+        quality.change_criteria(self.get_object(), by=request.user, criteria=request.data)
 
     @extend_schema(request=s.RecommendInputSerializer, responses=s.CallOffSerializer)
     @action(detail=True, methods=["post"])
@@ -277,3 +289,28 @@ class CallOffViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.RetrieveM
         data = self.validated(s.AnswerInputSerializer)
         question = services.answer_question(question, by=request.user, **data)
         return self.respond(question, s.AuthorityQuestionSerializer)
+
+
+class LotCriteriaViewSet(ServiceActionMixin, viewsets.GenericViewSet):
+    """A lot's default quality criteria (ADR 0026): staff read them, the DPS administrator
+    replaces them (weights adding up to 100). Published call-offs keep their own."""
+
+    queryset = Lot.objects.all()
+    serializer_class = s.LotCriteriaSerializer
+    permission_classes = [ActionRoles]
+    action_roles = {"retrieve": STAFF, "update": DPS_ADMIN}
+    http_method_names = ["get", "put", "head", "options"]
+
+    def _body(self, lot):
+        return Response({"lot": lot.pk, "criteria": quality.lot_criteria(lot)})
+
+    @extend_schema(responses=s.LotCriteriaSerializer)
+    def retrieve(self, request, pk=None):
+        return self._body(self.get_object())
+
+    @extend_schema(request=s.CriteriaInputSerializer, responses=s.LotCriteriaSerializer)
+    def update(self, request, pk=None):
+        lot = self.get_object()
+        data = self.validated(s.CriteriaInputSerializer)
+        quality.set_lot_criteria(lot, by=request.user, **data)
+        return self._body(lot)

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from calloffs.api.serializers import CriterionInputSerializer
 from calloffs.models import CallOff
 from providers.models import Lot
 from referrals.models import (
@@ -124,6 +125,10 @@ class PublishInputSerializer(serializers.Serializer):
     short_deadline_reason = serializers.CharField(allow_blank=True, default="")
     quality_weight = serializers.IntegerField(min_value=0, max_value=100, default=60)
     price_weight = serializers.IntegerField(min_value=0, max_value=100, default=40)
+    criteria = CriterionInputSerializer(
+        many=True, required=False,
+        help_text="The quality criteria, weights adding up to 100; the lot's defaults when "
+                  "left out. Fixed once published.")
 
 
 class PublishOutputSerializer(serializers.Serializer):

@@ -264,3 +264,54 @@ def test_provider_responds_and_commissioner_scores_with_javascript_switched_off(
         context.close()
     calloff.refresh_from_db()
     assert calloff.status == CallOff.Status.NO_AWARD
+
+
+def test_commissioner_scores_two_offers_on_each_published_criterion(live_server, page):
+    """ADR 0026: each offer scored on each criterion with a note; the quality score is their
+    weighted result, and the ranking shows each criterion's score and note."""
+    from calloffs.models import Criterion
+
+    authority = f.AuthorityFactory()
+    commissioner = f.CommissionerFactory(organisation=authority)
+    calloff = OpenCallOffFactory(referral__authority=authority)
+    for position, (name, weight) in enumerate((("Therapeutic care", 60), ("Education", 40))):
+        Criterion.objects.create(calloff=calloff, name=name, weight=weight, position=position)
+    offers = []
+    for price in ("5000.00", "5200.00"):
+        membership = admitted_and_invited(calloff, price_cap="5500.00")
+        offers.append(EoiFactory(calloff=calloff, provider=membership.provider,
+                                 price=Decimal(price)))
+
+    page.goto(f"{live_server.url}/call-offs/{calloff.pk}/")
+    sign_in(page, commissioner)
+    expect(page.locator(".govuk-summary-list")).to_contain_text("Therapeutic care: 60%")
+    page.get_by_role("button", name="Close now").click()
+    page.get_by_role("button", name="Close the call-off now").click()
+    assert_accessible(page, "call-off page: score per criterion")
+
+    # 71×60% + 70×40% = 70.6 → 71; 90×60% + 85×40% = 88.
+    for eoi, (care, education) in zip(offers, (("71", "70"), ("90", "85")), strict=True):
+        name = eoi.provider.name
+        page.get_by_label(f"Therapeutic care score for {name}").fill(care)
+        page.get_by_label(f"Note on therapeutic care for {name} (optional)").fill(
+            f"Care plan scored {care}.")
+        page.get_by_label(f"Education score for {name}").fill(education)
+        page.get_by_role("button", name=f"Save score for {name}").click()
+        expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+            f"Quality score saved for {name}")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("88 out of 100")
+    table = page.locator("#criteria-scores")
+    expect(table).to_contain_text("Care plan scored 90.")
+    expect(table).to_contain_text("Education (40%)")
+    assert_accessible(page, "call-off page: ranking by criterion")
+    page.screenshot(path=f"{SCREENSHOTS}/calloff-criteria.png", full_page=True)
+    assert [e.quality_score for e in ExpressionOfInterest.objects.order_by("price")] == [71, 88]
+
+    # A score above 100 is refused on the page and nothing changes.
+    name = offers[0].provider.name
+    page.get_by_label(f"Education score for {name}").fill("170")
+    page.get_by_role("button", name=f"Save score for {name}").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        f"Enter the education score for {name} from 0 to 100")
+    assert_accessible(page, "call-off page: score error")
+    assert ExpressionOfInterest.objects.get(pk=offers[0].pk).quality_score == 71

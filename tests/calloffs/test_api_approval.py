@@ -267,7 +267,8 @@ def test_bidders_see_their_result_on_their_eoi_after_the_award(api, contest):
     eoi, user = offers["C"]
     result = api(user).get(f"/api/v1/eois/{eoi.pk}/").json()["result"]
     assert result == {"outcome": "unsuccessful", "rank": 2, "quality_score": 70,
-                      "price_score": "30.94", "total": "72.94", "feedback": ""}
+                      "price_score": "30.94", "total": "72.94", "feedback": "",
+                      "criteria": []}
 
 
 def test_a_withdrawn_offer_gets_no_outcome(api, contest):

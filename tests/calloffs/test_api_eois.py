@@ -279,4 +279,4 @@ def test_provider_sees_its_rank_and_scores_once_told_the_outcome(provider, eoi):
         outcome="unsuccessful")
     assert provider.get(url(eoi)).json()["result"] == {
         "outcome": "unsuccessful", "rank": 2, "quality_score": 85, "price_score": "36.00",
-        "total": "87.00", "feedback": ""}
+        "total": "87.00", "feedback": "", "criteria": []}

@@ -153,7 +153,9 @@ def test_opportunity_names_only_the_allowlisted_fields(provider, membership):
     [row] = provider.get(URL).json()["results"]
     assert set(row) == LIST_FIELDS
     detail = provider.get(url(calloff)).json()
-    assert set(detail) == LIST_FIELDS | {"questions"}
+    # With how offers are scored: the weights and the published quality criteria (ADR 0026).
+    assert set(detail) == LIST_FIELDS | {"questions", "quality_weight", "price_weight",
+                                         "criteria"}
     assert (detail["lot"], detail["needs"], detail["outcomes"], detail["location_area"]) == (
         "residential", ["semh", "asd"], ["safety", "health"], "West Sussex")
     assert detail["placement_start"] == str(calloff.referral.placement_start)

@@ -125,6 +125,7 @@ PAGE_PREFIX_MODELS = {
     "blocks/": BlockContract,
     "volume-discounts/": VolumeDiscountTier,
     "call-offs/": CallOff,
+    "quality-criteria/": Lot,  # a lot's default quality criteria (ADR 0026)
     "approvals/": CallOff,
     "opportunities/": CallOff,
     "portal/colleagues/": Invitee,

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calloffs import services as calloff_services
-from calloffs.models import Question
+from calloffs.models import Criterion, Question
 from contracts import services as contract_services
 from documents import services as document_services
 from dps.errors import RuleViolation
@@ -221,6 +221,25 @@ def _offer():
     calloff = cf.ClosedCallOffFactory()
     eoi = cf.EoiFactory(calloff=calloff, provider=cf.admitted_and_invited(calloff).provider)
     return {"eoi": eoi, "by": _staff(calloff.authority)}, calloff.referral.child
+def _offer_on_criteria():
+    """A closed call-off with one published criterion, and an offer on it to be scored."""
+    world, child = _offer()
+    eoi = world["eoi"]
+    world["criterion"] = Criterion.objects.create(calloff=eoi.calloff, name="Care", weight=100)
+    return world, child
+
+
+def _score_criterion(w, value):
+    calloff_services.evaluate_eoi(w["eoi"], by=w["by"], scores=[
+        {"criterion": w["criterion"].pk, "score": 70, "note": value}])
+
+
+def _publish_with_criterion(w, value):
+    calloff_services.publish_referral(
+        w["referral"], by=w["by"], deadline=timezone.now() + datetime.timedelta(days=10),
+        criteria=[{"name": value, "weight": 100}])
+
+
 def _invoice(status):
     def setup():
         from tests.invoicing import factories_finance as ff
@@ -252,6 +271,12 @@ CASES = [
     Case("calloffs.ExpressionOfInterest.evaluation_notes", "notes", _offer,
          lambda w, v: calloff_services.evaluate_eoi(w["eoi"], by=w["by"], quality_score=70,
                                                     notes=v)),
+    Case("calloffs.ExpressionOfInterest.evaluation_notes", "notes", _offer_on_criteria,
+         lambda w, v: calloff_services.evaluate_eoi(w["eoi"], by=w["by"], notes=v, scores=[
+             {"criterion": w["criterion"].pk, "score": 70}])),
+    Case("calloffs.CriterionScore.note", "scores.0.note", _offer_on_criteria,
+         _score_criterion),
+    Case("calloffs.Criterion.name", "criteria", _referral, _publish_with_criterion),
     Case("calloffs.Question.answer", "text", _question,
          lambda w, v: calloff_services.answer_question(w["question"], by=w["by"], text=v)),
     Case("calloffs.CallOff.ended_reason", "reason", _calloff(cf.OpenCallOffFactory),

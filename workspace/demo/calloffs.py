@@ -53,9 +53,13 @@ def seed_calloffs(users):
               bid(calloff, "Southdown Care Homes", "5600.00",
                   "Single-occupancy home with an on-site school and a clinical team.")]
     calloffs.close_calloff(calloff, by=commissioner)
-    for eoi, score in zip(offers, (70, 88), strict=True):
-        calloffs.evaluate_eoi(eoi, by=commissioner, quality_score=score,
-                              notes="Scored by the placements panel.")
+    # Scored on each of the lot's published criteria (ADR 0026), with a note on each.
+    criteria = list(calloff.criteria.all())
+    for eoi, marks in zip(offers, ((75, 70, 65, 60), (90, 85, 85, 90)), strict=True):
+        calloffs.evaluate_eoi(eoi, by=commissioner, notes="Scored by the placements panel.",
+                              scores=[{"criterion": c.pk, "score": mark,
+                                       "note": f"{c.name}: scored {mark} by the panel."}
+                                      for c, mark in zip(criteria, marks, strict=True)])
     best = ExpressionOfInterest.objects.get(pk=selectors.ranking(calloff)[0]["eoi"])
     calloffs.recommend(calloff, by=commissioner, eoi=best,
                        reason="Highest total score; the family prefer this home.")
