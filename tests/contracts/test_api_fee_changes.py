@@ -151,7 +151,7 @@ def test_a_price_above_the_providers_cap_needs_the_warning_acknowledged(council,
                                           format="json"),
                              400, "above_price_cap_unacknowledged",
                              fields=["acknowledge_cap_warning"])
-    assert "5500.00" in error["detail"]
+    assert "£5,500.00" in error["detail"]  # a message people read (issue 16)
 
 
 def test_false_is_not_an_acknowledgement(council, placement):
