@@ -24,9 +24,16 @@ from notices.models import Kind, SubjectType
 from providers.models import Dps
 from providers.regimes import rules_for
 from reports import sources
-from reports.ocds import CONTRACT_STATUS, LANGUAGE, _datetime, _day_end, _day_start, _Parties
+from reports.ocds import (
+    CONTRACT_STATUS,
+    LANGUAGE,
+    _datetime,
+    _day_end,
+    _day_start,
+    _Parties,
+    dps_ocid,
+)
 from reports.ocds import _value as value_of
-from reports.ocds import dps_ocid
 from reports.ocds import ocid as calloff_ocid
 
 # OCDS release tags and document types per notice (the closed releaseTag codelist; the open

@@ -39,7 +39,8 @@ class NoticeRule:
 
 RULES = {rule.kind: rule for rule in (
     NoticeRule(Kind.DYNAMIC_MARKET_INTENTION, "UK13", ACT,
-               "Before the market is established: by the day before it starts.", "s.39(2); reg. 25"),
+               "Before the market is established: by the day before it starts.",
+               "s.39(2); reg. 25"),
     NoticeRule(Kind.DYNAMIC_MARKET_ESTABLISHMENT, "UK14", ACT,
                "As soon as reasonably practicable after the market is established.",
                "s.39(3); reg. 26"),

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dps import audit
 from dps.errors import Conflict, InvalidTransition, RuleViolation
+from dps.transitions import move
 from notices import content, emails, rules, scan
 from notices.models import Kind, Notice
 
@@ -66,11 +67,11 @@ def mark_overdue(notice_id, today, *, by=None):
     notice = _locked(notice_id)
     if notice is None or notice.status != Notice.Status.DUE or notice.due_by >= today:
         return False
-    notice.become_overdue()
+    write = move(notice, "become_overdue", by=by, action="notice.overdue",
+                 data={"due_by": notice.due_by.isoformat()})
     notice.overdue_at = timezone.now()
     notice.save(update_fields=["status", "overdue_at"])
-    audit.record(notice, "notice.overdue", by=by, from_state=Notice.Status.DUE,
-                 to_state=notice.status, data={"due_by": notice.due_by.isoformat()})
+    write()
     transaction.on_commit(lambda: emails.send_overdue(notice.pk))
     return True
 
@@ -131,13 +132,16 @@ def record_publication(notice, *, by, notice_identifier, published_on):
         raise Conflict("Another notice was recorded with this identifier.",
                        code="notice_identifier_taken",
                        fields={"notice_identifier": ["Another notice has this identifier."]})
-    was = notice.status
-    notice.publish()
+    # The audit row names the release published, exactly (its id, filled in below).
+    details = {"notice_identifier": identifier, "published_on": published_on.isoformat()}
+    write = move(notice, "publish", by=by, action="notice.published", verb="publish",
+                 data=details)
     notice.notice_identifier = identifier
     notice.published_on = published_on
     notice.published_at = timezone.now()
     notice.published_by = by
     notice.published_release = content.release(notice)
+    details["release_id"] = notice.published_release["id"]
     try:
         with transaction.atomic():
             notice.save(update_fields=["status", "notice_identifier", "published_on",
@@ -145,7 +149,5 @@ def record_publication(notice, *, by, notice_identifier, published_on):
     except IntegrityError as exc:  # the same identifier recorded at the same instant
         raise Conflict("Another notice was recorded with this identifier.",
                        code="notice_identifier_taken") from exc
-    audit.record(notice, "notice.published", by=by, from_state=was, to_state=notice.status,
-                 data={"notice_identifier": identifier, "published_on": published_on.isoformat(),
-                       "release_id": notice.published_release["id"]})
+    write()
     return notice
