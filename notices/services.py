@@ -122,12 +122,14 @@ def record_publication(notice, *, by, notice_identifier, published_on):
     if published_on > today:
         raise RuleViolation("The day it was published cannot be in the future.",
                             code="published_in_future",
-                            fields={"published_on": ["Enter today or a day before."]})
+                            fields={"published_on": [
+                                "The day it was published cannot be in the future"]})
     if notice.kind not in PUBLISHED_AHEAD and published_on < notice.event_on:
         raise RuleViolation(
             f"It cannot have been published before the event it reports "
             f"({notice.event_on:%-d %B %Y}).", code="published_before_event",
-            fields={"published_on": [f"Enter {notice.event_on:%-d %B %Y} or later."]})
+            fields={"published_on": [f"The day it was published cannot be before "
+                                      f"{notice.event_on:%-d %B %Y}, the day of the event"]})
     if Notice.objects.filter(notice_identifier=identifier).exclude(pk=notice.pk).exists():
         raise Conflict("Another notice was recorded with this identifier.",
                        code="notice_identifier_taken",

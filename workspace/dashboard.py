@@ -19,6 +19,7 @@ from dps.models import Organisation, Role, User
 from dps.workdays import working_days_between
 from monitoring import selectors as monitoring_selectors
 from monitoring.models import ActionItem, KpiReturn, Rag, RiskAssessment
+from notices import selectors as notice_selectors
 from providers import selectors as provider_selectors
 from providers.models import Application, Lot
 from referrals.models import Child, Referral
@@ -186,6 +187,13 @@ def overdue_actions(today=None):
                  .select_related("plan", "plan__provider").order_by("due_date", "id"))
 
 
+def notices_to_publish(user, today=None):
+    """The Procurement Act notices not yet published: overdue first, then the soonest due
+    (ADR 0020), one query."""
+    return _take(notice_selectors.visible(user).exclude(status="published")
+                 .order_by("-status", "due_by", "id"), rows=5)
+
+
 def commissioner_dashboard(user, now=None):
     """What the user can act on, by role: a fixed number of queries (one per section).
 
@@ -216,6 +224,7 @@ def commissioner_dashboard(user, now=None):
         )
     if user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN):
         sections.update(
+            notices=notices_to_publish(user, today),
             red=red_providers(today),
             reassessments=overdue_reassessments(today),
             actions=overdue_actions(today),
