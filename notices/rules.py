@@ -124,6 +124,19 @@ def contract_details_due(regime, entered_on):
     return entered_on + datetime.timedelta(days=days - 1)
 
 
+CHANGE_NOTICE_ABOVE = Decimal("0.10")  # s.75(2)(a)(i): services, more than 10 per cent
+
+
+def contract_change_needed(regime, previous_price, new_price):
+    """s.75: a notice before modifying a public contract, unless it is a light-touch contract
+    (s.75(6)(b)) or the change moves the estimated value by 10 per cent or less (s.75(2)(a)).
+    The price's change is taken as the value's: an upper bound, since the new price runs
+    only from its day (s.75(4)–(5), changes to be taken together, is not modelled)."""
+    if not applies(Kind.CONTRACT_CHANGE, regime) or not previous_price:
+        return applies(Kind.CONTRACT_CHANGE, regime) and not previous_price
+    return abs(new_price - previous_price) / previous_price > CHANGE_NOTICE_ABOVE
+
+
 def contract_change_due(effective_from):
     return effective_from
 

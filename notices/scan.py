@@ -113,9 +113,11 @@ def change_candidates(today):
                                         placement__route=Placement.Route.DPS,
                                         placement__lot__dps__regime__in=rules.ACT)
                .values_list("pk", "placement__authority_id", "placement__lot__dps_id",
-                            "placement__lot__dps__regime", "decided_at", "effective_from"))
-    for pk, authority_id, dps_id, regime, decided_at, effective_from in changes:
-        if not rules.applies(Kind.CONTRACT_CHANGE, regime):
+                            "placement__lot__dps__regime", "decided_at", "effective_from",
+                            "previous_price", "new_price"))
+    for (pk, authority_id, dps_id, regime, decided_at, effective_from, previous,
+         new) in changes:
+        if not rules.contract_change_needed(regime, previous, new):
             continue
         yield Candidate(Kind.CONTRACT_CHANGE, authority_id=authority_id, dps_id=dps_id,
                         subject_type=SubjectType.FEE_CHANGE, subject_id=pk,

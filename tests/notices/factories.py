@@ -35,7 +35,7 @@ def awarded(regime, **kwargs):
     return cf.AwardedCallOffFactory(referral=referral, **kwargs)
 
 
-def approved_change(placement_, new_price="5200.00"):
+def approved_change(placement_, new_price="5600.00"):
     return FeeChange.objects.create(
         placement=placement_, status=FeeChange.Status.APPROVED, new_price=Decimal(new_price),
         previous_price=placement_.price, effective_from=timezone.localdate(),

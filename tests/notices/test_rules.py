@@ -117,6 +117,14 @@ def test_a_price_change_owes_a_contract_change_notice_except_for_light_touch(reg
         assert found.get().due_by == change.effective_from
 
 
+@pytest.mark.parametrize(("new_price", "owed"), [
+    ("5500.00", False), ("4500.00", False), ("5500.01", True), ("4499.99", True)])
+def test_a_price_change_of_10_per_cent_or_less_owes_no_contract_change_notice(new_price, owed):
+    placement = nf.placement("pa2023_dynamic_market", price=Decimal("5000.00"))
+    change = nf.approved_change(placement, new_price=new_price)
+    assert nf.raised(subject_type="fee_change", subject_id=change.pk).exists() is owed
+
+
 @pytest.mark.parametrize(("regime", "owed"), ACT.items())
 def test_an_ended_contract_owes_a_termination_notice_within_30_days(regime, owed):
     placement = nf.placement(regime, factory=kf.EndedPlacementFactory)
