@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "reports",
     "invoicing",
     "documents",
+    "notices",
     "workspace",
 ]
 
@@ -415,6 +416,16 @@ CELERY_BEAT_SCHEDULE |= {
     "remind-s70-publication": {"task": "invoicing.tasks.remind_s70_publication",
                                "schedule": crontab(hour=7, minute=0)},
 }
+# --- Notices (Procurement Act 2023, ADR 0020) -----------------------------------------------
+CELERY_BEAT_SCHEDULE |= {
+    # Every 15 minutes: raise the notices the records call for, remind a week before, mark
+    # the late ones overdue (notices/services.py; idempotent).
+    "refresh-notices": {"task": "notices.tasks.refresh_notices",
+                        "schedule": timedelta(minutes=15)},
+}
+# The Find a Tender adapter (notices/find_a_tender.py): empty means "not configured", which
+# refuses to submit; docs/operations.md says what a real one needs.
+FIND_A_TENDER_ADAPTER = os.environ.get("FIND_A_TENDER_ADAPTER", "")
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
     "DocumentKindEnum": "documents.models.Kind",
     "DocumentAttachedToEnum": "documents.models.AttachedTo",

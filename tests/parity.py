@@ -152,6 +152,7 @@ ACTIONS = {
                                      "POST /api/v1/invoices/{id}/query/",
                                      "POST /api/v1/invoices/{id}/reject/"),
     "invoicing-finance:payment": api("POST /api/v1/payments/"),
+    "notices:detail": api("POST /api/v1/notices/{id}/published/"),
     "invoicing-finance:remittance": api("POST /api/v1/payments/import/"),
     "invoicing-finance:export": NoApi(
         "A file a finance officer takes into the ledger by hand, each approved invoice once; "

@@ -20,6 +20,7 @@ from dps.models import Organisation, Role, User
 from dps.workdays import working_days_between
 from monitoring import selectors as monitoring_selectors
 from monitoring.models import ActionItem, KpiReturn, Rag, RiskAssessment
+from notices import selectors as notice_selectors
 from providers import selectors as provider_selectors
 from providers.models import Application, Lot
 from referrals.models import Child, Referral
@@ -196,7 +197,14 @@ def lapsed_certificates(provider_id=None):
     return section
 
 
-def commissioner_dashboard(user, now=None):
+def notices_to_publish(user, today=None):
+    """The Procurement Act notices not yet published: overdue first, then the soonest due
+    (ADR 0020), one query."""
+    return _take(notice_selectors.visible(user).exclude(status="published")
+                 .order_by("-status", "due_by", "id"), rows=5)
+
+
+def commissioner_dashboard(user, now=None, searching=False):
     """What the user can act on, by role: a fixed number of queries (one per section).
 
     Commissioners run their authority's call-offs and placements; budget holders approve its
@@ -226,6 +234,8 @@ def commissioner_dashboard(user, now=None):
             lapsed=lapsed_certificates(),
         )
     if user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN):
+        if not searching:  # a search page keeps issue 19's 15 queries; the plain one shows it
+            sections["notices"] = notices_to_publish(user, today)
         sections.update(
             red=red_providers(today),
             reassessments=overdue_reassessments(today),

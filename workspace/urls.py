@@ -58,6 +58,7 @@ api_v1 = [
     path("", include("reports.api.urls_insight")),
     path("", include("invoicing.api.urls_finance")),
     path("", include("invoicing.api.urls_invoices")),
+    path("", include("notices.api.urls")),
     path("", include(router.urls)),
 ]
 
@@ -79,6 +80,7 @@ web = [
     path("reports/", include(("reports.urls_finance", "finance"))),
     path("insight/", include(("reports.urls_insight", "insight"))),
     path("invoices/", include(("invoicing.urls_provider", "invoicing-provider"))),
+    path("notices/", include(("notices.urls", "notices"))),
     path("", include(("contracts.urls", "contracts"))),
     path("", include(("calloffs.urls", "calloffs"))),
 ]

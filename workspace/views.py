@@ -29,7 +29,7 @@ def dashboard(request):
     if query.strip() and request.user.has_role(Role.COMMISSIONER):
         results = queries.search(request.user, query)
     return render(request, "dps/dashboard.html", {
-        "sections": queries.commissioner_dashboard(request.user),
+        "sections": queries.commissioner_dashboard(request.user, searching=results is not None),
         "is_commissioner": request.user.has_role(Role.COMMISSIONER),
         "is_admin": request.user.has_role(Role.DPS_ADMIN),
         "is_budget_holder": request.user.has_role(Role.BUDGET_HOLDER),

@@ -56,6 +56,11 @@ def due_world():
     mf.OverdueActionItemFactory()
     # An excluded supplier still a member of a dynamic market under the Act (s.37).
     f.DebarmentFactory(organisation=f.AdmittedMembershipFactory().provider)
+    # A dynamic market under the Act that ended a month ago: its notices are overdue, so the
+    # notices task raises them, marks them overdue and tells the council, once (ADR 0020).
+    f.DpsFactory(regime="pa2023_dynamic_market", lead_authority=authority,
+                 starts_on=today - datetime.timedelta(days=400),
+                 ends_on=today - datetime.timedelta(days=30))
     # Certificates: one expiring within the reminder window, one lapsed.
     for days in (10, -1):
         df.CertificateFactory(expires_on=today + datetime.timedelta(days=days))

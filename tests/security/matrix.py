@@ -57,6 +57,7 @@ from monitoring.models import (
     ReassessmentTrigger,
     RiskAssessment,
 )
+from notices.models import Kind, Notice
 from providers.models import AdmissionRound, Application, Debarment, Dps, Lot, Membership
 from referrals.models import Child, Referral
 from reports.models import ExportJob
@@ -139,6 +140,7 @@ PAGE_PREFIX_MODELS = {
     "documents/placement/": Placement,
     "documents/": Document,
     "finance/invoices/": Invoice,
+    "notices/": Notice,
 }
 
 
@@ -453,6 +455,16 @@ def _document(world, authority, provider):
         provider=provider, uploaded_by=world.staff(authority)))
 
 
+def _notice(world, authority, provider):
+    """An establishment notice the council owes (its subject is the children's DPS)."""
+    dps = f.childrens_dps()
+    today = timezone.localdate()
+    return Built(Notice.objects.create(
+        kind=Kind.DYNAMIC_MARKET_ESTABLISHMENT, authority=authority, dps=dps,
+        subject_type="dps", subject_id=dps.pk, occurrence=f"matrix-{Notice.objects.count()}",
+        event_on=today, due_by=today))
+
+
 BUILDERS = {
     Organisation: Builder(("provider",), lambda w, a, p: Built(p)),
     User: Builder(("authority",), lambda w, a, p: Built(f.CommissionerFactory(organisation=a))),
@@ -498,4 +510,5 @@ BUILDERS = {
     Invoice: Builder(("authority", "provider"), _invoice),
     # A care plan on the placement: the authority (finance too) and the placed provider.
     Document: Builder(("authority", "provider"), _document),
+    Notice: Builder(("authority",), _notice),
 }
