@@ -245,7 +245,6 @@ def awaiting_approval(authority_id):
                                    status=CallOff.Status.AWAITING_APPROVAL)
             .select_related("lot", "referral", "referral__child", "recommended_eoi",
                             "recommended_eoi__provider", "recommended_by")
-            .prefetch_related("criteria")
             .order_by("recommended_at", "id"))
 
 
@@ -275,7 +274,8 @@ def approval_summary(calloff, ranking, *, user, holders):
 def approval_queue(user):
     """Every recommendation awaiting approval in the user's authority, oldest first, each with
     its approval summary: four queries however many there are."""
-    calloffs = list(awaiting_approval(user.organisation_id))
+    # The rankings show each criterion's score: the call-offs' criteria in one query.
+    calloffs = list(awaiting_approval(user.organisation_id).prefetch_related("criteria"))
     rankings = rankings_for(calloffs)
     holders = budget_holders(user.organisation_id)
     return [approval_summary(calloff, rankings[calloff.pk], user=user, holders=holders)

@@ -192,10 +192,14 @@ def test_one_placement_through_all_four_front_doors(live_server, page):
     checked(page, "close the call-off: confirm")
     page.get_by_role("button", name="Close the call-off now").click()
     success(page, "Call-off closed")
+    # Scored on each of the lot's published criteria (ADR 0026): the weighted result is the
+    # quality score (85 and 70 here, every criterion alike).
     for name, score in (("Harbour Lights Care Ltd", "85"), ("Downs View Homes Ltd", "70")):
-        page.get_by_label(f"Quality score for {name}").fill(score)
+        for criterion in ("How the child's needs are met", "Approach to outcomes",
+                          "Location and stability", "Staffing"):
+            page.get_by_label(f"{criterion} score for {name}").fill(score)
         page.get_by_role("button", name=f"Save score for {name}").click()
-        success(page, f"Quality score saved for {name}")
+        success(page, f"Quality score saved for {name}: {score} out of 100")
     checked(page, "call-off with the ranking")
     page.get_by_label(re.compile(r"^Harbour Lights Care Ltd: ranked")).check()
     page.get_by_label("Reason for the recommendation").fill(
