@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "reports",
     "invoicing",
     "documents",
+    "sufficiency",
     "workspace",
 ]
 
@@ -414,6 +415,12 @@ CELERY_BEAT_SCHEDULE |= {
     # payments over £30,000, due 30 days after the quarter's end (invoicing/transparency.py).
     "remind-s70-publication": {"task": "invoicing.tasks.remind_s70_publication",
                                "schedule": crontab(hour=7, minute=0)},
+}
+# --- Sufficiency -----------------------------------------------------------------------------
+CELERY_BEAT_SCHEDULE |= {
+    # Daily: a vacancy on day 12 of its 14 asks its provider, once, to confirm it (ADR 0021).
+    "remind-expiring-vacancies": {"task": "sufficiency.tasks.remind_expiring_vacancies",
+                                  "schedule": crontab(hour=7, minute=15)},
 }
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
     "DocumentKindEnum": "documents.models.Kind",

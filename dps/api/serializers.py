@@ -102,3 +102,29 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
                                    required=False)
+
+
+class AreaField(serializers.ChoiceField):
+    """A local authority area in England from the vendored ONS list (dps/areas.py), by name
+    (any case) or GSS code; stored and returned as ONS's name."""
+
+    def __init__(self, **kwargs):
+        from dps import areas
+
+        super().__init__(choices=[area.name for area in areas.all_areas()], **kwargs)
+
+    def to_internal_value(self, data):
+        from dps import areas
+
+        if data == "" and self.allow_blank:
+            return ""
+        area = areas.find(data) if isinstance(data, str) else None
+        if area is None:
+            self.fail("invalid_choice", input=data)
+        return area.name
+
+    default_error_messages = {
+        "invalid_choice": "Choose a local authority area in England (an upper-tier council's "
+                          "name as the ONS lists it, like \"West Sussex\", or its code, like "
+                          "\"E10000032\").",
+    }
