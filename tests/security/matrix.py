@@ -60,10 +60,12 @@ from monitoring.models import (
 from providers.models import AdmissionRound, Application, Debarment, Dps, Lot, Membership
 from referrals.models import Child, Referral
 from reports.models import ExportJob
+from sufficiency.models import Vacancy
 from tests import factories as f
 from tests.calloffs import factories as cf
 from tests.contracts import factories as kf
 from tests.monitoring import factories as mf
+from tests.sufficiency.factories import vacancy
 
 ANONYMOUS = "anonymous"
 ROLES = (ANONYMOUS, Role.PROVIDER.value, Role.COMMISSIONER.value, Role.BUDGET_HOLDER.value,
@@ -138,6 +140,7 @@ PAGE_PREFIX_MODELS = {
     "documents/placement/": Placement,
     "documents/": Document,
     "finance/invoices/": Invoice,
+    "vacancies/": Vacancy,
 }
 
 
@@ -497,4 +500,8 @@ BUILDERS = {
     Invoice: Builder(("authority", "provider"), _invoice),
     # A care plan on the placement: the authority (finance too) and the placed provider.
     Document: Builder(("authority", "provider"), _document),
+    # A live vacancy: its provider sees its own; authority staff see every live one (market
+    # information, no child in it).
+    Vacancy: Builder(("provider",), lambda w, a, p: Built(
+        vacancy(w.memberships[p.pk, "residential"], needs=("semh",)))),
 }
