@@ -7,7 +7,7 @@ provider admitted (not suspended, not removed) on the vacancy's lot at the momen
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, OuterRef, Prefetch, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Value, When, Window
 from django.utils import timezone
 
 from dps import areas
@@ -16,6 +16,9 @@ from referrals.models import Need
 from sufficiency.models import Vacancy
 
 PANEL_ROWS = 20
+# What the panel shows, and no more (the panel is on every draft referral and call-off page).
+PANEL_FIELDS = ("id", "provider_id", "provider__name", "places", "area_code", "age_from",
+                "age_to", "available_from", "notes", "confirmed_at", "expires_on")
 
 
 def _admitted():
@@ -90,22 +93,27 @@ class Matches:
 def matching(*, lot_id, age, need_ids, area, start, today=None, limit=PANEL_ROWS):
     """Live vacancies on the lot whose ages hold `age` (at the placement's start), available
     by `start`, meeting every one of `need_ids`; those in `area` first, then the most recently
-    posted or confirmed. Two queries (plus one for the count when more than `limit` match),
-    however many vacancies there are."""
+    posted or confirmed. One query, the total counted in it by a window, however many
+    vacancies there are."""
+    today = today or timezone.localdate()
     code = areas.code_of(area)
-    queryset = live(today).filter(lot_id=lot_id, age_from__lte=age, age_to__gte=age,
-                                  available_from__lte=start)
+    queryset = (Vacancy.objects.filter(withdrawn_at__isnull=True, expires_on__gt=today)
+                .filter(_admitted())
+                .filter(lot_id=lot_id, age_from__lte=age, age_to__gte=age,
+                        available_from__lte=start))
     through = Vacancy.needs.through
     for need_id in need_ids:
         queryset = queryset.filter(Exists(through.objects.filter(vacancy_id=OuterRef("pk"),
                                                                  need_id=need_id)))
-    queryset = queryset.annotate(in_area=Case(When(area_code=code, then=Value(True)),
-                                              default=Value(False)))
-    rows = list(queryset.order_by("-in_area", "-confirmed_at", "-id")[:limit + 1])
-    total = len(rows) if len(rows) <= limit else queryset.count()
-    today = today or timezone.localdate()
-    return Matches(rows=[_match(vacancy, today) for vacancy in rows[:limit]], total=total,
-                   area_known=bool(code), age=age)
+    queryset = (queryset.select_related("provider")
+                .only(*PANEL_FIELDS)
+                .annotate(in_area=Case(When(area_code=code, then=Value(True)),
+                                       default=Value(False)),
+                          total=Window(Count("id")))
+                .order_by("-in_area", "-confirmed_at", "-id"))
+    rows = list(queryset[:limit])
+    return Matches(rows=[_match(vacancy, today) for vacancy in rows],
+                   total=rows[0].total if rows else 0, area_known=bool(code), age=age)
 
 
 def _match(vacancy, today):
@@ -115,10 +123,11 @@ def _match(vacancy, today):
                  days_ago=(today - timezone.localdate(vacancy.confirmed_at)).days)
 
 
-def for_referral(referral, *, age=None, today=None, limit=PANEL_ROWS):
+def for_referral(referral, *, age=None, need_ids=None, today=None, limit=PANEL_ROWS):
     """The matching panel of a referral: `age` at the start (a call-off keeps it), else
     worked out from the child's date of birth."""
-    need_ids = [need.pk for need in referral.needs.all()]
+    if need_ids is None:
+        need_ids = [need.pk for need in referral.needs.all()]
     return matching(lot_id=referral.lot_id,
                     age=referral.age_at_start() if age is None else age,
                     need_ids=need_ids, area=referral.location_area,

@@ -14,8 +14,8 @@ def matching_panel(referral, calloff=None):
     if referral is None or referral.placement_start is None:
         return {"matches": None}
     age = calloff.child_age if calloff is not None else None
-    matches = selectors.for_referral(referral, age=age)
+    needs = list(referral.needs.all())
+    matches = selectors.for_referral(referral, age=age, need_ids=[need.pk for need in needs])
     if calloff is not None:
         selectors.mark_invited(matches, calloff)
-    return {"matches": matches, "referral": referral, "calloff": calloff,
-            "needs": list(referral.needs.all())}
+    return {"matches": matches, "referral": referral, "calloff": calloff, "needs": needs}
