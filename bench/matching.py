@@ -73,10 +73,11 @@ def main():
         sys.exit("bench: the run failed.")
     run = json.loads(result.stdout.strip().splitlines()[-1])
     panel = placements.fmt_table(
-        ("panel for", "age", "needs", "matches", "queries", "median ms", "min ms", "max ms"),
+        ("panel for", "age", "needs", "matches", "queries", "SQL ms", "median ms", "min ms",
+         "max ms"),
         [(r["label"], str(r["age"]), str(r["needs"]), str(r["matches"]), str(r["queries"]),
-          f"{r['median_ms']:.1f}", f"{r['min_ms']:.1f}", f"{r['max_ms']:.1f}")
-         for r in run["panel"]], {1, 2, 3, 4, 5, 6, 7})
+          f"{r['sql_ms']:.1f}", f"{r['median_ms']:.1f}", f"{r['min_ms']:.1f}",
+          f"{r['max_ms']:.1f}") for r in run["panel"]], {1, 2, 3, 4, 5, 6, 7, 8})
     pages = placements.fmt_table(placements.REQUEST_HEADER,
                                  [placements.request_line(r) for r in run["pages"]],
                                  {2, 3, 4, 5, 6, 7})
@@ -243,6 +244,7 @@ def child(args):
         panel.append({"label": label, "age": referral.age_at_start(),
                       "needs": len(context["needs"]), "matches": context["matches"].total,
                       "queries": len(queries.captured_queries),
+                      "sql_ms": sum(float(q["time"]) * 1000 for q in queries.captured_queries),
                       "median_ms": statistics.median(timings) * 1000,
                       "min_ms": min(timings) * 1000, "max_ms": max(timings) * 1000})
     pages = placements.requests(user, args.repeats, [
