@@ -69,3 +69,7 @@ def choices(blank=None):
     """(name, name) pairs for a select; `blank` adds a first empty option with that label."""
     pairs = [(area.name, area.name) for area in _areas()]
     return [("", blank), *pairs] if blank is not None else pairs
+
+
+# The names as one choice set, so the OpenAPI schema names it once (AreaEnum).
+NAMES = [area.name for area in _areas()]

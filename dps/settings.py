@@ -422,6 +422,8 @@ CELERY_BEAT_SCHEDULE |= {
     "remind-expiring-vacancies": {"task": "sufficiency.tasks.remind_expiring_vacancies",
                                   "schedule": crontab(hour=7, minute=15)},
 }
+# Every area field takes the same list (dps/areas.py): one enum in the schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {"AreaEnum": "dps.areas.NAMES"}
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
     "DocumentKindEnum": "documents.models.Kind",
     "DocumentAttachedToEnum": "documents.models.AttachedTo",

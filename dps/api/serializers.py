@@ -11,7 +11,7 @@ class AreaField(serializers.ChoiceField):
     def __init__(self, **kwargs):
         from dps import areas
 
-        super().__init__(choices=[area.name for area in areas.all_areas()], **kwargs)
+        super().__init__(choices=areas.NAMES, **kwargs)
 
     def to_internal_value(self, data):
         from dps import areas
