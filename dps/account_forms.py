@@ -3,7 +3,7 @@ the rules live in dps.services (register_provider) and Django's auth (the reset 
 
 from django import forms
 
-from dps.forms import ChoosePasswordForm, GovukForm
+from dps.forms import AreaField, ChoosePasswordForm, GovukForm
 
 EMAIL_MESSAGES = {
     "required": "Enter your email address",
@@ -33,10 +33,11 @@ class ProviderSignUpForm(GovukForm):
         error_messages={
             "required": "Enter your Companies House number",
             "invalid": "A Companies House number is 8 characters, like 01234567 or SC123456."})
-    area = forms.CharField(
-        label="Local authority area of your service", max_length=100,
-        help_text="For example, West Sussex or Brighton and Hove.",
-        error_messages={"required": "Enter the local authority area of your service"})
+    area = AreaField(
+        label="Local authority area of your service",
+        help_text="The council area your home, school or service is in.",
+        error_messages={"required": "Choose the local authority area of your service",
+                        "invalid_choice": "Choose the area from the list"})
     postcode = forms.CharField(
         label="Postcode", max_length=10, error_messages={"required": "Enter a postcode"})
     email = forms.EmailField(label="Email address", max_length=254, error_messages={

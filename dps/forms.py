@@ -224,3 +224,19 @@ class ChoosePasswordForm(GovukFormMixin, SetPasswordForm):
         second.label = "Confirm the password"
         second.help_text = ""
         second.error_messages["required"] = "Confirm the password"
+
+
+class AreaField(forms.ChoiceField):
+    """A local authority area in England chosen from the vendored ONS list (dps/areas.py)."""
+
+    def __init__(self, **kwargs):
+        from dps import areas
+
+        kwargs.setdefault("choices", areas.choices(blank="Choose an area"))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        from dps import areas
+
+        area = areas.find(value)
+        return area.name if area else super().to_python(value)

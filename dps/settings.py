@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "invoicing",
     "documents",
     "notices",
+    "sufficiency",
     "workspace",
 ]
 
@@ -426,6 +427,14 @@ CELERY_BEAT_SCHEDULE |= {
 # The Find a Tender adapter (notices/find_a_tender.py): empty means "not configured", which
 # refuses to submit; docs/operations.md says what a real one needs.
 FIND_A_TENDER_ADAPTER = os.environ.get("FIND_A_TENDER_ADAPTER", "")
+# --- Sufficiency -----------------------------------------------------------------------------
+CELERY_BEAT_SCHEDULE |= {
+    # Daily: a vacancy on day 12 of its 14 asks its provider, once, to confirm it (ADR 0021).
+    "remind-expiring-vacancies": {"task": "sufficiency.tasks.remind_expiring_vacancies",
+                                  "schedule": crontab(hour=7, minute=15)},
+}
+# Every area field takes the same list (dps/areas.py): one enum in the schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {"AreaEnum": "dps.areas.NAMES"}
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
     "DocumentKindEnum": "documents.models.Kind",
     "DocumentAttachedToEnum": "documents.models.AttachedTo",

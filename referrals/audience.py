@@ -173,6 +173,9 @@ TEXTS = {
        for model in ("SpendPiece", "SpendMonth", "SpendYear")},
     # invoicing
     "invoicing.Invoice.reference": Text(PROVIDER_WRITTEN),
+    # sufficiency: the notes are the provider's own (the form asks for no personal data).
+    "sufficiency.Vacancy.notes": Text(PROVIDER_WRITTEN),
+    "sufficiency.Vacancy.area_code": Text(PUBLIC, why="a GSS code from dps/data"),
     "invoicing.Invoice.channel": Text(SYSTEM),
     "invoicing.Invoice.export_batch": Text(SYSTEM),
     # Query and rejection reasons, and the reason a difference was accepted: the provider is

@@ -6,7 +6,7 @@ from django import forms
 
 from calloffs.quality_forms import CriteriaRows
 from dps import formatting
-from dps.forms import DatePartsField, GovukForm, MoneyField
+from dps.forms import AreaField, DatePartsField, GovukForm, MoneyField
 from providers.models import PriceUnit
 from referrals.models import Alternative, BudgetKind, OutcomeDomain, PanelDecision, Urgency
 
@@ -94,10 +94,11 @@ class ReferralForm(ServiceForm):
                         "max_value": "A week has at most 168 hours",
                         "max_decimal_places": "Enter the hours a week to at most 2 decimal "
                                               "places"})
-    location_area = forms.CharField(
-        label="Where should the placement be?", max_length=100,
+    location_area = AreaField(
+        label="Where should the placement be?",
         help_text="The local authority area, for example West Sussex. Providers see it.",
-        error_messages=_required("Enter the area the placement should be in"))
+        error_messages={"required": "Choose the area the placement should be in",
+                        "invalid_choice": "Choose the area from the list"})
     urgency = forms.ChoiceField(label="How urgent is it?", choices=Urgency.choices,
                                 widget=forms.RadioSelect, initial=Urgency.ROUTINE,
                                 error_messages=_required("Choose how urgent the placement is"))

@@ -75,6 +75,10 @@ ACTIONS = {
         "application", "membership", "referral", "eoi", "monitoring_activity", "action_item",
         "placement")},
     "documents:delete": api("DELETE /api/v1/documents/{id}/"),
+    # --- Vacancies (sufficiency) ---
+    "sufficiency:new": api("POST /api/v1/vacancies/"),
+    "sufficiency:confirm": api("POST /api/v1/vacancies/{id}/refresh/"),
+    "sufficiency:withdraw": api("DELETE /api/v1/vacancies/{id}/"),
     "providers:rounds": api("POST /api/v1/rounds/"),
     "providers:close-round": api("POST /api/v1/rounds/{id}/close/"),
     # --- Referrals ---

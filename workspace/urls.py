@@ -11,6 +11,7 @@ from dps.health import healthz
 from monitoring.api import views as monitoring
 from providers.api import views as admission
 from referrals.api import views as referrals
+from sufficiency.api import views as sufficiency
 from workspace import views as front
 
 router = DefaultRouter()
@@ -48,6 +49,7 @@ router.register("monitoring/attention", monitoring.AttentionViewSet,
 router.register("fee-changes", contracts.FeeChangeViewSet, basename="fee-change")
 router.register("support-items", contracts.SupportItemViewSet, basename="support-item")
 router.register("documents", documents.DocumentViewSet, basename="document")
+router.register("vacancies", sufficiency.VacancyViewSet, basename="vacancy")
 
 api_v1 = [
     path("auth/token/", kernel.TokenView.as_view(), name="api-token"),
@@ -77,6 +79,7 @@ web = [
     path("referrals/", include(("referrals.urls", "referrals"))),
     path("monitoring/", include(("monitoring.urls", "monitoring"))),
     path("documents/", include(("documents.urls", "documents"))),
+    path("vacancies/", include(("sufficiency.urls", "sufficiency"))),
     path("reports/", include(("reports.urls_finance", "finance"))),
     path("insight/", include(("reports.urls_insight", "insight"))),
     path("invoices/", include(("invoicing.urls_provider", "invoicing-provider"))),

@@ -4,6 +4,32 @@ from rest_framework import serializers
 from dps.models import AuditEntry, Organisation, Role, User
 
 
+class AreaField(serializers.ChoiceField):
+    """A local authority area in England from the vendored ONS list (dps/areas.py), by name
+    (any case) or GSS code; stored and returned as ONS's name."""
+
+    def __init__(self, **kwargs):
+        from dps import areas
+
+        super().__init__(choices=areas.NAMES, **kwargs)
+
+    def to_internal_value(self, data):
+        from dps import areas
+
+        if data == "" and self.allow_blank:
+            return ""
+        area = areas.find(data) if isinstance(data, str) else None
+        if area is None:
+            self.fail("invalid_choice", input=data)
+        return area.name
+
+    default_error_messages = {
+        "invalid_choice": "Choose a local authority area in England (an upper-tier council's "
+                          "name as the ONS lists it, like \"West Sussex\", or its code, like "
+                          "\"E10000032\").",
+    }
+
+
 class OrganisationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
@@ -15,7 +41,9 @@ class OrganisationInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Organisation.Kind.choices)
     is_lead = serializers.BooleanField(default=False)
-    area = serializers.CharField(max_length=100, allow_blank=True, default="")
+    area = AreaField(allow_blank=True, default="",
+                     help_text="A local authority area in England (ONS name or code): it "
+                               "decides in or out of an authority's area.")
     postcode = serializers.CharField(max_length=10, allow_blank=True, default="")
     companies_house_number = serializers.CharField(max_length=8, allow_blank=True, default="")
 
@@ -45,7 +73,7 @@ class UserInputSerializer(serializers.Serializer):
 
 class RegisterInputSerializer(serializers.Serializer):
     organisation_name = serializers.CharField(max_length=200)
-    area = serializers.CharField(max_length=100)
+    area = AreaField(help_text="The local authority area of the service (ONS name or code).")
     postcode = serializers.CharField(max_length=10)
     companies_house_number = serializers.RegexField(
         r"^(?:[0-9]{8}|[A-Za-z]{2}[0-9]{6})\Z", error_messages={
@@ -102,3 +130,4 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
                                    required=False)
+

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from calloffs.api.serializers import CriterionInputSerializer
 from calloffs.models import CallOff
+from dps.api.serializers import AreaField
 from providers.models import Lot
 from referrals.models import (
     Alternative,
@@ -52,7 +53,7 @@ class ReferralInputSerializer(serializers.Serializer):
     hours_per_week = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0,
                                               max_value=168, required=False, allow_null=True,
                                               default=None)
-    location_area = serializers.CharField(max_length=100)
+    location_area = AreaField()
     urgency = serializers.ChoiceField(Urgency.choices, default=Urgency.ROUTINE)
     budget_kind = serializers.ChoiceField(BudgetKind.choices, allow_blank=True, default="")
     budget_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0,
@@ -78,7 +79,7 @@ class ReferralChangeSerializer(serializers.Serializer):
     duration_weeks = serializers.IntegerField(min_value=1, max_value=520)
     hours_per_week = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0,
                                               max_value=168, allow_null=True)
-    location_area = serializers.CharField(max_length=100)
+    location_area = AreaField()
     budget_kind = serializers.ChoiceField(BudgetKind.choices, allow_blank=True)
     budget_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0,
                                              allow_null=True)

@@ -60,7 +60,7 @@ def test_a_provider_registers_from_the_sign_in_page(live_server, page):
     assert_accessible(page, "sign-up: errors")
     page.get_by_label("Organisation name").fill("Sunrise Homes Ltd")
     page.get_by_label("Companies House number").fill("SC123456")
-    page.get_by_label("Local authority area of your service").fill("Brighton and Hove")
+    page.get_by_label("Local authority area of your service").select_option("Brighton and Hove")
     page.get_by_label("Postcode").fill("BN1 1AA")
     page.get_by_label("Email address").fill("bids@sunrise.example")
     page.get_by_label("Username").fill("sunrise")

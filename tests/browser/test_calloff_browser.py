@@ -56,7 +56,7 @@ def test_commissioner_publishes_once_the_summary_no_longer_names_the_child(live_
     fill_date(page, "When should the placement start?",
               timezone.localdate() + datetime.timedelta(days=28))
     page.get_by_label("How many weeks is the placement for?").fill("52")
-    page.get_by_label("Where should the placement be?").fill("West Sussex")
+    page.get_by_label("Where should the placement be?").select_option("West Sussex")
     page.get_by_label("Urgent (within a week)").check()
     page.get_by_label("Ceiling").check()
     page.get_by_label("Budget (optional)").fill("5,200")

@@ -159,7 +159,7 @@ def test_one_placement_through_all_four_front_doors(live_server, page):
     fill_date(page, "When should the placement start?",
               timezone.localdate() + datetime.timedelta(days=28))
     page.get_by_label("How many weeks is the placement for?").fill("52")
-    page.get_by_label("Where should the placement be?").fill("West Sussex")
+    page.get_by_label("Where should the placement be?").select_option("West Sussex")
     page.get_by_label("Urgent (within a week)").check()
     page.get_by_label("Ceiling").check()
     page.get_by_label("Budget (optional)").fill("5,500")

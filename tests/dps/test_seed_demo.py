@@ -110,6 +110,8 @@ PAGES = [
     ("finance", "/finance/invoices/reconciliation/", "£"),
     ("provider1", "/invoices/", "Paid"),
     ("provider1", "/monitoring/mine/", "Oakfield"),
+    ("provider4", "/vacancies/", "Solo home with waking night staff."),
+    ("commissioner", "/vacancies/live/", "Downs View Children"),
 ]
 
 

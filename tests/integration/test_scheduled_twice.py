@@ -23,6 +23,7 @@ from tests.calloffs import factories as cf
 from tests.contracts import factories as pf
 from tests.documents import factories as df
 from tests.monitoring import factories as mf
+from tests.sufficiency import factories as sv
 
 pytestmark = [pytest.mark.postgres,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -64,6 +65,10 @@ def due_world():
     # Certificates: one expiring within the reminder window, one lapsed.
     for days in (10, -1):
         df.CertificateFactory(expires_on=today + datetime.timedelta(days=days))
+    # A vacancy on day 12 of its 14, whose provider is asked to confirm it.
+    member = f.AdmittedMembershipFactory(lot=f.lot("residential"))
+    f.ProviderUserFactory(organisation=member.provider, email="homes@example.org")
+    sv.vacancy(member, confirmed_days_ago=12)
 
 
 BROKER = {}

@@ -61,10 +61,12 @@ from notices.models import Kind, Notice
 from providers.models import AdmissionRound, Application, Debarment, Dps, Lot, Membership
 from referrals.models import Child, Referral
 from reports.models import ExportJob
+from sufficiency.models import Vacancy
 from tests import factories as f
 from tests.calloffs import factories as cf
 from tests.contracts import factories as kf
 from tests.monitoring import factories as mf
+from tests.sufficiency.factories import vacancy
 
 ANONYMOUS = "anonymous"
 ROLES = (ANONYMOUS, Role.PROVIDER.value, Role.COMMISSIONER.value, Role.BUDGET_HOLDER.value,
@@ -141,6 +143,7 @@ PAGE_PREFIX_MODELS = {
     "documents/": Document,
     "finance/invoices/": Invoice,
     "notices/": Notice,
+    "vacancies/": Vacancy,
 }
 
 
@@ -511,4 +514,8 @@ BUILDERS = {
     # A care plan on the placement: the authority (finance too) and the placed provider.
     Document: Builder(("authority", "provider"), _document),
     Notice: Builder(("authority",), _notice),
+    # A live vacancy: its provider sees its own; authority staff see every live one (market
+    # information, no child in it).
+    Vacancy: Builder(("provider",), lambda w, a, p: Built(
+        vacancy(w.memberships[p.pk, "residential"], needs=("semh",)))),
 }
