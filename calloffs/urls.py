@@ -1,6 +1,6 @@
 from django.urls import path
 
-from calloffs import views, views_confirm, views_quality
+from calloffs import views, views_approval, views_confirm, views_quality
 
 urlpatterns = [
     # Commissioners
@@ -20,11 +20,11 @@ urlpatterns = [
     path("quality-criteria/<int:pk>/", views_quality.lot_criteria_edit,
          name="lot-criteria-edit"),
     # Budget holders
-    path("approvals/", views.approvals, name="approvals"),
-    path("approvals/<int:pk>/", views.approval, name="approval"),
+    path("approvals/", views_approval.approvals, name="approvals"),
+    path("approvals/<int:pk>/", views_approval.approval, name="approval"),
     path("approvals/<int:pk>/check/", views_confirm.approval_check, name="approval-check"),
-    path("approvals/<int:pk>/send-back/", views.send_back, name="send-back"),
-    path("approvals/<int:pk>/pass-on/", views.pass_on, name="pass-on"),
+    path("approvals/<int:pk>/send-back/", views_approval.send_back, name="send-back"),
+    path("approvals/<int:pk>/pass-on/", views_approval.pass_on, name="pass-on"),
     # Providers
     path("opportunities/", views.opportunities, name="opportunities"),
     path("opportunities/<int:pk>/", views.opportunity, name="opportunity"),

@@ -1,6 +1,6 @@
 """Confirmation steps (finding 6, dps.confirm): "Close now" and "Approve the award" ask first.
-The actions' own views (calloffs.views.close, .approval) are unchanged: these pages lead to
-them."""
+The actions' own views (calloffs.views.close, calloffs.views_approval.approval) are unchanged:
+these pages lead to them."""
 
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -10,13 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 from calloffs import selectors
 from calloffs.forms import ApproveForm
 from calloffs.models import CallOff
-from calloffs.views import (
-    _approval_calloff,
-    _approval_page,
-    _approval_summary,
-    _money,
-    _own_calloff,
-)
+from calloffs.views import _money, _own_calloff
+from calloffs.views_approval import _approval_calloff, _approval_page, _approval_summary
 from dps import formatting
 from dps.approvals import KEY_DECISION_THRESHOLD
 from dps.confirm import check_page

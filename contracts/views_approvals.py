@@ -1,6 +1,6 @@
 """Budget holders approve spot placements and block purchases (the award's rule, one service
 each in contracts.approvals). Their queue is on the approvals page with the awards
-(calloffs.views.approvals); these are the pages that approve one. Another authority's purchase
+(calloffs.views_approval.approvals); these are the pages that approve one. Another authority's purchase
 is not found.
 """
 
