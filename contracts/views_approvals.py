@@ -1,7 +1,7 @@
 """Budget holders approve spot placements and block purchases (the award's rule, one service
 each in contracts.approvals). Their queue is on the approvals page with the awards
-(calloffs.views_approval.approvals); these are the pages that approve one. Another authority's purchase
-is not found.
+(calloffs.views_approval.approvals); these are the pages that approve one. Another
+authority's purchase is not found.
 """
 
 from django.contrib import messages
