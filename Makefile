@@ -27,7 +27,8 @@ lint: install
 # reports known vulnerabilities in the pinned set (docs/operations.md: when the advisory
 # service is unreachable it can only say so).
 security: install
-	$(BIN)/bandit -q -r dps providers referrals calloffs contracts monitoring reports \
+	$(BIN)/bandit -q -r dps providers referrals calloffs contracts monitoring reports invoicing \
+		documents notices sufficiency workspace \
 		-x '*/migrations/*' --severity-level high --confidence-level medium
 	$(BIN)/python bin/pip_audit_check.py
 
