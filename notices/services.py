@@ -18,7 +18,9 @@ from notices.models import Kind, Notice
 PUBLISHED_AHEAD = frozenset({Kind.DYNAMIC_MARKET_INTENTION})
 # Find a Tender's identifiers ("001234-2025") and the older "2025/S 000-001234": letters,
 # digits, spaces and / - . only, so a pasted link or sentence is refused.
-IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 /.\-]{2,99}$")
+# Find a Tender's notice identifiers are digits and separators (012345-2026): nothing else is
+# accepted, so no name can reach the public open data through this field.
+IDENTIFIER = re.compile(r"^[0-9][0-9/\-]{3,39}$")
 
 
 def raise_notice(candidate, *, by=None):

@@ -186,6 +186,11 @@ TEXTS = {
     "invoicing.Payment.reference": Text(STAFF, why="the ledger's payment reference; the "
                                         "provider sees it on its remittance anyway"),
     "invoicing.RemittanceImport.sha256": Text(SYSTEM),
+    # notices: the occurrence key is the code's; the identifier is Find a Tender's (digits and
+    # separators only, notices.services.IDENTIFIER) and is published in the open data.
+    "notices.Notice.occurrence": Text(SYSTEM),
+    "notices.Notice.notice_identifier": Text(PUBLIC, why="Find a Tender's public identifier; "
+                                               "only digits and separators are accepted"),
     "invoicing.RemittanceImport.name": Text(SYSTEM),
     # documents: the file name as uploaded. Staff files that providers will read (referral
     # packs, placement, monitoring and membership files) have it scanned with their text, each

@@ -75,6 +75,8 @@ class NoticeViewSet(ServiceActionMixin, viewsets.GenericViewSet):
 
 
 def _updated_from(request):
+    from dps.input_guard import outside_date_window, window_message
+
     raw = request.query_params.get("updated_from")
     if not raw:
         return None
@@ -86,6 +88,8 @@ def _updated_from(request):
             raise RuleViolation("updated_from must be a date or a date and time (ISO 8601).",
                                 fields={"updated_from": ["Enter an ISO 8601 date."]}) from None
         moment = datetime.datetime.combine(day, datetime.time.min)
+    if outside_date_window(moment.date()):  # year 1 or 9999 would overflow in the arithmetic
+        raise RuleViolation(window_message(), fields={"updated_from": [window_message()]})
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

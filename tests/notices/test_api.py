@@ -103,6 +103,8 @@ def test_an_identifier_another_notice_has_is_409_notice_identifier_taken(api, dp
     ({"published_on": "2020-01-01"}, "published_before_event"),
     ({"notice_identifier": "see https://example.org"}, "invalid"),
     ({"notice_identifier": ""}, "invalid"),
+    # Published in the open data: a name cannot pass for an identifier.
+    ({"notice_identifier": "Jane Smith 2026"}, "invalid"),
     ({"published_on": "yesterday"}, "invalid"),
 ])
 def test_bad_publication_input_is_400_and_changes_nothing(api, dps_admin, details, body, code):
@@ -178,7 +180,7 @@ def test_open_data_pages_by_updated_from(anon, api, dps_admin, settings):
     ids = [r["id"] for r in first["releases"] + second["releases"]]
     assert len(ids) == len(set(ids)) == 3
     assert "links" not in second
-    later = anon.get(OPEN_DATA, {"updated_from": "2999-01-01"}).json()
+    later = anon.get(OPEN_DATA, {"updated_from": "2199-01-01"}).json()
     assert later["releases"] == []
 
 
@@ -197,3 +199,11 @@ def test_each_release_id_names_exactly_one_content(api, dps_admin):
         by_id.setdefault(row["ocds"]["id"], []).append(row["ocds"])
     assert all(len(found) == 1 for found in by_id.values())
     assert {first.pk, second.pk} <= {row["subject"]["id"] for row in releases}
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "1899-12-31T00:00:00Z"])
+def test_an_updated_from_outside_the_date_window_is_400(anon, value):
+    response = anon.get(OPEN_DATA, {"updated_from": value})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert "1 January 1900" in response.json()["fields"]["updated_from"][0]

@@ -21,7 +21,7 @@ from tests.calloffs import factories as cf
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("dps", "providers", "referrals", "calloffs", "contracts", "monitoring", "reports",
-        "invoicing")
+        "invoicing", "documents", "notices", "sufficiency", "workspace")
 
 
 def app_sources():

@@ -20,6 +20,7 @@ from workspace.demo.base import DEMO_PASSWORD, PROVIDERS, seed_today, seed_world
 from workspace.demo.calloffs import seed_calloffs
 from workspace.demo.clock import on
 from workspace.demo.history import YEARS, seed_history
+from workspace.demo.notices import seed_notices
 from workspace.demo.vacancies import seed_vacancies
 
 __all__ = ["DEMO_PASSWORD", "Command"]
@@ -51,6 +52,7 @@ class Command(BaseCommand):
         seed_today(users, today, timezone.now())
         seed_calloffs(users)
         seed_vacancies(today)
+        seed_notices(today)
         return len(placements)
 
     def _print_sign_ins(self):
