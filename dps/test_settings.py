@@ -33,3 +33,7 @@ CLAMAV_URL = ""
 # a mirror's connection does not see the other connection's uncommitted test data.
 DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
 REPORTS_ON_REPLICA = False
+
+# Every lean API representation is compared with DRF's own (dps/api/lean.py): a difference
+# fails the test that made the request.
+API_LEAN_CHECK = True

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from calloffs.models import CallOff, ExpressionOfInterest, Question
 from calloffs.selectors import is_above_budget
+from dps.api.lean import LeanRepresentation
 
 # --- Quality criteria (ADR 0026) ---------------------------------------------------------------
 
@@ -41,7 +42,7 @@ def _scored(eoi):
 
 # --- Provider-facing (anonymised) ------------------------------------------------------------
 
-class OpportunitySerializer(serializers.ModelSerializer):
+class OpportunitySerializer(LeanRepresentation, serializers.ModelSerializer):
     """What a provider may know about a referral. Named field by field: nothing else leaks."""
 
     lot = serializers.CharField(source="lot.code")

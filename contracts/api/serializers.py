@@ -15,6 +15,7 @@ from contracts.models import (
     SupportItem,
     VolumeDiscountTier,
 )
+from dps.api.lean import LeanRepresentation
 from referrals.api.serializers import ChildInputSerializer
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -25,7 +26,7 @@ PRICE = serializers.DecimalField(**MONEY)
 
 # --- Placements -------------------------------------------------------------------------------
 
-class PlacementSerializer(serializers.ModelSerializer):
+class PlacementSerializer(LeanRepresentation, serializers.ModelSerializer):
     lot = serializers.CharField(source="lot.code")
     # "" until the placement ends: declared so the schema allows it.
     end_reason = serializers.ChoiceField(EndReason.choices, allow_blank=True, read_only=True)
@@ -60,7 +61,7 @@ class PlacementSerializer(serializers.ModelSerializer):
         return due.isoformat() if due else None
 
 
-class AwardedProviderChildSerializer(serializers.Serializer):
+class AwardedProviderChildSerializer(LeanRepresentation, serializers.Serializer):
     """The awarded provider needs to know whom it cares for: name and date of birth only."""
 
     first_name = serializers.CharField()
@@ -72,7 +73,7 @@ class AuthorityChildSerializer(AwardedProviderChildSerializer):
     case_reference = serializers.CharField()
 
 
-class FeePeriodSerializer(serializers.ModelSerializer):
+class FeePeriodSerializer(LeanRepresentation, serializers.ModelSerializer):
     class Meta:
         model = FeePeriod
         fields = ["price", "unit", "effective_from", "effective_to", "fee_change"]
