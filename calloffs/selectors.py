@@ -94,6 +94,36 @@ def opportunities_for(provider_id):
     )
 
 
+# What the opportunity list shows (calloffs.api.serializers.OpportunitySerializer): a page of
+# rows reads these columns only.
+OPPORTUNITY_LIST_COLUMNS = (
+    "id", "status", "child_age", "deadline", "published_at", "lot", "lot__code", "lot__name",
+    "lot__price_unit", "referral", "referral__outcomes", "referral__summary",
+    "referral__placement_start", "referral__duration_weeks", "referral__hours_per_week",
+    "referral__location_area", "referral__urgency")
+
+
+def opportunity_list(provider_id):
+    """The list's rows: the listed columns, and no prefetch (`attach_need_codes` per page)."""
+    return (opportunities_for(provider_id).prefetch_related(None)
+            .only(*OPPORTUNITY_LIST_COLUMNS))
+
+
+def attach_need_codes(calloffs):
+    """Set `need_codes` on each call-off: its referral's needs in the taxonomy's order, from one
+    query of plain values (a prefetch built a Need and a through row per need: issue 19)."""
+    through = CallOff.referral.field.related_model.needs.through
+    codes = defaultdict(list)
+    rows = (through.objects.filter(referral_id__in={c.referral_id for c in calloffs})
+            .order_by("need__position", "need__name", "need_id")
+            .values_list("referral_id", "need__code"))
+    for referral_id, code in rows:
+        codes[referral_id].append(code)
+    for calloff in calloffs:
+        calloff.need_codes = codes.get(calloff.referral_id, [])
+    return calloffs
+
+
 def questions_visible_to(calloff, provider_id):
     """Answered questions (to everyone, unnamed) and the provider's own unanswered ones."""
     return calloff.questions.filter(

@@ -68,6 +68,9 @@ class OpportunitySerializer(LeanRepresentation, serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_needs(self, obj) -> list[str]:
+        codes = getattr(obj, "need_codes", None)  # the list's page: selectors.attach_need_codes
+        if codes is not None:
+            return codes
         return [need.code for need in obj.referral.needs.all()]
 
 

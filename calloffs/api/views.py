@@ -45,20 +45,23 @@ class OpportunityViewSet(ServiceActionMixin, mixins.ListModelMixin, mixins.Retri
         OpenApiParameter("closing_soon", bool, description="Open and closing within 48 hours."),
     ])
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = selectors.attach_need_codes(list(page))
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return CallOff.objects.none()
-        queryset = selectors.opportunities_for(self.request.user.organisation_id)
-        if self.action == "list":
-            params = self.request.query_params
-            queryset = selectors.filter_opportunities(
-                queryset, lot=params.get("lot", ""), need=params.get("need", ""),
-                area=params.get("area", ""),
-                closing_soon=params.get("closing_soon", "").lower() in {"1", "true", "yes"})
-            if params.get("status"):
-                queryset = queryset.filter(status=params["status"])
+        if self.action != "list":
+            return selectors.opportunities_for(self.request.user.organisation_id).order_by(
+                "-published_at", "-id")
+        params = self.request.query_params
+        queryset = selectors.filter_opportunities(
+            selectors.opportunity_list(self.request.user.organisation_id),
+            lot=params.get("lot", ""), need=params.get("need", ""), area=params.get("area", ""),
+            closing_soon=params.get("closing_soon", "").lower() in {"1", "true", "yes"})
+        if params.get("status"):
+            queryset = queryset.filter(status=params["status"])
         return queryset.order_by("-published_at", "-id")
 
     def exact_count(self):

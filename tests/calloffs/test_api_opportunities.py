@@ -162,6 +162,21 @@ def test_opportunity_names_only_the_allowlisted_fields(provider, membership):
     assert detail["has_my_eoi"] is False
 
 
+def test_a_list_row_is_the_detail_less_its_extras(provider, membership,
+                                                 django_assert_max_num_queries):
+    # The list reads its columns and need codes its own way (selectors.opportunity_list and
+    # attach_need_codes, issue 19): what it says must be what the detail says.
+    for needs in (["cse", "asd", "semh"], [], ["semh"]):
+        calloff = published(membership)
+        calloff.referral.needs.set(Need.objects.filter(code__in=needs))
+    with django_assert_max_num_queries(8):
+        rows = provider.get(URL).json()["results"]
+    assert [len(row["needs"]) for row in rows] == [1, 0, 3]
+    for row in rows:
+        detail = provider.get(f"{URL}{row['id']}/").json()
+        assert row == {key: detail[key] for key in LIST_FIELDS}
+
+
 def test_opportunity_carries_none_of_the_childs_identifiers(provider, membership):
     calloff = published(membership)
     listing = provider.get(URL).json()

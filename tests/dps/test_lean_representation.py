@@ -106,3 +106,29 @@ def test_the_check_catches_a_lean_row_that_differs(settings):
         Diverging().to_representation(row)
     settings.API_LEAN_CHECK = False
     assert Diverging().to_representation(row)["name"] == "something else"
+
+
+@pytest.mark.django_db
+def test_a_list_with_only_paging_builds_no_filterset_and_filters_when_asked(api, monkeypatch):
+    # dps/api/filtering.py: paging alone builds no FilterSet; a filter parameter, even an
+    # invalid one, goes through django-filter as before.
+    from contracts.api.filters import PlacementFilter
+    from tests import factories as f
+
+    commissioner = f.CommissionerFactory()
+    live = pf.PlacementFactory(authority=commissioner.organisation)
+    ended = pf.PlacementFactory(authority=commissioner.organisation, status="ended",
+                                start_date=date(2025, 1, 6), end_date=date(2026, 2, 1),
+                                end_reason="planned_move")
+    built = []
+    original = PlacementFilter.__init__
+    monkeypatch.setattr(PlacementFilter, "__init__",
+                        lambda self, *a, **k: built.append(1) or original(self, *a, **k))
+    client = api(commissioner)
+    rows = client.get("/api/v1/placements/", {"page": 1, "page_size": 10}).json()["results"]
+    assert {row["id"] for row in rows} == {live.pk, ended.pk}
+    assert built == []
+    rows = client.get("/api/v1/placements/", {"status": "ended"}).json()["results"]
+    assert [row["id"] for row in rows] == [ended.pk]
+    assert built == [1]
+    assert client.get("/api/v1/placements/", {"status": "nonsense"}).status_code == 400
