@@ -74,7 +74,7 @@ class OpportunitySerializer(LeanRepresentation, serializers.ModelSerializer):
         return [need.code for need in obj.referral.needs.all()]
 
 
-class ProviderQuestionSerializer(serializers.ModelSerializer):
+class ProviderQuestionSerializer(LeanRepresentation, serializers.ModelSerializer):
     """A question as every invited provider sees it: never who asked."""
 
     class Meta:
@@ -113,7 +113,7 @@ class EoiResultSerializer(serializers.Serializer):
                              "gave one overall quality score.")
 
 
-class ProviderEoiSerializer(serializers.ModelSerializer):
+class ProviderEoiSerializer(LeanRepresentation, serializers.ModelSerializer):
     """A provider's own EoI. Scores and rank appear only once the outcome is known."""
 
     opportunity = serializers.IntegerField(source="calloff_id")
@@ -159,7 +159,7 @@ class QuestionInputSerializer(serializers.Serializer):
 
 # --- Authority-facing -------------------------------------------------------------------------
 
-class AuthorityEoiSerializer(serializers.ModelSerializer):
+class AuthorityEoiSerializer(LeanRepresentation, serializers.ModelSerializer):
     provider_name = serializers.CharField(source="provider.name")
     above_budget = serializers.SerializerMethodField()
     # Blank until the call-off is decided: declared so the schema allows "" (read-only model
@@ -184,14 +184,14 @@ class AuthorityEoiSerializer(serializers.ModelSerializer):
         return is_above_budget(obj.price, obj.calloff.referral.budget_amount)
 
 
-class AuthorityQuestionSerializer(serializers.ModelSerializer):
+class AuthorityQuestionSerializer(LeanRepresentation, serializers.ModelSerializer):
     class Meta:
         model = Question
         fields = ["id", "text", "asked_at", "answer", "answered_at"]
         read_only_fields = fields
 
 
-class CallOffSerializer(serializers.ModelSerializer):
+class CallOffSerializer(LeanRepresentation, serializers.ModelSerializer):
     lot = serializers.CharField(source="lot.code")
     # Blank on a competition: declared so the schema allows "" (read-only fields lose it).
     choice_by = serializers.ChoiceField(choices=CallOff.ChoiceBy.choices, allow_blank=True,

@@ -150,7 +150,7 @@ class EndInputSerializer(serializers.Serializer):
 
 # --- Fee changes ------------------------------------------------------------------------------
 
-class FeeChangeSerializer(serializers.ModelSerializer):
+class FeeChangeSerializer(LeanRepresentation, serializers.ModelSerializer):
     """The same for both sides: nothing here identifies the child."""
 
     class Meta:
@@ -180,7 +180,7 @@ class DeclineFeeChangeInputSerializer(serializers.Serializer):
 
 # --- Support items and reviews ----------------------------------------------------------------
 
-class SupportItemSerializer(serializers.ModelSerializer):
+class SupportItemSerializer(LeanRepresentation, serializers.ModelSerializer):
     class Meta:
         model = SupportItem
         fields = ["id", "placement", "description", "weekly_cost", "start_date", "review_date",
@@ -202,14 +202,14 @@ class SupportReviewInputSerializer(serializers.Serializer):
     notes = serializers.CharField(allow_blank=True, default="")
 
 
-class ProviderReviewSerializer(serializers.ModelSerializer):
+class ProviderReviewSerializer(LeanRepresentation, serializers.ModelSerializer):
     class Meta:
         model = PlacementReview
         fields = ["sequence", "due_date", "done_date"]
         read_only_fields = fields
 
 
-class AuthorityReviewSerializer(serializers.ModelSerializer):
+class AuthorityReviewSerializer(LeanRepresentation, serializers.ModelSerializer):
     class Meta:
         model = PlacementReview
         fields = ["sequence", "due_date", "done_date", "notes"]
@@ -221,7 +221,7 @@ class ReviewInputSerializer(serializers.Serializer):
     notes = serializers.CharField(allow_blank=True, default="")
 
 
-class AgreementVersionSerializer(serializers.ModelSerializer):
+class AgreementVersionSerializer(LeanRepresentation, serializers.ModelSerializer):
     class Meta:
         model = AgreementVersion
         fields = ["version", "reason", "sha256", "created_at"]
@@ -230,7 +230,7 @@ class AgreementVersionSerializer(serializers.ModelSerializer):
 
 # --- Block contracts --------------------------------------------------------------------------
 
-class BlockContractSerializer(serializers.ModelSerializer):
+class BlockContractSerializer(LeanRepresentation, serializers.ModelSerializer):
     lot = serializers.CharField(source="lot.code")
     provider_name = serializers.CharField(source="provider.name")
     occupied_today = serializers.SerializerMethodField(
@@ -300,7 +300,7 @@ class OccupancySerializer(serializers.Serializer):
 
 # --- Volume discounts -------------------------------------------------------------------------
 
-class VolumeDiscountSerializer(serializers.ModelSerializer):
+class VolumeDiscountSerializer(LeanRepresentation, serializers.ModelSerializer):
     lot = serializers.CharField(source="lot.code")
     provider_name = serializers.CharField(source="provider.name")
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from dps.api.lean import LeanRepresentation
 from invoicing.models import Invoice
 from invoicing.submission import KIND_CHOICES, MAX_AMOUNT, MAX_LINES
 
@@ -69,7 +70,7 @@ class InvoiceLineSerializer(serializers.Serializer):
         return ordered
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(LeanRepresentation, serializers.ModelSerializer):
     provider = serializers.IntegerField(source="provider_id", read_only=True)
     authority = serializers.IntegerField(source="authority_id", read_only=True)
     lines = InvoiceLineSerializer(many=True, read_only=True)

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contracts.models import Placement
+from dps.api.lean import LeanRepresentation
 from dps.models import Organisation
 from monitoring.models import (
     RAISABLE_TRIGGER_KINDS,
@@ -94,7 +95,7 @@ EVIDENCE = ["regulator_rating", "regulator_rating_date", "complaints", "safeguar
             "staff_turnover"]
 
 
-class ProviderRiskAssessmentSerializer(serializers.ModelSerializer):
+class ProviderRiskAssessmentSerializer(LeanRepresentation, serializers.ModelSerializer):
     """What a provider sees of its own assessments: the rating, what it calls for, when the
     next is due and the evidence considered. The assessor's notes and name stay internal."""
 
@@ -139,7 +140,7 @@ class TriggerInputSerializer(serializers.Serializer):
             self.fields["placement"].queryset = placements
 
 
-class TriggerSerializer(serializers.ModelSerializer):
+class TriggerSerializer(LeanRepresentation, serializers.ModelSerializer):
     raised_by = serializers.SerializerMethodField()
     is_open = serializers.BooleanField(read_only=True)
 
@@ -195,7 +196,7 @@ class OptionalReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(LeanRepresentation, serializers.ModelSerializer):
     done_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -246,7 +247,7 @@ class SuspendProviderSerializer(serializers.Serializer):
         help_text="Which admitted memberships; all of the provider's by default.")
 
 
-class ProviderActionItemSerializer(serializers.ModelSerializer):
+class ProviderActionItemSerializer(LeanRepresentation, serializers.ModelSerializer):
     """The provider's view of an item: what to do, by when, its answer and the reminder."""
 
     class Meta:
@@ -289,7 +290,7 @@ class ActionItemSerializer(ProviderActionItemSerializer):
         return HistorySerializer(history.get(obj.pk, []), many=True).data
 
 
-class ProviderActionPlanSerializer(serializers.ModelSerializer):
+class ProviderActionPlanSerializer(LeanRepresentation, serializers.ModelSerializer):
     items = ProviderActionItemSerializer(many=True, read_only=True)
 
     class Meta:
@@ -302,7 +303,7 @@ class ActionPlanSerializer(ProviderActionPlanSerializer):
     items = ActionItemSerializer(many=True, read_only=True)
 
 
-class MembershipBriefSerializer(serializers.ModelSerializer):
+class MembershipBriefSerializer(LeanRepresentation, serializers.ModelSerializer):
     lot = serializers.CharField(source="lot.code")
 
     class Meta:
@@ -359,7 +360,7 @@ class KpiUpdateSerializer(serializers.Serializer):
     position = serializers.IntegerField(min_value=0, required=False)
 
 
-class KpiSerializer(serializers.ModelSerializer):
+class KpiSerializer(LeanRepresentation, serializers.ModelSerializer):
     lot = LotField()
 
     class Meta:
@@ -383,7 +384,7 @@ class KpiValueSerializer(serializers.Serializer):
     value = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
-class KpiReturnSerializer(serializers.ModelSerializer):
+class KpiReturnSerializer(LeanRepresentation, serializers.ModelSerializer):
     lot = LotField()
     provider_name = serializers.CharField(source="provider.name", read_only=True)
     values = KpiValueSerializer(many=True, read_only=True)
@@ -450,7 +451,7 @@ class OutcomeRatingInputSerializer(serializers.Serializer):
             self.fields["placement"].queryset = placements
 
 
-class OutcomeRatingSerializer(serializers.ModelSerializer):
+class OutcomeRatingSerializer(LeanRepresentation, serializers.ModelSerializer):
     rated_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -518,7 +519,7 @@ class AnnualReportReviewSerializer(serializers.Serializer):
                                      help_text="Required when the report is returned.")
 
 
-class AnnualReportSerializer(serializers.ModelSerializer):
+class AnnualReportSerializer(LeanRepresentation, serializers.ModelSerializer):
     """The same for the provider and for staff: the review is addressed to the provider."""
 
     provider_name = serializers.CharField(source="provider.name", read_only=True)

@@ -2,6 +2,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from dps.api.lean import LeanRepresentation
 from notices import rules
 from notices.models import Kind, Notice
 
@@ -16,7 +17,7 @@ class SubjectSerializer(serializers.Serializer):
     id = serializers.IntegerField()
 
 
-class NoticeSerializer(serializers.ModelSerializer):
+class NoticeSerializer(LeanRepresentation, serializers.ModelSerializer):
     code = serializers.SerializerMethodField(help_text="The Find a Tender notice code.")
     title = serializers.SerializerMethodField()
     subject = SubjectSerializer(read_only=True)

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from dps import areas
+from dps.api.lean import LeanRepresentation
 from dps.api.serializers import AreaField
 from sufficiency.models import Vacancy
 
@@ -30,7 +31,7 @@ class VacancyFilterSerializer(serializers.Serializer):
     age = serializers.IntegerField(required=False, min_value=0, max_value=25)
 
 
-class VacancySerializer(serializers.ModelSerializer):
+class VacancySerializer(LeanRepresentation, serializers.ModelSerializer):
     """A vacancy as authority staff and its own provider see it (an allowlist)."""
 
     lot = serializers.SlugRelatedField(slug_field="code", read_only=True)
