@@ -201,10 +201,12 @@ class SpendSpan(models.Model):
     pieces = models.IntegerField(default=0)
 
     class Meta:
-        # Lot first: the insight reads one lot's rows for a few (end_month, span) pairs.
+        # End month first, as SpendMonth: a report over every lot reads one end month's rows;
+        # the insight reads one lot's (lot_id, end_month).
         constraints = [models.UniqueConstraint(
-            fields=["lot_id", "end_month", "span", "authority_id", "provider_id",
+            fields=["end_month", "span", "authority_id", "lot_id", "provider_id",
                     "provider_name", "route", "location"], name="spendspan_key")]
+        indexes = [models.Index(fields=["lot_id", "end_month"], name="spendspan_lot_month")]
 
     def __str__(self):
         return f"{self.span} months to {self.end_month} lot {self.lot_id}: {self.amount}p"
