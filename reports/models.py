@@ -221,6 +221,9 @@ class SpendSummaryState(models.Model):
 
     horizon = models.IntegerField(help_text="year × 12 + month − 1 of the last month held")
     built_at = models.DateTimeField()
+    spans_built = models.BooleanField(
+        default=False, help_text="SpendSpan filled (ADR 0027): until then reports read months "
+                                 "(a summary built before the spans existed is not wrong).")
 
     def __str__(self):
         return f"Spend summary through month {self.horizon}"

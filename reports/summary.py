@@ -185,7 +185,7 @@ def _run_of_months(win, first, last, months, spans):
         months.append((win, first, last))
 
 
-def _whole(out, segments, dims, filters, voids):
+def _whole(out, segments, dims, filters, voids, spans_built=True):
     """Whole months: per-placement lines from the pieces, months from SpendMonth (or, without
     the provider, SpendMonthLot), a rolling year's 11 or 12 from SpendSpan, and any whole
     calendar year inside a segment from SpendYear."""
@@ -196,16 +196,19 @@ def _whole(out, segments, dims, filters, voids):
     if "month" in dims:
         return _read(out, MONTH, "month", segments, dims, filters, voids)
     months, years, spans = [], [], []
+    # Without the spans filled (migrated, not yet backfilled) their months are read instead.
+    run = _run_of_months if spans_built else (
+        lambda win, first, last, months, _spans: months.append((win, first, last)))
     for win, first, last in segments:
         y0, y1 = -(-first // 12), (last + 1) // 12 - 1  # whole years first..last covers
         if y0 > y1:
-            _run_of_months(win, first, last, months, spans)
+            run(win, first, last, months, spans)
             continue
         years.append((win, y0, y1))
         if first < y0 * 12:
-            _run_of_months(win, first, y0 * 12 - 1, months, spans)
+            run(win, first, y0 * 12 - 1, months, spans)
         if last > y1 * 12 + 11:
-            _run_of_months(win, y1 * 12 + 12, last, months, spans)
+            run(win, y1 * 12 + 12, last, months, spans)
     if years:
         _read(out, YEAR, "year", years, dims, filters, voids)
     if spans:
@@ -263,7 +266,7 @@ def aggregate(current, *, windows, dims, filters, voids, windowed):
     segments, edges = split(windows, current.horizon)
     out = {}
     if segments:
-        _whole(out, segments, dims, filters, voids)
+        _whole(out, segments, dims, filters, voids, current.spans_built)
     held = [edge for edge in edges if _idx(edge[1]) <= current.horizon]
     later = [edge for edge in edges if _idx(edge[1]) > current.horizon]
     if held:
@@ -441,7 +444,7 @@ def rebuild_all(today=None, horizon_months=HORIZON_MONTHS):
         _fill_pieces(min(starts), _last(horizon))
         _add_months("1 = 1", 1, spans=False)
         _fill_spans()
-    SpendSummaryState.objects.create(horizon=horizon, built_at=timezone.now())
+    SpendSummaryState.objects.create(horizon=horizon, built_at=timezone.now(), spans_built=True)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT (SELECT COUNT(*) FROM {PIECE}), (SELECT COUNT(*) FROM {MONTH})")
         pieces, months = cursor.fetchone()
@@ -460,6 +463,7 @@ def rebuild_spans():
         else:
             cursor.execute(f"DELETE FROM {SPAN}")
     _fill_spans()
+    SpendSummaryState.objects.update(spans_built=True)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {SPAN}")
         return cursor.fetchone()[0]

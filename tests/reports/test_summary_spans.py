@@ -126,3 +126,24 @@ def test_the_backfill_command_fills_the_spans_from_the_monthly_sums(db, capsys):
     # One month held (January 2026): the spans ending in it and the ten months after.
     assert "Rolling-year sums rebuilt: 11 rows" in capsys.readouterr().out
     assert _snapshot() == kept
+
+
+def test_a_summary_built_before_the_spans_reads_months_until_they_are_filled(db):
+    """After migrating to SpendSpan on a built summary (spans_built false, the table empty)
+    the reports read the monthly sums: the live pennies, not empty spans."""
+    from reports.models import SpendSummaryState
+    from tests import factories as f
+    from tests.reports.conftest import make_placement
+
+    authority = f.AuthorityFactory()
+    make_placement(authority=authority, provider=f.ProviderOrgFactory(), start=D(2025, 1, 10),
+                   price="1000.00")
+    summary.rebuild_all(today=TODAY)
+    SpendSpan.objects.all().delete()
+    SpendSummaryState.objects.update(spans_built=False)
+    windows = [(y.start, y.end) for y in year_windows(D(2026, 5, 20), 2)]
+    _live_equal(windows=windows, dims=INSIGHT_DIMS, voids=False)
+    _live_equal(date_from=D(2025, 1, 1), date_to=D(2026, 5, 20), dims=("provider",))
+    call_command("rebuild_spend_summary", "--spans-only")
+    assert SpendSummaryState.objects.get().spans_built
+    _live_equal(windows=windows, dims=INSIGHT_DIMS, voids=False)
