@@ -134,11 +134,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update({
         "timeout": 20, "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"})
+# No JIT compilation on PostgreSQL: the reports' statements cost enough for the planner to
+# compile them, which took longer than running them (1.5 s of JIT for a 0.5 s edge-month
+# statement at regional scale, ADR 0027). PG_JIT=on restores the server's setting.
+if (DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+        and os.environ.get("PG_JIT") != "on"):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 # A read replica for report reads (spend, insight, exports: dps/replica.py, ADR 0024).
 if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(
         os.environ["DATABASE_REPLICA_URL"],
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
+    if "options" in DATABASES["default"].get("OPTIONS", {}):
+        DATABASES["replica"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 REPORTS_ON_REPLICA = "replica" in DATABASES
 DATABASE_ROUTERS = ["dps.replica.ReplicaRouter"]

@@ -91,6 +91,8 @@ class SpendPiece(models.Model):
     class Meta:
         indexes = [models.Index(fields=["month", "source", "source_id"],
                                 name="spendpiece_month"),
+                   # An edge month of one lot (the market insight) without the other lots'.
+                   models.Index(fields=["lot_id", "month"], name="spendpiece_lot_month"),
                    models.Index(fields=["source", "source_id"], name="spendpiece_source")]
 
     def __str__(self):
@@ -178,6 +180,38 @@ class SpendMonthLot(models.Model):
         return f"month {self.month} authority {self.authority_id} lot {self.lot_id}"
 
 
+class SpendSpan(models.Model):
+    """SpendMonth's sums over the `span` (11) months ending with `end_month` (ADR 0027): a
+    market insight year is 11 whole months between its two edge months, so it reads one row
+    per key instead of eleven, and a long range's months after its last whole calendar year
+    likewise. Keyed as SpendMonth (provider 0 for an unlisted spot provider); `pieces` counts
+    the piece-months summed, and a row with none is deleted."""
+
+    end_month = models.IntegerField()
+    span = models.SmallIntegerField()
+    lot_id = models.BigIntegerField()
+    authority_id = models.BigIntegerField()
+    provider_id = models.BigIntegerField()
+    provider_name = models.CharField(max_length=200, blank=True)
+    route = models.CharField(max_length=10)
+    location = models.CharField(max_length=12)
+    amount = models.BigIntegerField(default=0)
+    void_bed_days = models.BigIntegerField(default=0)
+    voids = models.BigIntegerField(default=0)
+    pieces = models.IntegerField(default=0)
+
+    class Meta:
+        # End month first, as SpendMonth: a report over every lot reads one end month's rows;
+        # the insight reads one lot's (lot_id, end_month).
+        constraints = [models.UniqueConstraint(
+            fields=["end_month", "span", "authority_id", "lot_id", "provider_id",
+                    "provider_name", "route", "location"], name="spendspan_key")]
+        indexes = [models.Index(fields=["lot_id", "end_month"], name="spendspan_lot_month")]
+
+    def __str__(self):
+        return f"{self.span} months to {self.end_month} lot {self.lot_id}: {self.amount}p"
+
+
 class SpendSummaryState(models.Model):
     """One row once the summary is built: the last month it holds (`horizon`).
 
@@ -187,6 +221,9 @@ class SpendSummaryState(models.Model):
 
     horizon = models.IntegerField(help_text="year × 12 + month − 1 of the last month held")
     built_at = models.DateTimeField()
+    spans_built = models.BooleanField(
+        default=False, help_text="SpendSpan filled (ADR 0027): until then reports read months "
+                                 "(a summary built before the spans existed is not wrong).")
 
     def __str__(self):
         return f"Spend summary through month {self.horizon}"

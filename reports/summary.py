@@ -30,6 +30,8 @@ PIECE = "reports_spendpiece"
 MONTH = "reports_spendmonth"
 YEAR = "reports_spendyear"
 COARSE = "reports_spendmonthlot"
+SPAN = "reports_spendspan"
+SPAN_MONTHS = 11  # a rolling year's whole months between its two edge months
 HORIZON_MONTHS = 24  # whole months ahead held for open-ended placements; beyond, live
 KEY = ("month", "authority_id", "lot_id", "provider_id", "provider_name", "route", "location")
 PIECE_KEY = ("source", "source_id", "authority_id", "provider_id", "provider_name", "lot_id",
@@ -157,28 +159,60 @@ def _read(out, table, period, ranges, dims, filters, voids):
     _collect(out, text, params, len(cols), voids)
 
 
-def _whole(out, segments, dims, filters, voids):
-    """Whole months: per-placement lines from the pieces, months from SpendMonth, and any
-    whole calendar year inside a segment from SpendYear."""
+def _read_spans(out, spans, dims, filters, voids):
+    """Add the SpendSpan rows of the runs [(win, last month)] of SPAN_MONTHS months."""
+    params = []
+    where = _filters(filters, params)
+    rows = ", ".join(f"({win}, {last})" for win, last in spans)
+    cols = ["w.win", *_columns(dims, False)]
+    sums = "SUM(s.amount), SUM(s.void_bed_days), SUM(s.voids)" if voids else "SUM(s.amount)"
+    # The end months as literals too, so the planner reads them by index.
+    where += f" AND s.end_month IN ({', '.join(sorted({str(last) for _w, last in spans}))})"
+    text = (f"SELECT {', '.join(cols)}, {sums} FROM {SPAN} s "
+            f"JOIN (SELECT column1 AS win, column2 AS m FROM (VALUES {rows}) AS v) w "
+            f"ON s.end_month = w.m WHERE s.span = {SPAN_MONTHS}{where} "
+            f"GROUP BY {', '.join(cols)}")
+    _collect(out, text, params, len(cols), voids)
+
+
+def _run_of_months(win, first, last, months, spans):
+    """Months first..last: the last SPAN_MONTHS of a run at least that long as one SpendSpan
+    row per key, the rest from SpendMonth."""
+    if last - first + 1 >= SPAN_MONTHS:
+        spans.append((win, last))
+        last -= SPAN_MONTHS
+    if first <= last:
+        months.append((win, first, last))
+
+
+def _whole(out, segments, dims, filters, voids, spans_built=True):
+    """Whole months: per-placement lines from the pieces, months from SpendMonth (or, without
+    the provider, SpendMonthLot), a rolling year's 11 or 12 from SpendSpan, and any whole
+    calendar year inside a segment from SpendYear."""
     if "source" in dims:
         return _read(out, PIECE, "month", segments, dims, filters, voids)
     if "provider" not in dims and "provider" not in filters:
         return _read(out, COARSE, "month", segments, dims, filters, voids)
     if "month" in dims:
         return _read(out, MONTH, "month", segments, dims, filters, voids)
-    months, years = [], []
+    months, years, spans = [], [], []
+    # Without the spans filled (migrated, not yet backfilled) their months are read instead.
+    run = _run_of_months if spans_built else (
+        lambda win, first, last, months, _spans: months.append((win, first, last)))
     for win, first, last in segments:
         y0, y1 = -(-first // 12), (last + 1) // 12 - 1  # whole years first..last covers
         if y0 > y1:
-            months.append((win, first, last))
+            run(win, first, last, months, spans)
             continue
         years.append((win, y0, y1))
         if first < y0 * 12:
-            months.append((win, first, y0 * 12 - 1))
+            run(win, first, y0 * 12 - 1, months, spans)
         if last > y1 * 12 + 11:
-            months.append((win, y1 * 12 + 12, last))
+            run(win, y1 * 12 + 12, last, months, spans)
     if years:
         _read(out, YEAR, "year", years, dims, filters, voids)
+    if spans:
+        _read_spans(out, spans, dims, filters, voids)
     if months:
         _read(out, MONTH, "month", months, dims, filters, voids)
 
@@ -187,19 +221,23 @@ def _held_edges(out, edges, dims, filters, voids):
     """Edges inside held months, re-rounded from the piece-months: the days of each piece in
     the edge at its rate, rounded once, as the engine rounds the piece cut to the range."""
     sql = spend_sql._Dialect(connection.vendor)
-    params = []
-    where = _filters(filters, params)
-    rows = ", ".join(f"({i}, {_idx(a)}, {sql.date(a)}, {sql.date(b)})"
-                     for i, (_win, a, b) in enumerate(edges))
-    days = f"{sql.days_between(sql.least('s.e', 'w.b'), sql.greatest('s.s', 'w.a'))} + 1"
-    cols = ["w.edge", *_columns(dims, True)]
-    # The months as literals too, so the planner reads them by index, not every piece.
-    where += f" AND s.month IN ({', '.join(sorted({str(_idx(a)) for _w, a, _b in edges}))})"
-    text = (f"SELECT {', '.join(cols)}, SUM({spend_sql._rounded(days, 's.n', 's.d')}) "
-            f"FROM {PIECE} s JOIN (SELECT column1 AS edge, column2 AS m, column3 AS a, "
-            f"column4 AS b FROM (VALUES {rows}) AS v) w "
-            f"ON s.month = w.m AND s.s <= w.b AND s.e >= w.a WHERE 1 = 1{where} "
-            f"GROUP BY {', '.join(cols)}")
+    params, parts = [], []
+    cols = _columns(dims, True)
+    group = ", ".join(str(n) for n in range(1, len(cols) + 2))  # by position: the edge first
+    # One statement per edge, its month and days as literals, UNION ALL: each reads its
+    # month's pieces by index and the planner sizes each aggregate right (a join to a VALUES
+    # list of edges underestimated it 300-fold, and sorted 95,000 rows on disk at scale).
+    for i, (_win, a, b) in enumerate(edges):
+        where = _filters(filters, params)
+        first, last = sql.date(a), sql.date(b)
+        days = f"{sql.days_between(sql.least('s.e', last), sql.greatest('s.s', first))} + 1"
+        parts.append(
+            f"SELECT {i}, {''.join(c + ', ' for c in cols)}"
+            f"SUM({spend_sql._rounded(days, 's.n', 's.d')}) FROM {PIECE} s "
+            f"WHERE s.month = {_idx(a)} AND s.s <= {last} AND s.e >= {first}"
+            f"{where} GROUP BY {group}")
+    text = " UNION ALL ".join(parts)
+    cols = ["edge", *cols]
     live = {}
     _collect(live, text, params, len(cols), False)
     if voids and filters.get("route", "block") == "block":  # a block's voids: few rows, live
@@ -228,7 +266,7 @@ def aggregate(current, *, windows, dims, filters, voids, windowed):
     segments, edges = split(windows, current.horizon)
     out = {}
     if segments:
-        _whole(out, segments, dims, filters, voids)
+        _whole(out, segments, dims, filters, voids, current.spans_built)
     held = [edge for edge in edges if _idx(edge[1]) <= current.horizon]
     later = [edge for edge in edges if _idx(edge[1]) > current.horizon]
     if held:
@@ -266,8 +304,8 @@ def _fill_pieces(date_from, date_to, sources=None):
             f"{sql.greatest('x.s', 'm.first_day')}, {sql.least('x.e', 'm.last_day')}, "
             f"x.n, x.d, {spend_sql._rounded(days)} "
             f"FROM pieces x {sql.expand_months(months, 'x.s', 'x.e')}"
-            # In month order: a month's pieces (an edge month's read) lie together on disk.
-            f"{' ORDER BY m.idx' if sources is None else ''}")
+            # In month and lot order: one lot's pieces of an edge month lie together on disk.
+            f"{' ORDER BY m.idx, x.lot_id' if sources is None else ''}")
     cols = ", ".join(PIECE_KEY)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {PIECE} ({cols}, month, s, e, n, d, amount, void_bed_days,"
@@ -280,9 +318,37 @@ def _fill_pieces(date_from, date_to, sources=None):
                            f"WHERE source = %s AND source_id = %s AND month = %s", rows)
 
 
-def _add_months(where, sign):
-    """Add (sign 1) or take away (-1) the pieces matching `where` to/from the sums per month
-    and per year. Rows are locked in key order (ORDER BY), so two rebuilds do not deadlock."""
+# Each month feeds the span ending in it and those ending in the SPAN_MONTHS - 1 after it.
+_SPAN_OFFSETS = ("(SELECT column1 AS span, column2 AS k FROM (VALUES "
+                 + ", ".join(f"({SPAN_MONTHS}, {k})" for k in range(SPAN_MONTHS))
+                 + ") AS v) k")
+
+
+def _upsert(table, names, key, source, sign, count):
+    """Add `sign` × the sums of `source` grouped by `key` into `table` (unique on `names`),
+    deleting rows left with no pieces. Rows are locked in key order (ORDER BY), so two
+    rebuilds do not deadlock."""
+    sums = ", ".join(f"{sign} * SUM({c})" for c in ("amount", "void_bed_days", "voids"))
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}"
+                        for c in ("amount", "void_bed_days", "voids", "pieces"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(names)}, amount, void_bed_days, voids, pieces) "
+            f"SELECT {key}, {sums}, {sign} * {count} FROM {source} "
+            f"GROUP BY {key} ORDER BY {key} "
+            f"ON CONFLICT ({', '.join(names)}) DO UPDATE SET {updates} RETURNING id, pieces")
+        empty = [pk for pk, pieces in cursor.fetchall() if pieces <= 0]
+        if empty:
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(map(str, empty))})")
+
+
+SPAN_NAMES = ("end_month", "span", "lot_id", "authority_id", "provider_id", "provider_name",
+              "route", "location")
+
+
+def _add_months(where, sign, spans=True):
+    """Add (sign 1) or take away (-1) the pieces matching `where` to/from the sums per month,
+    per year and (`spans`) per rolling 11 and 12 months."""
     provider = ("COALESCE(provider_id, 0), "
                 "CASE WHEN provider_id IS NULL THEN provider_name ELSE '' END, ")
     for table, period, by_provider in ((MONTH, "month", True), (YEAR, "year", True),
@@ -290,18 +356,25 @@ def _add_months(where, sign):
         key = (f"{'month' if period == 'month' else 'month / 12'}, authority_id, lot_id, "
                f"{provider if by_provider else ''}route, location")
         names = (period, *(c for c in KEY[1:] if by_provider or not c.startswith("provider")))
-        sums = ", ".join(f"{sign} * SUM({c})" for c in ("amount", "void_bed_days", "voids"))
-        updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}"
-                            for c in ("amount", "void_bed_days", "voids", "pieces"))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(names)}, amount, void_bed_days, voids, pieces) "
-                f"SELECT {key}, {sums}, {sign} * COUNT(*) FROM {PIECE} WHERE {where} "
-                f"GROUP BY {key} ORDER BY {key} "
-                f"ON CONFLICT ({', '.join(names)}) DO UPDATE SET {updates} RETURNING id, pieces")
-            empty = [pk for pk, pieces in cursor.fetchall() if pieces <= 0]
-            if empty:
-                cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(map(str, empty))})")
+        _upsert(table, names, key, f"{PIECE} WHERE {where}", sign, "COUNT(*)")
+    if spans:
+        _upsert(SPAN, SPAN_NAMES, f"month + k.k, k.span, lot_id, authority_id, {provider}"
+                "route, location", f"{PIECE}, {_SPAN_OFFSETS} WHERE {where}", sign, "COUNT(*)")
+
+
+def _fill_spans():
+    """An empty SpendSpan filled from SpendMonth (already summed: 11 rows a monthly row, not a
+    piece-month each), inserted in the unique index's order with room to sort in memory."""
+    cols = ("month + k.k, k.span, lot_id, authority_id, provider_id, provider_name, route, "
+            "location")
+    order = ", ".join(str(i) for i in (1, 2, 4, 3, 5, 6, 7, 8))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute(
+            f"INSERT INTO {SPAN} ({', '.join(SPAN_NAMES)}, amount, void_bed_days, voids, pieces)"
+            f" SELECT {cols}, SUM(amount), SUM(void_bed_days), SUM(voids), SUM(pieces) "
+            f"FROM {MONTH}, {_SPAN_OFFSETS} GROUP BY {order} ORDER BY {order}")
 
 
 def _rebuild(sources):
@@ -356,10 +429,11 @@ def rebuild_all(today=None, horizon_months=HORIZON_MONTHS):
     horizon = _idx(today) + horizon_months
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # writers of either table wait for the rebuild
-            cursor.execute(f"LOCK TABLE {PIECE}, {MONTH}, {YEAR}, {COARSE} IN EXCLUSIVE MODE")
-            cursor.execute(f"TRUNCATE {PIECE}, {MONTH}, {YEAR}, {COARSE}")
+            cursor.execute(f"LOCK TABLE {PIECE}, {MONTH}, {YEAR}, {COARSE}, {SPAN} "
+                           "IN EXCLUSIVE MODE")
+            cursor.execute(f"TRUNCATE {PIECE}, {MONTH}, {YEAR}, {COARSE}, {SPAN}")
         else:
-            for table in (PIECE, MONTH, YEAR, COARSE):
+            for table in (PIECE, MONTH, YEAR, COARSE, SPAN):
                 cursor.execute(f"DELETE FROM {table}")
     SpendSummaryState.objects.all().delete()
     starts = [d for d in (Placement.objects.order_by("start_date")
@@ -368,9 +442,28 @@ def rebuild_all(today=None, horizon_months=HORIZON_MONTHS):
                           .values_list("start_date", flat=True).first()) if d]
     if starts and min(starts) <= _last(horizon):
         _fill_pieces(min(starts), _last(horizon))
-        _add_months("1 = 1", 1)
-    SpendSummaryState.objects.create(horizon=horizon, built_at=timezone.now())
+        _add_months("1 = 1", 1, spans=False)
+        _fill_spans()
+    SpendSummaryState.objects.create(horizon=horizon, built_at=timezone.now(), spans_built=True)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT (SELECT COUNT(*) FROM {PIECE}), (SELECT COUNT(*) FROM {MONTH})")
         pieces, months = cursor.fetchone()
     return pieces, months, horizon
+
+
+@transaction.atomic
+def rebuild_spans():
+    """Fill SpendSpan again from SpendMonth (the backfill after migrating to it, without
+    computing the pieces again). Returns its row count."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # writers wait, as for a full rebuild
+            cursor.execute(f"LOCK TABLE {PIECE}, {MONTH}, {YEAR}, {COARSE}, {SPAN} "
+                           "IN EXCLUSIVE MODE")
+            cursor.execute(f"TRUNCATE {SPAN}")
+        else:
+            cursor.execute(f"DELETE FROM {SPAN}")
+    _fill_spans()
+    SpendSummaryState.objects.update(spans_built=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {SPAN}")
+        return cursor.fetchone()[0]

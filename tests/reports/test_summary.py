@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from contracts import approvals
 from contracts import services as contract_services
 from reports import summary
-from reports.models import SpendMonth, SpendPiece
+from reports.models import SpendMonth, SpendPiece, SpendSpan
 from reports.spend import aggregate, spend
 from tests import factories as f
 from tests.calloffs import factories as cf
@@ -129,7 +129,10 @@ def _snapshot():
     months = sorted(SpendMonth.objects.values_list(
         "month", "authority_id", "lot_id", "provider_id", "provider_name", "route", "location",
         "amount", "void_bed_days", "voids", "pieces"))
-    return pieces, months
+    spans = sorted(SpendSpan.objects.values_list(
+        "end_month", "span", "authority_id", "lot_id", "provider_id", "provider_name", "route",
+        "location", "amount", "void_bed_days", "voids", "pieces"))
+    return pieces, months, spans
 
 
 def _follows():

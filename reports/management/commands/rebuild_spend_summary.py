@@ -20,19 +20,31 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--horizon-months", type=int, default=summary.HORIZON_MONTHS,
                             help="Whole months after this one to hold (default %(default)s).")
+        parser.add_argument("--spans-only", action="store_true",
+                            help="Only fill the rolling-year sums (SpendSpan, ADR 0027) again "
+                                 "from the monthly sums: the backfill after migrating to them.")
 
     def handle(self, *args, **options):
         started = time.monotonic()
+        if options["spans_only"]:
+            rows = summary.rebuild_spans()
+            built = time.monotonic() - started
+            self._vacuum(summary.SPAN)
+            self.stdout.write(f"Rolling-year sums rebuilt: {rows} rows, {built:.1f} s (and "
+                              f"{time.monotonic() - started - built:.1f} s to vacuum).")
+            return
         pieces, months, horizon = summary.rebuild_all(horizon_months=options["horizon_months"])
         built = time.monotonic() - started
+        self._vacuum(summary.PIECE, summary.MONTH, summary.YEAR, summary.COARSE, summary.SPAN)
+        year, month = divmod(horizon, 12)
+        self.stdout.write(f"Spend summary rebuilt through {year}-{month + 1:02d}: {pieces} "
+                          f"piece-months, {months} monthly rows, {built:.1f} s "
+                          f"(and {time.monotonic() - started - built:.1f} s to vacuum).")
+
+    def _vacuum(self, *tables):
         if connection.vendor == "postgresql":
             # Fresh statistics for the planner, and the visibility map for index-only scans.
             # VACUUM cannot run in a transaction (a caller's, or a test's): ANALYZE can.
             verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
             with connection.cursor() as cursor:
-                cursor.execute(f"{verb} {summary.PIECE}, {summary.MONTH}, {summary.YEAR}, "
-                               f"{summary.COARSE}")
-        year, month = divmod(horizon, 12)
-        self.stdout.write(f"Spend summary rebuilt through {year}-{month + 1:02d}: {pieces} "
-                          f"piece-months, {months} monthly rows, {built:.1f} s "
-                          f"(and {time.monotonic() - started - built:.1f} s to vacuum).")
+                cursor.execute(f"{verb} {', '.join(tables)}")
