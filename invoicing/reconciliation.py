@@ -26,6 +26,7 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -150,14 +151,18 @@ def late_placements(*, authority, today, year_start, limit=LIST_LIMIT):
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=year_start)), authority)
     due_to = Least(Coalesce(F("end_date"), Value(cutoff)), Value(cutoff),
                    output_field=DateField())
-    # The last live placement line (lines of a placement never overlap, so the latest start
-    # ends latest) by the partial index; the count of all late ones in the same statement.
+    # Late when no live placement line reaches its due day: one NOT EXISTS probe of the partial
+    # index per placement (a subquery compared twice, IS NULL and <, was two). The invoiced-to
+    # day (the last live line: lines of a placement never overlap, so the latest start ends
+    # latest) only for the late ones; the count of all in the same statement.
+    covered = InvoiceLine.objects.filter(placement=OuterRef("pk"), live=True,
+                                         kind=InvoiceLine.Kind.PLACEMENT,
+                                         date_to__gte=OuterRef("due_to"))
     last = (InvoiceLine.objects.filter(placement=OuterRef("pk"), live=True,
                                        kind=InvoiceLine.Kind.PLACEMENT)
             .order_by("-date_from").values("date_to")[:1])
-    placements = placements.annotate(invoiced_to=Subquery(last), due_to=due_to).filter(
-        Q(invoiced_to__isnull=True) | Q(invoiced_to__lt=F("due_to"))).annotate(
-        late_count=Window(Count("pk")))
+    placements = placements.annotate(due_to=due_to).filter(~Exists(covered)).annotate(
+        invoiced_to=Subquery(last), late_count=Window(Count("pk")))
     out = list(placements.select_related("authority").order_by("start_date", "pk")[:limit])
     for placement in out:
         placement.not_invoiced_from = (placement.invoiced_to + dt.timedelta(days=1)

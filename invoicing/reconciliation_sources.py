@@ -69,9 +69,11 @@ def _sources_sql(date_from, date_to, authority):
 
 
 def _listed(date_from, date_to, authority, order=None, limit=None, offset=0):
-    """[(kind, id, provider name)] of the range's rows, in `order` (all when no limit)."""
+    """[(kind, id, provider name, rows in all)] of the range's rows, in `order` (all when no
+    limit): the count in the same statement, so a page scans the placements once."""
     text, params = _sources_sql(date_from, date_to, authority)
-    sql = (f"SELECT u.kind, u.id, COALESCE(p.provider_name, bo.name, '') FROM ({text}) u "
+    sql = (f"SELECT u.kind, u.id, COALESCE(p.provider_name, bo.name, ''), COUNT(*) OVER () "
+           f"FROM ({text}) u "
            f"LEFT JOIN {Placement._meta.db_table} p ON u.kind = 'placement' AND p.id = u.id "
            f"LEFT JOIN {BlockContract._meta.db_table} b ON u.kind = 'block' AND b.id = u.id "
            f"LEFT JOIN {Organisation._meta.db_table} bo ON bo.id = b.provider_id")
@@ -128,21 +130,32 @@ def source_page(date_from, date_to, authority, *, sort="placement", descending=F
     from invoicing.reconciliation import Row, _money
 
     sort = sort if sort in SORTS else "placement"
-    pages = Paginator(range(_count(date_from, date_to, authority)), per_page)
-    shown = pages.get_page(page)
-    shown.links = list(pages.get_elided_page_range(shown.number, on_each_side=1, on_ends=1))
-    if sort in _ORDER:
-        listed = _listed(date_from, date_to, authority,
-                         _ORDER[sort].format(d="DESC" if descending else "ASC"),
-                         limit=per_page, offset=shown.start_index() - 1 if pages.count else 0)
-        sources = {"placement": [pk for kind, pk, _n in listed if kind == "placement"],
-                   "block": [pk for kind, pk, _n in listed if kind == "block"]}
+    order = _ORDER.get(sort, _ORDER["placement"]).format(d="DESC" if descending else "ASC")
+    try:
+        number = max(1, int(page))
+    except (TypeError, ValueError):
+        number = 1
+    if sort in _ORDER:  # the page's rows first, their figures only
+        listed = _listed(date_from, date_to, authority, order, limit=per_page,
+                         offset=(number - 1) * per_page)
+        count = listed[0][3] if listed else None
+        if count is None and number > 1:  # past the last page: the count, then the last page
+            count = _count(date_from, date_to, authority)
+            number = max(1, -(-count // per_page))
+            listed = _listed(date_from, date_to, authority, order, limit=per_page,
+                             offset=(number - 1) * per_page)
+        sources = {"placement": [r[1] for r in listed if r[0] == "placement"],
+                   "block": [r[1] for r in listed if r[0] == "block"]}
         figures = _figures(date_from, date_to, authority, sources)
     else:  # an amount: every row's figures, sorted here
-        listed = _listed(date_from, date_to, authority)
+        listed = _listed(date_from, date_to, authority, order)
+        count = len(listed)
         figures = _figures(date_from, date_to, authority, None)
+    pages = Paginator(range(count or 0), per_page)
+    shown = pages.get_page(number)
+    shown.links = list(pages.get_elided_page_range(shown.number, on_each_side=1, on_ends=1))
     rows = []
-    for kind, pk, name in listed:
+    for kind, pk, name, _count_all in listed:
         accrued, invoiced, paid = figures.get((kind, pk), (0, 0, 0))
         rows.append(Row((kind, pk), _label(kind, pk, name), accrued=_money(accrued),
                         invoiced=_money(invoiced), paid=_money(paid), provider_name=name))
