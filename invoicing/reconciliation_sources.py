@@ -70,17 +70,20 @@ def _sources_sql(date_from, date_to, authority):
 
 def _listed(date_from, date_to, authority, order=None, limit=None, offset=0):
     """[(kind, id, provider name, rows in all)] of the range's rows, in `order` (all when no
-    limit): the count in the same statement, so a page scans the placements once."""
+    limit): the count in the same statement, so a page scans the placements once. In the
+    placement order the page is cut before the providers' names are joined."""
     text, params = _sources_sql(date_from, date_to, authority)
-    sql = (f"SELECT u.kind, u.id, COALESCE(p.provider_name, bo.name, ''), COUNT(*) OVER () "
-           f"FROM ({text}) u "
-           f"LEFT JOIN {Placement._meta.db_table} p ON u.kind = 'placement' AND p.id = u.id "
-           f"LEFT JOIN {BlockContract._meta.db_table} b ON u.kind = 'block' AND b.id = u.id "
-           f"LEFT JOIN {Organisation._meta.db_table} bo ON bo.id = b.provider_id")
-    if order:
-        sql += f" ORDER BY {order}"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    names = (f"LEFT JOIN {Placement._meta.db_table} p ON u.kind = 'placement' AND p.id = u.id "
+             f"LEFT JOIN {BlockContract._meta.db_table} b ON u.kind = 'block' AND b.id = u.id "
+             f"LEFT JOIN {Organisation._meta.db_table} bo ON bo.id = b.provider_id")
+    cut = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+    if order and "provider_name" not in order:
+        sql = (f"SELECT u.kind, u.id, COALESCE(p.provider_name, bo.name, ''), u.n FROM ("
+               f"SELECT s.kind, s.id, COUNT(*) OVER () AS n FROM ({text}) s "
+               f"ORDER BY {order.replace('u.', 's.')}{cut}) u {names} ORDER BY {order}")
+    else:
+        sql = (f"SELECT u.kind, u.id, COALESCE(p.provider_name, bo.name, ''), COUNT(*) OVER () "
+               f"FROM ({text}) u {names}" + (f" ORDER BY {order}" if order else "") + cut)
     with report_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
