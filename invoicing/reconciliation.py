@@ -14,6 +14,9 @@ Chasing:
 - overpayments: invoices whose payments add up to more than their approved total (the services
   refuse one; an adjustment in the ledger or a reversed approval can still leave one).
 
+Per placement or block the rows come a page at a time, in an order kept in the URL
+(invoicing/reconciliation_sources.py); the total row is then the per-authority total.
+
 A fixed number of queries whatever the data (tests/invoicing/test_reconciliation.py guards it);
 each chasing list is its `LIST_LIMIT` longest-waiting rows and a count.
 """
