@@ -44,6 +44,7 @@ def main():
 
     today = timezone.localdate()
     first, last = last_month(today)
+    ok = True
     with transaction.atomic():
         groups = month_lines(first, last)
         every = [ln for lines in groups.values() for ln in lines]
@@ -59,40 +60,56 @@ def main():
         Payment.objects.bulk_create([
             Payment(invoice_id=i.pk, paid_on=today, amount=i.total, reference=f"P-{i.pk}")
             for i in invoices[::2]], batch_size=2000)
+        # Statistics for the planner: a deployment's autovacuum keeps them, but these rows are
+        # uncommitted (rolled back at the end), so autovacuum never sees them.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE invoicing_invoice, invoicing_invoiceline, invoicing_payment")
         authority_id = (Placement.objects.values("authority_id").annotate(n=Count("id"))
                         .order_by("-n")[0]["authority_id"])
         authority = Organisation.objects.get(pk=authority_id)
         print(f"{len(invoices):,} invoices ({len(every):,} lines) for {first:%B %Y}, "
               f"{len(half):,} paid; {authority.name}: "
               f"{Placement.objects.filter(authority=authority).count():,} placements")
-        for group_by in reconciliation.GROUPINGS:
+        cases = [(g, {}) for g in reconciliation.GROUPINGS]
+        cases.append(("placement", {"sort": "not_invoiced", "descending": True}))
+        for group_by, order in cases:
             times, queries = [], 0
             for _ in range(args.repeats):
                 with CaptureQueriesContext(connection) as captured:
                     t = time.perf_counter()
                     report = reconciliation.reconcile(authority=authority, group_by=group_by,
-                                                      today=today)
+                                                      today=today, **order)
                     times.append((time.perf_counter() - t) * 1000)
                 queries = len(captured.captured_queries)
-            print(f"  reconcile by {group_by:<9} {statistics.median(times):8.1f} ms  "
-                  f"{queries} queries, {len(report.rows):,} rows")
+            name = group_by + (f", by {order['sort']}" if order else "")
+            print(f"  reconcile by {name:<24} {statistics.median(times):8.1f} ms  "
+                  f"{queries} queries, {len(report.rows):,} of {report.count:,} rows")
         parts(authority, today, args.repeats)
         officer = User.objects.filter(organisation=authority, roles__contains=[Role.FINANCE])
         officer = officer.first() or User.objects.create(
             username="bench-recon-finance", organisation=authority, roles=[Role.FINANCE])
         client = Client(HTTP_HOST="localhost")
         client.force_login(officer)
-        times = []
-        for _ in range(args.repeats):
-            with CaptureQueriesContext(connection) as captured:
-                t = time.perf_counter()
-                response = client.get("/finance/invoices/reconciliation/")
-                times.append((time.perf_counter() - t) * 1000)
-        page_ms = statistics.median(times)
-        print(f"  the page (by provider)      {page_ms:8.1f} ms  "
-              f"{len(captured.captured_queries)} queries, status {response.status_code}")
+        worst = 0.0
+        for group_by, order in cases:
+            params = {"group_by": group_by}
+            if order:
+                params["sort"] = "-" + order["sort"]
+            times = []
+            for _ in range(args.repeats):
+                with CaptureQueriesContext(connection) as captured:
+                    t = time.perf_counter()
+                    response = client.get("/finance/invoices/reconciliation/", params)
+                    times.append((time.perf_counter() - t) * 1000)
+                ok = ok and response.status_code == 200
+            page_ms = statistics.median(times)
+            if not order:  # an order by an amount computes every row: reported, not targeted
+                worst = max(worst, page_ms)
+            name = group_by + (f", by {order['sort']}" if order else "")
+            print(f"  the page by {name:<25} {page_ms:8.1f} ms  "
+                  f"{len(captured.captured_queries)} queries, status {response.status_code}")
         transaction.set_rollback(True)
-    sys.exit(0 if page_ms <= PAGE_TARGET_MS and response.status_code == 200 else 1)
+    sys.exit(0 if worst <= PAGE_TARGET_MS and ok else 1)
 
 
 def parts(authority, today, repeats):
@@ -113,6 +130,8 @@ def parts(authority, today, repeats):
         "paid": lambda: paid_spend(date_from=start, date_to=today, group_by="provider",
                                    authority=authority),
         "accrued per placement": lambda: r._by_source(start, today, authority),
+        "per placement, one page": lambda: r.source_page(start, today, authority),
+        "totals": lambda: r._totals(start, today, authority),
         "late placements": lambda: r.late_placements(authority=authority, today=today,
                                                      year_start=start),
         "awaiting a decision": lambda: r.awaiting_decision(authority=authority, today=today),

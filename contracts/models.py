@@ -106,7 +106,11 @@ class Placement(FSMModelMixin, models.Model):
                    models.Index(fields=["authority", "lot"]),
                    models.Index(fields=["authority", "route"]),
                    models.Index(fields=["authority", "-start_date", "-id"],
-                                name="placement_authority_recent")]
+                                name="placement_authority_recent"),
+                   # Live in a range (end_date null or after its start): the reconciliation's
+                   # rows and late placements skip the authority's ended years.
+                   models.Index(fields=["authority", "end_date"],
+                                name="placement_authority_end")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),

@@ -12,24 +12,34 @@ commands that keep to the rules themselves (seed_calloffs' docstring says how).
 import datetime
 import io
 import json
+from decimal import Decimal
 
 from django.db import connection
 
 BATCH = 50_000
 
 
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_PLAIN = (int, Decimal)
+
+
 def _text(value):
-    """One field in COPY's text format."""
+    """One field in COPY's text format (called for every value of every row: the common types
+    first, and one translate for the escapes)."""
     if value is None:
         return r"\N"
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is str:
+        return value.translate(_ESCAPES)
+    if kind is bool:
         return "t" if value else "f"
+    if kind in _PLAIN:
+        return str(value)
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
     if isinstance(value, (dict, list)):
         value = json.dumps(value)
-    return (str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-            .replace("\r", "\\r"))
+    return str(value).translate(_ESCAPES)
 
 
 def insert_rows(model, fields, rows, batch=BATCH):
@@ -72,3 +82,15 @@ def _write(cursor, table, names, width, chunk):
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})",
                            [[_plain(v) for v in row] for row in chunk])
     return len(chunk)
+
+
+def any_of(ids):
+    """The value of a `field__in` lookup naming many ids. On PostgreSQL one array parameter,
+    unnested: the ORM prepares an IN list value by value (2.5 s of a month's invoice batch for
+    its 20,000 placements) and the planner reads a semi-join by index the same way."""
+    from django.db.models.expressions import RawSQL
+
+    ids = sorted({int(pk) for pk in ids})
+    if connection.vendor == "postgresql" and len(ids) > 100:
+        return RawSQL("SELECT unnest(%s::bigint[])", ("{" + ",".join(map(str, ids)) + "}",))
+    return ids

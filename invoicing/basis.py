@@ -36,23 +36,6 @@ def _cumulative(total, k, n):
     return sign * ((2 * abs(total) * k + n) // (2 * n))
 
 
-def _location(provider, authority):
-    a, b = (provider.area or "").strip().lower(), (authority.area or "").strip().lower()
-    return "in_area" if a and a == b else "out_of_area"
-
-
-def _describe(line, invoice):
-    """The dimensions of one line: lot, provider, authority, route, location."""
-    if line.block_id:
-        lot, route = line.block.lot_id, "block"
-    else:
-        lot, route = line.placement.lot_id, line.placement.route
-    source = ("block", line.block_id) if line.block_id else ("placement", line.placement_id)
-    return {"lot": lot, "provider": invoice.provider_id, "authority": invoice.authority_id,
-            "route": route, "location": _location(invoice.provider, invoice.authority),
-            "source": source}
-
-
 def _keep(dims, filters):
     return all(dims[name] == value for name, value in filters.items())
 
@@ -67,11 +50,6 @@ def _key(group_by, dims, month_idx):
     if group_by == "source":  # one row per placement or block (the reconciliation's)
         return dims["source"]
     return (dims[group_by],)
-
-
-def _lines(queryset):
-    return queryset.select_related("placement", "block", "invoice__provider",
-                                   "invoice__authority")
 
 
 def _scope(queryset, authority, field):
@@ -138,9 +116,10 @@ def _cumulative_sql(total, k, n):
             f"((2 * ABS({total}) * ({k}) + {n}) / (2 * {n}))")
 
 
-def _invoiced_sums(date_from, date_to, group_by, authority, filters):
+def _invoiced_sums(date_from, date_to, group_by, authority, filters, sources=None):
     """Pennies per grouping key, summed in the database: each counted line cut to the calendar
-    months of the range, each piece the difference of two cumulative figures (as above)."""
+    months of the range, each piece the difference of two cumulative figures (as above); of
+    the lines of `sources` only when given ({"placement": ids, "block": ids})."""
     from django.db import connection
 
     from contracts.models import BlockContract, Placement
@@ -164,6 +143,8 @@ def _invoiced_sums(date_from, date_to, group_by, authority, filters):
     for name, value in filters.items():
         where.append(f"{_DIM_SQL[name]} = %s")
         params.append(value)
+    if sources is not None:
+        where.append(_source_sql(sources, params))
     select = [f"{k} AS k{i}" for i, k in enumerate(keys)]
     text = (f"SELECT {', '.join([*select, f'SUM({piece})'])} "
             f"FROM {InvoiceLine._meta.db_table} l "
@@ -238,6 +219,103 @@ def _paid_by_invoice(payments, group_by, filters):
     return sums
 
 
+def _source_sql(sources, params):
+    """Restrict lines (alias l) to some placements and blocks: {"placement": ids, "block": ids}
+    (a placement's support lines are its own)."""
+    parts = []
+    for kind, clause in (("placement", "l.block_id IS NULL AND l.placement_id IN"),
+                         ("block", "l.block_id IN")):
+        ids = sorted({int(pk) for pk in sources.get(kind, ())})
+        if ids:
+            parts.append(f"({clause} ({', '.join(['%s'] * len(ids))}))")
+            params.extend(ids)
+    return "(" + " OR ".join(parts) + ")" if parts else "1 = 0"
+
+
+def _paid_shared_sums(date_from, date_to, group_by, authority, filters, sources=None):
+    """Pennies per grouping key with each payment shared among its invoice's lines in the
+    database, by `_shares`'s rule: line i (in pk order) of weight w gets floor(P·w / W), and the
+    pennies left go one each to the largest remainders (P·w mod W), the earlier line first on a
+    tie. Filters (and `sources`) apply after sharing: a payment is shared among all its lines."""
+    from django.db import connection
+
+    from contracts.models import BlockContract, Placement
+    from dps.models import Organisation
+    from dps.replica import report_connection
+    from reports.spend_sql import _Dialect
+
+    sql = _Dialect(connection.vendor)
+    month = sql.month_index("pm.paid_on")
+    keys = ([month] if group_by == "month" else _KEY_SQL[group_by] if group_by in _KEY_SQL
+            else [_DIM_SQL[group_by]])
+    dims = {name: expr for name, expr in _DIM_SQL.items()}
+    select = [f"{k} AS k{i}" for i, k in enumerate(keys)]
+    wanted = [f"{dims[name]} AS f_{name}" for name in filters]
+    source = ["CASE WHEN l.block_id IS NOT NULL THEN 'block' ELSE 'placement' END AS s_kind",
+              "COALESCE(l.block_id, l.placement_id) AS s_id"]
+    weight = sql.pennies("l.amount")
+    big = "bigint" if sql.pg else "INTEGER"
+    params = [date_from, date_to]
+    where = ["pm.paid_on >= %s", "pm.paid_on <= %s"]
+    if authority is not None:
+        where.append("i.authority_id = %s")
+        params.append(authority.pk if hasattr(authority, "pk") else int(authority))
+    if sources is not None:  # only the invoices with a line of these sources
+        inner = []
+        clause = _source_sql(sources, inner)
+        where.append(f"pm.invoice_id IN (SELECT l.invoice_id FROM "
+                     f"{InvoiceLine._meta.db_table} l WHERE {clause})")
+        params += inner
+    shared = (
+        f"SELECT {', '.join([*select, *wanted, *source])}, pm.id AS pid, "
+        f"{sql.pennies('pm.amount')} AS total, {weight} AS w, "
+        # SUM of bigint is numeric on PostgreSQL: cast back, or the division is not integral.
+        f"CAST(SUM({weight}) OVER (PARTITION BY pm.id) AS {big}) AS whole, "
+        f"ROW_NUMBER() OVER (PARTITION BY pm.id ORDER BY l.id) AS pos "
+        f"FROM {Payment._meta.db_table} pm "
+        f"JOIN {Invoice._meta.db_table} i ON i.id = pm.invoice_id "
+        f"JOIN {InvoiceLine._meta.db_table} l ON l.invoice_id = i.id "
+        f"LEFT JOIN {Placement._meta.db_table} p ON p.id = l.placement_id "
+        f"LEFT JOIN {BlockContract._meta.db_table} b ON b.id = l.block_id "
+        f"JOIN {Organisation._meta.db_table} po ON po.id = i.provider_id "
+        f"JOIN {Organisation._meta.db_table} ao ON ao.id = i.authority_id "
+        f"WHERE {' AND '.join(where)}")
+    based = (f"SELECT t.*, CASE WHEN t.whole > 0 THEN t.total * t.w / t.whole "
+             f"WHEN t.pos = 1 THEN t.total ELSE 0 END AS base, "
+             f"CASE WHEN t.whole > 0 THEN (t.total * t.w) %% t.whole ELSE 0 END AS rem "
+             f"FROM ({shared}) t")
+    ranked = (f"SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.pid ORDER BY r.rem DESC, r.pos) "
+              f"AS rk, r.total - CAST(SUM(r.base) OVER (PARTITION BY r.pid) AS {big}) AS lft "
+              f"FROM ({based}) r")
+    outer = []
+    for name, value in filters.items():
+        outer.append(f"q.f_{name} = %s")
+        params.append(value)
+    if sources is not None:
+        ids = {kind: sorted({int(pk) for pk in sources.get(kind, ())})
+               for kind in ("placement", "block")}
+        parts = [f"(q.s_kind = '{kind}' AND q.s_id IN ({', '.join(map(str, pks))}))"
+                 for kind, pks in ids.items() if pks]
+        outer.append("(" + " OR ".join(parts) + ")" if parts else "1 = 0")
+    group = ", ".join(f"q.k{i}" for i in range(len(keys)))
+    text = (f"SELECT {', '.join(f'q.k{i}' for i in range(len(keys)))}"
+            f"{', ' if keys else ''}SUM(q.base + CASE WHEN q.rk <= q.lft THEN 1 ELSE 0 END) "
+            f"FROM ({ranked}) q"
+            + (f" WHERE {' AND '.join(outer)}" if outer else "")
+            + (f" GROUP BY {group}" if keys else ""))
+    with report_connection().cursor() as cursor:
+        cursor.execute(text, params)
+        rows = cursor.fetchall()
+    sums = {}
+    for *key, pennies in rows:
+        if pennies is None:
+            continue
+        if group_by == "provider":
+            key = (key[0], None)
+        sums[tuple(key)] = sums.get(tuple(key), 0) + int(pennies)
+    return sums
+
+
 def paid_spend(*, date_from, date_to, group_by=None, authority=None, filters=None):
     _check(group_by)
     filters = _normalise_filters(filters, authority)
@@ -246,24 +324,5 @@ def paid_spend(*, date_from, date_to, group_by=None, authority=None, filters=Non
                           authority, "invoice__")
         return _report(date_from, date_to, group_by,
                        _paid_by_invoice(payments, group_by, filters), filters)
-    payments = list(_scope(Payment.objects.filter(paid_on__range=(date_from, date_to)),
-                           authority, "invoice__").select_related(
-        "invoice__provider", "invoice__authority"))
-    lines = {}
-    for line in _lines(InvoiceLine.objects.filter(
-            invoice_id__in={p.invoice_id for p in payments}).order_by("pk")):
-        lines.setdefault(line.invoice_id, []).append(line)
-    sums = {}
-    for payment in payments:
-        own = lines.get(payment.invoice_id, [])
-        if not own:
-            continue
-        shares = _shares(_pennies(payment.amount), [_pennies(line.amount) for line in own])
-        idx = payment.paid_on.year * 12 + payment.paid_on.month - 1
-        for line, share in zip(own, shares, strict=True):
-            dims = _describe(line, payment.invoice)
-            if not _keep(dims, filters):
-                continue
-            key = _key(group_by, dims, idx)
-            sums[key] = sums.get(key, 0) + share
-    return _report(date_from, date_to, group_by, sums, filters)
+    return _report(date_from, date_to, group_by,
+                   _paid_shared_sums(date_from, date_to, group_by, authority, filters), filters)

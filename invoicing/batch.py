@@ -13,12 +13,12 @@ The rules and refusals are those of `submit_invoice`, line for line; a refusal c
 
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from dps import audit
-from dps.bulk import insert_rows
+from dps.bulk import any_of, insert_rows
 from dps.errors import DomainError
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.submission import (
@@ -63,11 +63,11 @@ def _check_not_invoiced(batch):
     # three IN lists instead of an OR per target.
     where = Q(pk__in=[])
     if ids["placement"]:
-        where |= Q(kind="placement", placement_id__in=ids["placement"])
+        where |= Q(kind="placement", placement_id__in=any_of(ids["placement"]))
     if ids["support"]:
-        where |= Q(support_item_id__in=ids["support"])
+        where |= Q(support_item_id__in=any_of(ids["support"]))
     if ids["block"]:
-        where |= Q(block_id__in=ids["block"])
+        where |= Q(block_id__in=any_of(ids["block"]))
     existing = InvoiceLine.objects.filter(
         where, live=True, date_from__lte=last, date_to__gte=first).values_list(
         "kind", "placement_id", "support_item_id", "block_id", "date_from", "date_to")
@@ -77,6 +77,33 @@ def _check_not_invoiced(batch):
         for (i, index), line in by_target.get(target, []):
             if line.date_from <= date_to and date_from <= line.date_to:
                 raise _at(i, _already(index))
+
+
+_INVOICE_FIELDS = ("id", "provider", "authority", "reference", "status", "received_on", "total",
+                   "expected_total", "submitted_by", "submitted_at", "channel", "decided_by",
+                   "decided_at", "reason", "approved_total", "paid_on", "exported_at",
+                   "export_batch")
+
+
+def _store_invoices(invoices):
+    """Write the (unsaved) invoices and set their ids. On PostgreSQL the ids come from the
+    table's sequence and the rows go by COPY: bulk_create prepares every field of a month's
+    9,000 instances through the ORM (8 s of the batch, profiled)."""
+    if connection.vendor != "postgresql":
+        Invoice.objects.bulk_create(invoices, batch_size=1000)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                       "FROM generate_series(1, %s)", [Invoice._meta.db_table, len(invoices)])
+        ids = [row[0] for row in cursor.fetchall()]
+    now = timezone.now()
+    for invoice, pk in zip(invoices, ids, strict=True):
+        invoice.pk, invoice.submitted_at = pk, now
+        invoice._state.adding, invoice._state.db = False, connection.alias
+    insert_rows(Invoice, _INVOICE_FIELDS, [
+        (inv.pk, inv.provider_id, inv.authority_id, inv.reference, inv.status, inv.received_on,
+         inv.total, inv.expected_total, inv.submitted_by_id, now, inv.channel, None, None, "",
+         None, None, None, "") for inv in invoices])
 
 
 def _insert_lines(rows):
@@ -139,7 +166,7 @@ def submit_invoices(batch, *, by, channel="upload", today=None):
             submitted_by=submitter, channel=channel))
     try:
         with transaction.atomic():
-            Invoice.objects.bulk_create(invoices, batch_size=1000)
+            _store_invoices(invoices)
     except IntegrityError:  # a reference sent at the same instant by another request
         taken = set(Invoice.objects.filter(
             provider__in={p.pk for p, _r, _l in cleaned},

@@ -14,6 +14,9 @@ Chasing:
 - overpayments: invoices whose payments add up to more than their approved total (the services
   refuse one; an adjustment in the ledger or a reversed approval can still leave one).
 
+Per placement or block the rows come a page at a time, in an order kept in the URL
+(invoicing/reconciliation_sources.py); the total row is then the per-authority total.
+
 A fixed number of queries whatever the data (tests/invoicing/test_reconciliation.py guards it);
 each chasing list is its `LIST_LIMIT` longest-waiting rows and a count.
 """
@@ -26,6 +29,7 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -40,7 +44,8 @@ from contracts.models import Approval, Placement
 from dps.workdays import add_working_days
 from invoicing.basis import invoiced_spend, paid_spend
 from invoicing.models import Invoice, InvoiceLine, Payment
-from reports.spend import aggregate, financial_year_end, spend
+from invoicing.reconciliation_sources import source_page
+from reports.spend import aggregate, financial_year_end, label_rows
 
 GROUPINGS = {"provider": "Provider", "lot": "Lot", "placement": "Placement or block",
              "month": "Month", "authority": "Authority"}
@@ -48,6 +53,8 @@ INVOICE_AFTER_DAYS = 30
 DECIDE_WITHIN_WORKING_DAYS = 10
 # Each chasing list shows its longest-waiting rows and a count of all.
 LIST_LIMIT = 50
+# Per placement: a council has thousands in a year, so the rows come a page at a time.
+PLACEMENT_PAGE_SIZE = 50
 ZERO = Decimal("0.00")
 
 
@@ -58,6 +65,7 @@ class Row:
     accrued: Decimal = ZERO
     invoiced: Decimal = ZERO
     paid: Decimal = ZERO
+    provider_name: str = ""  # per placement: its provider, a column of its own
 
     @property
     def not_invoiced(self):
@@ -75,6 +83,8 @@ class Reconciliation:
     group_by: str
     rows: list
     totals: Row
+    count: int = 0  # rows in all (per placement: on every page)
+    page: object = None  # per placement: the Django Page of row numbers shown
     late_placements: list = field(default_factory=list)
     late_count: int = 0
     awaiting: list = field(default_factory=list)
@@ -90,47 +100,45 @@ def _by_source(date_from, date_to, authority):
     out = {}
     for key, (pennies, _days, _voids) in data.items():
         out[(key[0], key[1])] = out.get((key[0], key[1]), 0) + pennies
-    return {k: (Decimal(v) / 100).quantize(Decimal("0.01")) for k, v in out.items()}
+    return {k: _money(v) for k, v in out.items()}
 
 
-def _source_labels(keys):
-    placements = dict(Placement.objects.filter(pk__in=[k[1] for k in keys if k[0] == "placement"])
-                      .values_list("pk", "provider_name"))
-    from contracts.models import BlockContract
+def _money(pennies):
+    return (Decimal(int(pennies)) / 100).quantize(Decimal("0.01"))
 
-    blocks = dict(BlockContract.objects.filter(pk__in=[k[1] for k in keys if k[0] == "block"])
-                  .values_list("pk", "provider__name"))
-    return {k: (f"Placement {k[1]} with {placements.get(k[1], '')}" if k[0] == "placement"
-                else f"Block {k[1]} with {blocks.get(k[1], '')}") for k in keys}
+
+def _accrued(date_from, date_to, group_by, authority):
+    """[(key, label, sort key, amount)] of the accrued column: the engine (on the maintained
+    summary when built) without the void bed-days, which the page does not show."""
+    data = aggregate(date_from=date_from, date_to=date_to, dims=(group_by,) if group_by else (),
+                     authority=authority, voids=False)
+    labels = label_rows(group_by, list(data))
+    return [(*labels[k], _money(v[0])) for k, v in data.items()]
 
 
 def _rows(date_from, date_to, group_by, authority):
-    rows = {}
-    if group_by == "placement":
-        for key, amount in _by_source(date_from, date_to, authority).items():
-            rows.setdefault(key, Row(key, "")).accrued = amount
-        for name, engine in (("invoiced", invoiced_spend), ("paid", paid_spend)):
-            for r in engine(date_from=date_from, date_to=date_to, group_by="source",
-                            authority=authority).rows:
-                setattr(rows.setdefault(r.key, Row(r.key, "")), name, r.amount)
-        labels = _source_labels(list(rows))
-        for key, row in rows.items():
-            row.label = labels[key]
-        return sorted(rows.values(), key=lambda r: (r.key[0], r.key[1]))
-    order = []
-    for name, engine in (("accrued", spend), ("invoiced", invoiced_spend),
-                         ("paid", paid_spend)):
+    rows, order = {}, {}
+    for key, label, position, amount in _accrued(date_from, date_to, group_by, authority):
+        row = rows.setdefault(key, Row(key, label))
+        row.accrued += amount  # unlisted spot providers share the key None
+        order.setdefault(key, position)
+    for name, engine in (("invoiced", invoiced_spend), ("paid", paid_spend)):
         for r in engine(date_from=date_from, date_to=date_to, group_by=group_by,
                         authority=authority).rows:
             if r.key not in rows:
                 rows[r.key] = Row(r.key, r.label)
-                order.append(r.key)
             setattr(rows[r.key], name, r.amount)
     if group_by == "month":
-        order.sort()
-    else:
-        order.sort(key=lambda k: rows[k].label.lower())
-    return [rows[k] for k in order]
+        return [rows[k] for k in sorted(rows)]
+    return sorted(rows.values(), key=lambda r: r.label.lower())
+
+
+def _totals(date_from, date_to, authority):
+    """The total row, from the coarsest sums (every grouping's rows add up to it)."""
+    accrued = sum((a for *_k, a in _accrued(date_from, date_to, None, authority)), ZERO)
+    invoiced = invoiced_spend(date_from=date_from, date_to=date_to, authority=authority).total
+    paid = paid_spend(date_from=date_from, date_to=date_to, authority=authority).total
+    return Row("total", "Total", accrued=accrued, invoiced=invoiced, paid=paid)
 
 
 def _scoped(queryset, authority):
@@ -146,14 +154,18 @@ def late_placements(*, authority, today, year_start, limit=LIST_LIMIT):
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=year_start)), authority)
     due_to = Least(Coalesce(F("end_date"), Value(cutoff)), Value(cutoff),
                    output_field=DateField())
-    # The last live placement line (lines of a placement never overlap, so the latest start
-    # ends latest) by the partial index; the count of all late ones in the same statement.
+    # Late when no live placement line reaches its due day: one NOT EXISTS probe of the partial
+    # index per placement (a subquery compared twice, IS NULL and <, was two). The invoiced-to
+    # day (the last live line: lines of a placement never overlap, so the latest start ends
+    # latest) only for the late ones; the count of all in the same statement.
+    covered = InvoiceLine.objects.filter(placement=OuterRef("pk"), live=True,
+                                         kind=InvoiceLine.Kind.PLACEMENT,
+                                         date_to__gte=OuterRef("due_to"))
     last = (InvoiceLine.objects.filter(placement=OuterRef("pk"), live=True,
                                        kind=InvoiceLine.Kind.PLACEMENT)
             .order_by("-date_from").values("date_to")[:1])
-    placements = placements.annotate(invoiced_to=Subquery(last), due_to=due_to).filter(
-        Q(invoiced_to__isnull=True) | Q(invoiced_to__lt=F("due_to"))).annotate(
-        late_count=Window(Count("pk")))
+    placements = placements.annotate(due_to=due_to).filter(~Exists(covered)).annotate(
+        invoiced_to=Subquery(last), late_count=Window(Count("pk")))
     out = list(placements.select_related("authority").order_by("start_date", "pk")[:limit])
     for placement in out:
         placement.not_invoiced_from = (placement.invoiced_to + dt.timedelta(days=1)
@@ -193,21 +205,32 @@ def overpaid(*, authority, limit=LIST_LIMIT):
     return out, (len(out) if len(out) < limit else over.count())
 
 
-def reconcile(*, authority, group_by="provider", today, date_from=None):
+def reconcile(*, authority, group_by="provider", today, date_from=None, sort="placement",
+              descending=False, page=1, per_page=None):
+    """The reconciliation the page shows. Per placement or block, one page of `per_page` rows
+    in the `sort` order (PLACEMENT_SORTS), with `page` the page number and `count` all rows."""
     if group_by not in GROUPINGS:
         raise ValueError(f"Unknown grouping {group_by!r}.")
     year_end = financial_year_end(today)
     year_start = dt.date(year_end.year - 1, 4, 1)
     date_from = date_from or year_start
-    rows = _rows(date_from, today, group_by, authority)
-    totals = Row("total", "Total",
-                 accrued=sum((r.accrued for r in rows), ZERO),
-                 invoiced=sum((r.invoiced for r in rows), ZERO),
-                 paid=sum((r.paid for r in rows), ZERO))
+    if group_by == "placement":
+        totals = _totals(date_from, today, authority)
+        rows, count, page = source_page(date_from, today, authority, sort=sort,
+                                        descending=descending, page=page,
+                                        per_page=per_page or PLACEMENT_PAGE_SIZE)
+    else:
+        rows = _rows(date_from, today, group_by, authority)
+        count, page = len(rows), None
+        totals = Row("total", "Total",
+                     accrued=sum((r.accrued for r in rows), ZERO),
+                     invoiced=sum((r.invoiced for r in rows), ZERO),
+                     paid=sum((r.paid for r in rows), ZERO))
     late, late_count = late_placements(authority=authority, today=today, year_start=year_start)
     awaiting, awaiting_count = awaiting_decision(authority=authority, today=today)
     over, over_count = overpaid(authority=authority)
     return Reconciliation(
         date_from=date_from, date_to=today, group_by=group_by, rows=rows, totals=totals,
-        late_placements=late, late_count=late_count, awaiting=awaiting,
-        awaiting_count=awaiting_count, overpaid=over, overpaid_count=over_count)
+        count=count, page=page, late_placements=late, late_count=late_count,
+        awaiting=awaiting, awaiting_count=awaiting_count, overpaid=over,
+        overpaid_count=over_count)

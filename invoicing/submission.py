@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from contracts.models import BlockContract, Placement, SupportItem
 from dps import audit
+from dps.bulk import any_of
 from dps.errors import Conflict, RuleViolation
 from invoicing.models import Invoice, InvoiceLine
 from reports.accruals import Span, expected_amounts
@@ -160,11 +161,12 @@ def _fetch(lines, provider_ids):
     item_ids = {ln.support_item_id for ln in lines if ln.support_item_id}
     block_ids = {ln.block_id for ln in lines if ln.block_id}
     placements = {row[0]: _Target(*row) for row in Placement.objects.filter(
-        pk__in=placement_ids, provider__in=provider_ids).values_list(
+        pk__in=any_of(placement_ids), provider__in=provider_ids).values_list(
         "id", "provider_id", "authority_id", "start_date", "end_date", "route").iterator()}
     items = {}
     for pk, placement_id, start, end, p_provider, p_authority, p_start, p_end in (
-            SupportItem.objects.filter(pk__in=item_ids, placement__provider__in=provider_ids)
+            SupportItem.objects.filter(pk__in=any_of(item_ids),
+                                       placement__provider__in=provider_ids)
             .values_list("id", "placement_id", "start_date", "end_date",
                          "placement__provider_id", "placement__authority_id",
                          "placement__start_date", "placement__end_date")):
@@ -267,9 +269,9 @@ def _lock(lines):
     """Row locks on the placements and blocks, in id order (so racing submissions queue)."""
     placement_ids = sorted({ln.placement_id for ln in lines if ln.placement_id})
     block_ids = sorted({ln.block_id for ln in lines if ln.block_id})
-    list(Placement.objects.select_for_update().filter(pk__in=placement_ids)
+    list(Placement.objects.select_for_update().filter(pk__in=any_of(placement_ids))
          .order_by("pk").values_list("pk", flat=True))
-    list(BlockContract.objects.select_for_update().filter(pk__in=block_ids)
+    list(BlockContract.objects.select_for_update().filter(pk__in=any_of(block_ids))
          .order_by("pk").values_list("pk", flat=True))
 
 

@@ -14,12 +14,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dps import sheets
 from dps.errors import DomainError
 from dps.models import Role
+from dps.paging import page_query
 from dps.sorting import Sort
 from dps.views import role_required
 from invoicing import decisions, exports, payments, reconciliation, remittance
 from invoicing.access import finance_scope
 from invoicing.forms_finance import DecisionForm, PaymentForm, RemittanceForm
 from invoicing.models import Invoice, InvoiceLine
+from invoicing.reconciliation_sources import SORTS as RECON_SORTS
 from reports import exports as report_exports
 
 FINANCE_ROLES = (Role.FINANCE, Role.DPS_ADMIN)
@@ -210,15 +212,21 @@ def export_batch(request):
 
 @role_required(*FINANCE_ROLES)
 def reconciliation_page(request):
+    """Accrued against invoiced against paid, per authority, lot, provider, month, or per
+    placement a page at a time (sortable, the order and page kept in the URL)."""
     _scope_or_403(request)
     authority = None if request.user.has_role(Role.DPS_ADMIN) else request.user.organisation
     group_by = request.GET.get("group_by") or "provider"
     if group_by not in reconciliation.GROUPINGS:
         raise Http404
+    sort = Sort(request, {key: ("pk",) for key in RECON_SORTS}, default="placement")
     report = reconciliation.reconcile(authority=authority, group_by=group_by,
-                                      today=timezone.localdate())
+                                      today=timezone.localdate(), sort=sort.key,
+                                      descending=sort.descending,
+                                      page=request.GET.get("page") or 1)
     return render(request, "invoicing/finance/reconciliation.html", {
         "report": report, "group_by": group_by, "groupings": reconciliation.GROUPINGS,
         "group_label": reconciliation.GROUPINGS[group_by],
-        "authority": authority,
+        "authority": authority, "sort": sort, "page": report.page,
+        "query": page_query(request),
     })

@@ -88,6 +88,15 @@ def test_invoice_approved_paid_and_published(live_server, page, browser, tmp_pat
            ).to_contain_text("100.0%")
     assert_accessible(officer, "the s.70 list and s.69 figures")
     officer.screenshot(path="/tmp/money-loop-payments.png", full_page=True)
+
+    # The reconciliation per placement: sortable, a page at a time.
+    officer.goto(f"{live_server.url}/finance/invoices/reconciliation/"
+                 "?group_by=placement&sort=-not_invoiced")
+    expect(officer.get_by_role("heading", level=1)).to_have_text("Reconciliation")
+    table = officer.get_by_role("region", name="Accrued, invoiced and paid")
+    expect(table).to_contain_text("Harbour Lights Care Ltd")
+    expect(table.locator("th[aria-sort=descending]")).to_contain_text("Not yet invoiced")
+    assert_accessible(officer, "the reconciliation per placement")
     context.close()
 
     # The provider sees it paid.

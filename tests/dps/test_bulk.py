@@ -33,3 +33,15 @@ def test_rows_read_back_exactly_with_awkward_text_nulls_and_json():
 def test_no_rows_writes_nothing():
     assert insert_rows(AuditEntry, FIELDS, iter([])) == 0
     assert not AuditEntry.objects.filter(action="seeded").exists()
+
+
+@pytest.mark.parametrize("extra", [0, 500])
+def test_any_of_matches_an_in_list_short_or_long(extra):
+    """Long lists go as one array parameter on PostgreSQL; either way the same rows."""
+    from dps.bulk import any_of
+
+    orgs = [f.ProviderOrgFactory() for _ in range(3)]
+    ids = [org.pk for org in orgs] + [10**9 + n for n in range(extra)]
+    found = Organisation.objects.filter(pk__in=any_of(ids)).values_list("pk", flat=True)
+    assert sorted(found) == sorted(org.pk for org in orgs)
+    assert not Organisation.objects.filter(pk__in=any_of([])).exists()

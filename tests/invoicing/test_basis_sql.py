@@ -23,7 +23,7 @@ from tests.reports.conftest import make_placement
 
 pytestmark = pytest.mark.django_db
 D = dt.date
-GROUPINGS = [None, "lot", "provider", "authority", "month", "route", "location"]
+GROUPINGS = [None, "lot", "provider", "authority", "month", "route", "location", "source"]
 FILTERS = [{}, {"lot": "fostering"}, {"route": "dps"}, {"location": "in_area"}]
 
 
@@ -63,7 +63,8 @@ def _dims(line):
     a, b = inv.provider.area.strip().lower(), inv.authority.area.strip().lower()
     return {"lot": placement.lot.code, "provider": inv.provider_id,
             "authority": inv.authority_id, "route": placement.route,
-            "location": "in_area" if a and a == b else "out_of_area"}
+            "location": "in_area" if a and a == b else "out_of_area",
+            "source": ("placement", line.placement_id)}
 
 
 def _key(group_by, dims, day):
@@ -112,7 +113,8 @@ def _oracle_paid(lines, date_from, date_to, group_by, filters):
 
 
 def _as_pennies(report, group_by):
-    rows = {(None if group_by is None else r.key): _pennies(r.amount) for r in report.rows}
+    rows = {(None if group_by is None else tuple(r.key) if group_by == "source" else r.key):
+            _pennies(r.amount) for r in report.rows}
     return {k: v for k, v in rows.items() if v}, _pennies(report.total)
 
 

@@ -118,3 +118,66 @@ def test_each_chasing_list_is_its_oldest_rows_and_a_count_of_all(world, as_user)
     page = text(as_user(ff.finance_of(world["authority"])).get(URL))
     assert "Every placement is invoiced up to 30 days ago." not in page
     assert "OLD-1" in page
+
+
+def _pages(world, **kwargs):
+    rows, page = [], 1
+    while True:
+        report = reconcile(authority=world["authority"], group_by="placement",
+                           today=world["today"], page=page, per_page=2, **kwargs)
+        rows += report.rows
+        if not report.page.has_next():
+            return rows, report
+        page += 1
+
+
+@pytest.mark.parametrize("sort", ["placement", "provider", "accrued", "not_invoiced"])
+def test_per_placement_a_page_at_a_time_adds_up_to_the_totals(world, sort):
+    """Every page of every order: each placement once, its figures those of the whole-year
+    columns (the page's own computation agrees with the engine's), the pages adding up to the
+    totals, which are the per-authority figures."""
+    today = world["today"]
+    for n in range(3):
+        make_placement(authority=world["authority"], provider=world["provider"],
+                       start=today - dt.timedelta(days=40 + 7 * n), price=f"{700 + n}.00")
+    rows, report = _pages(world, sort=sort, descending=True)
+    whole = {r.key: r for r in reconcile(authority=world["authority"], group_by="placement",
+                                         today=today, sort="accrued", per_page=100).rows}
+    assert len(rows) == report.count == len(whole) == 5
+    assert sorted(r.key for r in rows) == sorted(whole)
+    for row in rows:
+        assert (row.accrued, row.invoiced, row.paid) == (
+            whole[row.key].accrued, whole[row.key].invoiced, whole[row.key].paid)
+    by_authority = reconcile(authority=world["authority"], group_by="authority", today=today)
+    assert report.totals == by_authority.totals
+    assert sum(r.accrued for r in rows) == report.totals.accrued
+    assert sum(r.invoiced for r in rows) == report.totals.invoiced == Decimal("1050.00")
+    assert sum(r.paid for r in rows) == report.totals.paid == Decimal("460.00")
+    if sort == "accrued":
+        assert [r.accrued for r in rows] == sorted((r.accrued for r in rows), reverse=True)
+    if sort == "placement":
+        assert [r.key for r in rows] == sorted((r.key for r in rows), reverse=True)
+
+
+def test_the_placement_page_is_paged_and_sorted_in_the_url(as_user, world):
+    from invoicing import reconciliation
+
+    today = world["today"]
+    for n in range(3):
+        make_placement(authority=world["authority"], provider=world["provider"],
+                       start=today - dt.timedelta(days=40 + n), price="700.00")
+    client = as_user(ff.finance_of(world["authority"]))
+    old = reconciliation.PLACEMENT_PAGE_SIZE
+    reconciliation.PLACEMENT_PAGE_SIZE = 2
+    try:
+        page = client.get(URL, {"group_by": "placement", "sort": "-accrued", "page": "2"})
+    finally:
+        reconciliation.PLACEMENT_PAGE_SIZE = old
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'class="govuk-pagination"' in html
+    assert 'aria-current="page">2<' in html
+    # The links keep the grouping and the order; the headers sort and say how.
+    assert "group_by=placement&amp;sort=-accrued&amp;page=3" in html
+    assert 'aria-sort="descending"' in html
+    assert "5 placements and blocks" in text(page)
