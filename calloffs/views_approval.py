@@ -49,9 +49,10 @@ def _approval_calloff(request, pk):
 def _approval_summary(request, calloff):
     if calloff.status != CallOff.Status.AWAITING_APPROVAL or not calloff.recommended_eoi_id:
         return None
-    return selectors.approval_summary(
-        calloff, selectors.ranking(calloff), user=request.user,
-        holders=selectors.budget_holders(calloff.authority_id))
+    holders = selectors.budget_holders(calloff.authority_id)
+    return {**selectors.approval_summary(calloff, selectors.ranking(calloff), user=request.user,
+                                         holders=holders),
+            "passed_to": selectors.passes_on([calloff.pk], holders).get(calloff.pk)}
 
 
 def _approval_page(request, calloff, summary, *, approve_form=None, send_back_form=None,

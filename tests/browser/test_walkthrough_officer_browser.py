@@ -165,3 +165,24 @@ def test_the_recommend_form_says_a_reason_is_always_given_and_scored_offers_fold
         .to_be_visible()
     expect(page.get_by_text("Give your reason below whichever you choose")).to_be_visible()
     assert_accessible(page, "call-off with a scored offer folded")
+
+
+def test_an_award_passed_on_says_so_in_the_queue_instead_of_asking_again(live_server, page):
+    calloff, _ = cf.awaiting_approval()  # £260,000
+    holder = f.BudgetHolderFactory(organisation=calloff.authority,
+                                   approval_limit=Decimal("100000"))
+    f.BudgetHolderFactory(organisation=calloff.authority, approval_limit=Decimal("300000"),
+                          first_name="Dee", last_name="Puty")
+    page.goto(f"{live_server.url}/approvals/{calloff.pk}/")
+    sign_in(page, holder)
+    page.get_by_label("Dee Puty, approval limit £300,000.00").check()
+    page.get_by_role("button", name="Pass to this approver").click()
+
+    expect(page).to_have_title("Approvals – Placements DPS")
+    passed = page.locator("#passed-to")
+    expect(passed).to_contain_text("It was passed to Dee Puty on")
+    expect(page.get_by_role("main").locator(".govuk-summary-card")).not_to_contain_text(
+        "to approve it instead")
+    assert_accessible(page, "approvals with an award passed on")
+    page.goto(f"{live_server.url}/approvals/{calloff.pk}/")
+    expect(page.locator("#passed-to")).to_contain_text("It was passed to Dee Puty on")
