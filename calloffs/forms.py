@@ -105,8 +105,9 @@ class CriteriaScoreForm(ServiceForm):
 class RecommendForm(ServiceForm):
     eoi = forms.TypedChoiceField(
         label="Which offer do you recommend?", coerce=int, widget=forms.RadioSelect,
-        help_text="If you choose an offer that is not ranked first, give the reason, for "
-                  "example the child's or the family's preference.",
+        help_text="Give your reason below whichever you choose: the budget holder reads it. "
+                  "If the offer is not ranked first, say why, for example the child's or the "
+                  "family's preference.",
         error_messages={"required": "Choose the offer you recommend",
                         "invalid_choice": "Choose the offer you recommend"})
     reason = _reason("Reason for the recommendation",

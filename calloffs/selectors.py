@@ -301,12 +301,33 @@ def approval_summary(calloff, ranking, *, user, holders):
     }
 
 
+def passes_on(calloff_ids, holders):
+    """{call-off id: (approver, when)}: the latest time each award was passed to an approver
+    (calloffs.approval_requests.pass_recommendation audits it), so the queue says it was, not
+    "ask them" again. One query."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from dps.models import AuditEntry
+
+    by_id = {holder.pk: holder for holder in holders}
+    found = {}
+    for object_id, data, at in (AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(CallOff), object_id__in=calloff_ids,
+            action="calloff.approval_passed_on").order_by("at", "id")
+            .values_list("object_id", "data", "at")):
+        approver = by_id.get((data or {}).get("to"))
+        if approver is not None:
+            found[int(object_id)] = (approver, at)
+    return found
+
+
 def approval_queue(user):
     """Every recommendation awaiting approval in the user's authority, oldest first, each with
-    its approval summary: four queries however many there are."""
+    its approval summary and whether it was passed on: five queries however many there are."""
     # The rankings show each criterion's score: the call-offs' criteria in one query.
     calloffs = list(awaiting_approval(user.organisation_id).prefetch_related("criteria"))
     rankings = rankings_for(calloffs)
     holders = budget_holders(user.organisation_id)
-    return [approval_summary(calloff, rankings[calloff.pk], user=user, holders=holders)
-            for calloff in calloffs]
+    passed = passes_on([calloff.pk for calloff in calloffs], holders)
+    return [{**approval_summary(calloff, rankings[calloff.pk], user=user, holders=holders),
+             "passed_to": passed.get(calloff.pk)} for calloff in calloffs]

@@ -4,6 +4,8 @@ call per action."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from calloffs import selectors, services
@@ -11,6 +13,7 @@ from calloffs.approval_requests import pass_recommendation
 from calloffs.forms import ApproveForm, PassOnForm, ReasonForm
 from calloffs.models import CallOff
 from calloffs.views import _authority_id, _money
+from dps import formatting
 from dps.approvals import KEY_DECISION_THRESHOLD
 from dps.errors import DomainError
 from dps.models import Role
@@ -46,9 +49,10 @@ def _approval_calloff(request, pk):
 def _approval_summary(request, calloff):
     if calloff.status != CallOff.Status.AWAITING_APPROVAL or not calloff.recommended_eoi_id:
         return None
-    return selectors.approval_summary(
-        calloff, selectors.ranking(calloff), user=request.user,
-        holders=selectors.budget_holders(calloff.authority_id))
+    holders = selectors.budget_holders(calloff.authority_id)
+    return {**selectors.approval_summary(calloff, selectors.ranking(calloff), user=request.user,
+                                         holders=holders),
+            "passed_to": selectors.passes_on([calloff.pk], holders).get(calloff.pk)}
 
 
 def _approval_page(request, calloff, summary, *, approve_form=None, send_back_form=None,
@@ -90,11 +94,14 @@ def approval(request, pk):
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(
-                request, f"Award approved. A placement was created with "
-                         f"{placement.provider_name}, starting "
-                         f"{placement.start_date:%-d %B %Y}, at "
-                         f"{_money(placement.price, calloff.lot.get_price_unit_display())}.")
+            # The agreement is built after commit (contracts.agreements): say where it appears.
+            messages.success(request, format_html(
+                "Award approved. A placement was created with {}, starting {}, at {}. Its "
+                "agreement is being prepared and appears on <a class=\"govuk-notification-"
+                "banner__link\" href=\"{}\">the placement's page</a> within a minute or so.",
+                placement.provider_name, formatting.long_date(placement.start_date),
+                _money(placement.price, calloff.lot.get_price_unit_display()),
+                reverse("contracts:detail", args=[placement.pk])))
             return redirect("calloffs:approvals")
     return _approval_page(request, calloff, summary, approve_form=form)
 

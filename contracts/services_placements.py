@@ -74,7 +74,7 @@ def create_placement_from_award(calloff, eoi, *, by):
                 "live_placements": live} if tier else {}
     # Approved by construction: the budget holder approving the award approved its value.
     return _create_placement(
-        by=by, reason=f"Award of call-off {calloff.pk}", agreement_after_commit=True,
+        by=by, reason="Awarded through the DPS call-off", agreement_after_commit=True,
         audit_data={"calloff": calloff.pk, "eoi": eoi.pk, **discount},
         approval=Approval.APPROVED, value=calloff.award_value,
         key_decision_reference=calloff.key_decision_reference,

@@ -71,7 +71,7 @@ def _page_query(request):
 
 
 def _with_provider(queryset):
-    return queryset.select_related("provider", "authority", "lot", "child", "block")
+    return queryset.select_related("provider", "authority", "lot", "child", "block", "calloff")
 
 
 # --- Authority staff: the list --------------------------------------------------------------
@@ -431,6 +431,7 @@ def block_list(request):
     return render(request, "contracts/block_list.html", {
         "page": page, "query": _page_query(request),
         "can_buy": request.user.has_role(Role.COMMISSIONER),
+        "is_budget_holder": request.user.has_role(Role.BUDGET_HOLDER),
     })
 
 

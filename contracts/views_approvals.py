@@ -15,6 +15,7 @@ from dps.approvals import KEY_DECISION_THRESHOLD
 from dps.errors import DomainError
 from dps.models import Role
 from dps.views import role_required
+from monitoring.award_risk import risk_for
 
 
 def _page(request, *, obj, kind, template, form=None):
@@ -27,6 +28,12 @@ def _page(request, *, obj, kind, template, form=None):
                "problems": form.error_summary() if form.is_bound else [],
                "today": timezone.localdate()}
     context["placement" if kind == "placement" else "contract"] = obj
+    # The provider's risk, as on the award's approve page; a spot provider not on the DPS has
+    # none to show, and the page says so.
+    if obj.provider_id:
+        name = obj.provider_name if kind == "placement" else obj.provider.name
+        context["risk_rows"] = [(name, risk_for([obj.provider_id])[obj.provider_id])]
+        context["risk_link"] = request.user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN)
     unit = obj.price_unit if kind == "placement" else obj.unit
     context["unit"] = services.unit_label(unit)
     return render(request, template, context)

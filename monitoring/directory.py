@@ -72,7 +72,7 @@ def provider_profile(provider, *, user):
         "memberships": list(Membership.objects.filter(provider=provider)
                             .select_related("lot__dps")
                             .order_by("status", "lot__dps_id", "lot__position", "lot_id")),
-        "placements": list(placements.select_related("lot", "authority")
+        "placements": list(placements.select_related("lot", "authority", "child")
                            .order_by("-start_date", "-id")[:SECTION_ROWS]),
         "live_placements": placements.exclude(status=Placement.Status.ENDED).count(),
         "risk": risk,

@@ -27,7 +27,7 @@ def test_the_placement_page_says_the_agreement_is_being_prepared(live_server, pa
     expect(page.get_by_role("link", name="Download agreement version 1 (PDF)")).to_have_count(0)
     assert_accessible(page, "placement with its agreement being prepared")
 
-    issue_first_agreement(placement.pk, reason=f"Award of call-off {calloff.pk}")
+    issue_first_agreement(placement.pk, reason="Awarded through the DPS call-off")
     page.reload()
     expect(page.get_by_role("link", name="Download agreement version 1 (PDF)")).to_be_visible()
     expect(pending).to_have_count(0)

@@ -309,6 +309,8 @@ def test_commissioner_scores_two_offers_on_each_published_criterion(live_server,
 
     # A score above 100 is refused on the page and nothing changes.
     name = offers[0].provider.name
+    # A scored offer's form is folded away under its score.
+    page.get_by_text(f"{name}: scored 71 out of 100. Change the scores").click()
     page.get_by_label(f"Education score for {name}").fill("170")
     page.get_by_role("button", name=f"Save score for {name}").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(

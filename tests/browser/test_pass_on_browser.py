@@ -32,4 +32,6 @@ def test_a_budget_holder_passes_an_award_above_their_limit_to_a_named_approver(
     page.get_by_label("Note for them (optional)").fill("Over my limit, please look today.")
     page.get_by_role("button", name="Pass to this approver").click()
     expect(page).to_have_title("Approvals – Placements DPS")
-    expect(page.get_by_text("Passed to Dee Puty")).to_be_visible()
+    # The banner; the queue now also says "It was passed to Dee Puty on …".
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Passed to Dee Puty")

@@ -330,7 +330,7 @@ def test_the_recommend_form_hints_at_preference(as_user, commissioner, authority
     calloff = ClosedCallOffFactory(referral__authority=authority)
     EoiFactory(calloff=calloff, quality_score=50)
     page = text(as_user(commissioner).get(url("detail", calloff.pk)))
-    assert "If you choose an offer that is not ranked first, give the reason" in page
+    assert "If the offer is not ranked first, say why" in page
     assert "the child's or the family's preference" in page
 
 

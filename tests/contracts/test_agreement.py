@@ -62,7 +62,7 @@ def test_no_agreement_issued_is_not_found(api, placement):
 
 def test_the_award_issues_version_one_with_the_parties_child_and_price(api, awarded):
     [version] = AgreementVersion.objects.filter(placement=awarded)
-    assert (version.version, version.reason) == (1, f"Award of call-off {awarded.calloff_id}")
+    assert (version.version, version.reason) == (1, "Awarded through the DPS call-off")
     text = pdf_text(download(api(commissioner_of(awarded)), awarded))
     child = awarded.child
     for expected in (awarded.authority.name, awarded.provider.name,

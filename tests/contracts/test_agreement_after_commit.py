@@ -44,7 +44,7 @@ def test_the_approval_queues_the_agreement_instead_of_rendering_it(
     for callback in callbacks:
         callback()
     version = AgreementVersion.objects.get(placement_id=placement_id)
-    assert (version.version, version.reason) == (1, f"Award of call-off {calloff.pk}")
+    assert (version.version, version.reason) == (1, "Awarded through the DPS call-off")
     assert version.created_by == approver
 
 
@@ -65,7 +65,7 @@ def test_while_it_is_prepared_the_download_is_409_and_the_pages_say_so(
         reverse("contracts:my-placement", args=[placement.pk])).content.decode()
     assert "The agreement is being prepared" in mine
 
-    issue_first_agreement(placement.pk, reason=f"Award of call-off {calloff.pk}")
+    issue_first_agreement(placement.pk, reason="Awarded through the DPS call-off")
     assert api(commissioner_of(placement)).get(pdf_url(placement)).status_code == 200
     page = as_user(commissioner_of(placement)).get(
         reverse("contracts:detail", args=[placement.pk])).content.decode()
