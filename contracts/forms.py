@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
+from contracts import rules
 from contracts.models import Approval, EndReason, Placement
 from dps.forms import DatePartsField, GovukForm, MoneyField
 from referrals.forms import ServiceForm
@@ -67,6 +68,10 @@ class FeeChangeForm(ServiceForm):
         kwargs.setdefault("prefix", "fee")
         super().__init__(*args, **kwargs)
         self.fields["new_price"].help_text = f"In pounds {unit}".strip()
+        # Say how far back a change may go without a reason, rather than "the allowed number".
+        self.fields["backdating_reason"].help_text = (
+            f"Needed when the change takes effect more than {rules.max_backdate_days()} days "
+            f"ago.")
         # The acknowledgement shows once the service has said the price is above the cap.
         self.show_cap_warning = bool(self.data.get(self.add_prefix("acknowledge_cap_warning")))
         if not cap_field:

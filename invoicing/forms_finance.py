@@ -33,6 +33,8 @@ class PaymentForm(GovukForm):
 class RemittanceForm(GovukForm):
     file = forms.FileField(
         label="Remittance file (CSV)",
-        help_text="Columns invoice_reference, provider (its id or name), paid_on (YYYY-MM-DD), "
-                  "amount, reference.",
+        help_text="A header row naming the columns invoice_reference (the provider's invoice "
+                  "number), provider (its name as registered), paid_on (the day paid, like "
+                  "31/12/2026 or 2026-12-31), amount (like 1234.50) and reference (your "
+                  "payment reference).",
         error_messages={"required": "Choose the remittance CSV file"})

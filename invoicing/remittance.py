@@ -131,7 +131,8 @@ def import_remittance(content, *, by, name=""):
             messages.append(f"No invoice {row['invoice_reference']!r} from provider "
                             f"{row['provider']!r} is yours to pay.")
         if paid_on is None:
-            messages.append("paid_on: enter the day as YYYY-MM-DD.")
+            messages.append(f"paid_on: {row['paid_on']!r} is not a day: write it like "
+                            f"31/12/2026 or 2026-12-31.")
         if amount is None:
             messages.append("amount: enter pounds and pence, for example 1250.00.")
         if not row["reference"]:

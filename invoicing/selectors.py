@@ -37,3 +37,27 @@ def filter_invoices(queryset, *, status=None, provider=None, placement=None):
         queryset = queryset.filter(Exists(InvoiceLine.objects.filter(
             invoice=OuterRef("pk"), placement_id=placement)))
     return queryset
+
+
+def finance_waiting(user, *, today):
+    """What finance's front door leads with: {status: (count, total)} for the invoices to
+    approve (vouched), to decide (queried) and to pay (approved), how many approved ones are
+    not yet exported, and how many wait past their decision date. Two queries and a count."""
+    from django.db.models import Count
+
+    from invoicing.access import finance_scope
+    from invoicing.exports import exportable
+    from invoicing.reconciliation import awaiting_decision
+
+    scoped = finance_scope(Invoice.objects.all(), user)
+    rows = {status: (n, total) for status, n, total in scoped.filter(
+        status__in=(Invoice.Status.VOUCHED, Invoice.Status.QUERY, Invoice.Status.APPROVED))
+        .values("status").annotate(n=Count("pk"), total=Sum("total"))
+        .values_list("status", "n", "total").order_by()}
+    authority = None if user.has_role(Role.DPS_ADMIN) else user.organisation
+    _late, late_count = awaiting_decision(authority=authority, today=today, limit=1)
+    return {"vouched": rows.get(Invoice.Status.VOUCHED, (0, None)),
+            "query": rows.get(Invoice.Status.QUERY, (0, None)),
+            "approved": rows.get(Invoice.Status.APPROVED, (0, None)),
+            "not_exported": exportable(user).count(),
+            "late": late_count}

@@ -2,6 +2,8 @@
 (bulk approve vouched ones; decide queried ones), a payment, a remittance import, the export
 for the finance system, and the reconciliation."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -11,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dps import sheets
+from dps import formatting, sheets
 from dps.errors import DomainError
 from dps.models import Role
 from dps.paging import page_query
@@ -64,6 +66,7 @@ def queue(request):
     approved = list(invoices.filter(status=Invoice.Status.APPROVED)[:QUEUE_LIMIT])
     return render(request, "invoicing/finance/queue.html", {
         "vouched": vouched, "queried": queried, "approved": approved,
+        "vouched_total": sum((invoice.total for invoice in vouched), Decimal("0.00")),
         "limit": QUEUE_LIMIT, "problems": [], "sort": sort,
     })
 
@@ -80,8 +83,9 @@ def approve_vouched(request):
     except DomainError as exc:
         messages.error(request, exc.detail)
         return redirect("invoicing-finance:queue")
+    total = sum((invoice.approved_total for invoice in done), Decimal("0.00"))
     messages.success(request, f"{len(done)} invoice{'s' if len(done) != 1 else ''} approved "
-                              f"for payment.")
+                              f"for payment. Total {formatting.money(total)}.")
     return redirect("invoicing-finance:queue")
 
 

@@ -58,10 +58,18 @@ class RangeForm(FilterFieldsForm):
         return data
 
 
+# What a pound of spend is (issue 14): what placements cost for their days, what providers
+# invoiced for them (approved invoices), or what was paid (by the day it was paid).
+BASIS_CHOICES = [("accrued", "Accrued: what placements cost for the days they were live"),
+                 ("invoiced", "Invoiced: approved invoices, for the days they cover"),
+                 ("paid", "Paid: payments, on the day they were made")]
+
+
 class SpendForm(RangeForm):
     group_by = forms.ChoiceField(label="Group by", required=False, choices=GROUP_CHOICES)
-    field_order = ["date_from", "date_to", "group_by", "lot", "provider", "route", "location",
-                   "authority"]
+    basis = forms.ChoiceField(label="Count spend as", required=False, choices=BASIS_CHOICES)
+    field_order = ["date_from", "date_to", "basis", "group_by", "lot", "provider", "route",
+                   "location", "authority"]
 
 
 class CommitmentsForm(FilterFieldsForm):
@@ -92,6 +100,7 @@ class ExportForm(SpendForm):
                                               "they are counted from.")
         self.fields["date_to"].help_text = "For example, 31 3 2027. Not used for commitments."
         self.fields["date_to"].required = False
+        del self.fields["basis"]  # exports are built on the accrued basis (the API has the others)
 
     def clean(self):
         data = super().clean()

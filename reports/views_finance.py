@@ -127,6 +127,7 @@ def _wanted_format(request):
 # The spend table's columns: the grouping in its own order (months in date order, lots in
 # their order) or the amount. The chart keeps the grouping's order.
 SPEND_SORT = {"group": ("group",), "amount": ("amount",)}
+BASIS_TITLES = {"accrued": "Spend", "invoiced": "Invoiced spend", "paid": "Paid spend"}
 
 
 def _sorted_rows(report, sort):
@@ -146,38 +147,42 @@ def spend_page(request):
     start, _end = _financial_year(today)
     # The financial year *to date*: a day after today is a commitment, never spend.
     defaults = {**_date_parts("date_from", start), **_date_parts("date_to", today),
-                "group_by": "lot"}
+                "group_by": "lot", "basis": "accrued"}
     form = _bound(request, SpendForm, defaults, authority)
     report = ahead = None
+    basis = "accrued"
     if form.is_valid():
         data = form.cleaned_data
         date_from, date_to = data["date_from"], data["date_to"]
+        basis = data.get("basis") or "accrued"
+        engine = spend if basis == "accrued" else sources.basis(basis)
         if date_to > today:
             # The days after today: shown as commitments, beside the spend to today.
             ahead = spend(date_from=max(date_from, today + dt.timedelta(days=1)),
                           date_to=date_to, group_by=None, authority=authority,
                           filters=form.filters())
             date_to = max(today, date_from - dt.timedelta(days=1))
-        report = spend(date_from=date_from, date_to=date_to,
-                       group_by=data["group_by"] or None, authority=authority,
-                       filters=form.filters()) if date_to >= date_from else None
+        report = engine(date_from=date_from, date_to=date_to,
+                        group_by=data["group_by"] or None, authority=authority,
+                        filters=form.filters()) if date_to >= date_from else None
         if fmt and report is None:
             return redirect(f"{reverse('finance:spend')}?{_without_format(request)}")
         if fmt:
-            name = exports.export_filename("spend", fmt, {
+            kind = "spend" if basis == "accrued" else f"spend-{basis}"
+            name = exports.export_filename(kind, fmt, {
                 "from": data["date_from"], "to": data["date_to"], "group_by": report.group_by})
-            return _file(exports.spend_table(report), fmt, name)
+            return _file(exports.spend_table(report, title=BASIS_TITLES[basis]), fmt, name)
     elif fmt:
         return redirect(f"{reverse('finance:spend')}?{_without_format(request)}")
     sort = Sort(request, SPEND_SORT, default="group")
     return render(request, "reports/finance/spend.html", {
         "form": form, "report": report, "authority": authority, "ahead": ahead,
-        "today": today, "sort": sort, "rows": _sorted_rows(report, sort),
+        "today": today, "sort": sort, "rows": _sorted_rows(report, sort), "basis": basis,
         "problems": form.error_summary() if request.GET else [],
-        "chart": chart(report.rows, _headings(report, "Spend")["caption"])
+        "chart": chart(report.rows, _headings(report, BASIS_TITLES[basis])["caption"])
         if report else None,
         "downloads": _download_links(request) if request.GET else _download_links_for(defaults),
-        **_headings(report, "Spend"),
+        **_headings(report, BASIS_TITLES[basis]),
     })
 
 

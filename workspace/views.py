@@ -16,6 +16,7 @@ from dps.privacy import carries_child_identity
 from dps.views import role_required
 from providers.views_regimes import regime_warnings
 from workspace import dashboard as queries
+from workspace import portal_todo
 
 
 @carries_child_identity  # case references, and a search that echoes one
@@ -54,6 +55,7 @@ def _portal_page(request, invite_form=None, status=200, problems=None):
         request.session["portal_since"] = since
     since_at = datetime.fromisoformat(since) if since else None
     data = queries.supplier_portal(request.user, since=since_at)
+    data["more_to_do"] = portal_todo.extra_to_do(request.user, data, timezone.localdate())
     can_invite = may_invite(request.user)
     return render(request, "dps/portal.html", {
         **data, "since": since_at, "can_invite": can_invite,
@@ -133,7 +135,11 @@ def cancel_invitation(request, pk):
 
 @role_required(Role.FINANCE, Role.DPS_ADMIN)
 def finance_workspace(request):
-    """Finance's front door: spend, commitments, payments and exports, one click away."""
-    return render(request, "dps/finance.html")
+    """Finance's front door: what is waiting (invoices to approve, decide, pay and export),
+    then spend, commitments, payments and exports, one click away."""
+    from invoicing.selectors import finance_waiting
+
+    return render(request, "dps/finance.html", {
+        "waiting": finance_waiting(request.user, today=timezone.localdate())})
 
 
