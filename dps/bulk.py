@@ -169,7 +169,9 @@ def bulk_load(models):
     (so a failure restores them): each key then checks every row in one pass instead of one
     deferred trigger per row at commit, and each index is built once from sorted rows instead
     of growing row by row (PostgreSQL's "Populating a Database"). Unique indexes stay, so
-    duplicates still fail as they go in. Elsewhere nothing changes."""
+    duplicates still fail as they go in. Elsewhere nothing changes. The tables, and those their
+    keys refer to, stay locked until the transaction ends: for seeds and rebuilds that hold
+    them anyway (rebuild_spend_summary truncates its tables first), not for a live path."""
     if connection.vendor != "postgresql":
         yield
         return

@@ -132,28 +132,8 @@ def _filters(filters, params):
         lot_col="s.lot_id", route_col="s.route", location_expr="s.location")
 
 
-def _run_per_source(text, params):
-    """A statement summing millions of piece-months into a row per placement and block (the
-    spend-by-placement lines): on PostgreSQL hashed in memory (106 MB at 200,000 placements)
-    rather than sorted through the index, and not JIT-compiled (4 s of compiling under load,
-    for one run). 24.4 s → 18-19 s at load 8 (bench/README.md)."""
-    from dps.replica import report_connection
-
-    conn = report_connection()
-    if conn.vendor != "postgresql":
-        return spend_sql._run(text, params)
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute(text, params)
-        rows = cursor.fetchall()
-        cursor.execute("RESET jit")  # within a caller's transaction, only this statement
-        cursor.execute("RESET work_mem")
-        return rows
-
-
-def _collect(out, text, params, width, voids, per_source=False):
-    for row in (_run_per_source if per_source else spend_sql._run)(text, params):
+def _collect(out, text, params, width, voids):
+    for row in spend_sql._run(text, params):
         entry = out.setdefault(tuple(row[:width]), [0, 0, 0])
         entry[0] += int(row[width])
         if voids:
@@ -174,7 +154,7 @@ def _read(out, table, period, ranges, dims, filters, voids):
     text = (f"SELECT {', '.join(cols)}, {sums} FROM {table} s "
             f"JOIN (SELECT column1 AS win, column2 AS a, column3 AS b FROM (VALUES {rows}) AS v)"
             f" w ON s.{period} BETWEEN w.a AND w.b WHERE 1 = 1{where} GROUP BY {', '.join(cols)}")
-    _collect(out, text, params, len(cols), voids, per_source="source" in dims)
+    _collect(out, text, params, len(cols), voids)
 
 
 def _whole(out, segments, dims, filters, voids):
@@ -296,18 +276,8 @@ def _fill_pieces(date_from, date_to, sources=None):
                                          sources=sources)
         cursor.execute(text, params)
         rows = [(int(r[9] or 0), int(r[10] or 0), r[0], r[1], r[8]) for r in cursor.fetchall()]
-        if rows and connection.vendor == "postgresql":
-            # One statement for every block-month (a rebuild has thousands): a join, which
-            # needs no index (rebuild_all builds them after the load).
-            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
-            cursor.execute(
-                f"UPDATE {PIECE} p SET void_bed_days = v.days, voids = v.pennies FROM "
-                f"(VALUES {values}) AS v(days, pennies, source, source_id, month) "
-                f"WHERE p.source = v.source AND p.source_id = v.source_id "
-                f"AND p.month = v.month", [value for row in rows for value in row])
-        else:
-            cursor.executemany(f"UPDATE {PIECE} SET void_bed_days = %s, voids = %s "
-                               f"WHERE source = %s AND source_id = %s AND month = %s", rows)
+        cursor.executemany(f"UPDATE {PIECE} SET void_bed_days = %s, voids = %s "
+                           f"WHERE source = %s AND source_id = %s AND month = %s", rows)
 
 
 def _add_months(where, sign):
@@ -397,17 +367,7 @@ def rebuild_all(today=None, horizon_months=HORIZON_MONTHS):
                           BlockContract.objects.order_by("start_date")
                           .values_list("start_date", flat=True).first()) if d]
     if starts and min(starts) <= _last(horizon):
-        from dps.bulk import bulk_load
-        from reports.models import SpendPiece
-
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # Statements over millions of rows: hashed and sorted in memory, and not
-                # JIT-compiled (seconds of compiling each, under load).
-                cursor.execute("SET LOCAL jit = off")
-                cursor.execute("SET LOCAL work_mem = '256MB'")
-        with bulk_load([SpendPiece]):  # its two indexes built once, after the pieces
-            _fill_pieces(min(starts), _last(horizon))
+        _fill_pieces(min(starts), _last(horizon))
         _add_months("1 = 1", 1)
     SpendSummaryState.objects.create(horizon=horizon, built_at=timezone.now())
     with connection.cursor() as cursor:
