@@ -39,7 +39,6 @@ from contracts.models import (
     SupportItem,
 )
 from dps.approvals import commitment_value, term_days
-from dps.bulk import bulk_load
 from dps.models import Organisation, User
 from providers.management.commands.seed_scale import PREFIX
 from providers.models import Dps, Lot, Membership
@@ -273,13 +272,9 @@ class Command(BaseCommand):
             call_command("seed_scale", providers=providers, authorities=authorities, seed=seed,
                          stdout=self.stdout)
             progress("seed_scale: councils, providers and memberships")
-        loaded = [BlockContract, Placement, FeePeriod, PlacementReview, SupportItem]
         with transaction.atomic():
-            # Keys checked and plain indexes built once, after the rows (dps.bulk.bulk_load).
-            with bulk_load(loaded):
-                counts = Generator(random.Random(seed), placements, fee_periods_per,
-                                   support_items, blocks, progress).run()
-            progress("indexes built, foreign keys checked")
+            counts = Generator(random.Random(seed), placements, fee_periods_per, support_items,
+                               blocks, progress).run()
         vacuum([Placement, FeePeriod, PlacementReview, SupportItem, BlockContract, Membership])
         progress("VACUUM (ANALYZE)")
         counts["seconds"] = time.monotonic() - started
