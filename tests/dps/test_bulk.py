@@ -45,3 +45,78 @@ def test_any_of_matches_an_in_list_short_or_long(extra):
     found = Organisation.objects.filter(pk__in=any_of(ids)).values_list("pk", flat=True)
     assert sorted(found) == sorted(org.pk for org in orgs)
     assert not Organisation.objects.filter(pk__in=any_of([])).exists()
+
+
+def _schema(table):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                       "WHERE conrelid = %s::regclass ORDER BY 1", [table])
+        keys = cursor.fetchall()
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+                       "ORDER BY 1", [table])
+        return keys, cursor.fetchall()
+
+
+def _audit_row(actor_id):
+    kind = ContentType.objects.get_for_model(Organisation)
+    at = datetime.datetime(2026, 3, 29, tzinfo=datetime.UTC)
+    return (at, actor_id, kind.pk, 1, "repr", "seeded", "", "", "", {})
+
+
+@pytest.mark.postgres
+def test_bulk_load_sets_keys_and_indexes_aside_and_puts_them_back():
+    from django.db import transaction
+
+    from dps.bulk import bulk_load
+
+    table = AuditEntry._meta.db_table
+    before = _schema(table)
+    user = f.UserFactory()
+    with transaction.atomic(), bulk_load([AuditEntry]):
+        during = _schema(table)
+        insert_rows(AuditEntry, FIELDS, [_audit_row(user.pk)] * 3)
+    def foreign(schema):
+        return [name for name, definition in schema[0] if definition.startswith("FOREIGN KEY")]
+
+    assert len(foreign(before)) == 2  # actor and content type
+    assert foreign(during) == []  # set aside; the primary key and checks stay
+    assert "dps_auditentry_pkey" in [name for name, _ in during[0]]
+    assert len(during[1]) == 1  # only the primary key's index stays (no unique ones here)
+    assert _schema(table) == before
+    assert AuditEntry.objects.filter(action="seeded").count() == 3
+
+
+@pytest.mark.postgres
+def test_bulk_load_still_refuses_a_dangling_key_when_it_puts_the_key_back():
+    from django.db import IntegrityError, transaction
+
+    from dps.bulk import bulk_load
+
+    table = AuditEntry._meta.db_table
+    before = _schema(table)
+    with pytest.raises(IntegrityError), transaction.atomic(), bulk_load([AuditEntry]):
+        insert_rows(AuditEntry, FIELDS, [_audit_row(987_654_321)])  # no such user
+    assert _schema(table) == before
+    assert not AuditEntry.objects.filter(action="seeded").exists()
+
+
+def test_bulk_load_needs_the_loading_transaction_on_postgresql():
+    from django.db import connection
+
+    from dps.bulk import bulk_load
+
+    if connection.vendor != "postgresql":
+        with bulk_load([AuditEntry]):  # elsewhere it changes nothing
+            insert_rows(AuditEntry, FIELDS, [_audit_row(None)])
+        assert AuditEntry.objects.filter(action="seeded").count() == 1
+        return
+    # A test always runs inside its transaction: a caller outside one is simulated.
+    saved = connection.in_atomic_block
+    connection.in_atomic_block = False
+    try:
+        with pytest.raises(RuntimeError, match="transaction"), bulk_load([AuditEntry]):
+            pass
+    finally:
+        connection.in_atomic_block = saved

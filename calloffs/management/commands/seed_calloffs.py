@@ -17,7 +17,8 @@ no more than that. One fixed provider, printed at the end, is admitted to the re
 fostering lots and invited to every call-off on those two lots published since its admission
 (about 60 % of all call-offs), so its opportunity list is measured against a big invitation set.
 
-Rows go in with bulk_create, 5,000 a batch: the per-row services are not run, so the generator
+Rows go in as plain rows (dps.bulk: COPY on PostgreSQL, with ids reserved first and the foreign
+keys and plain indexes set aside until the end): the per-row services are not run, so the generator
 keeps to their rules itself (EoIs only from invited providers, before the deadline, priced within
 the provider's cap, one live EoI per provider and call-off; awards only of a live, scored offer,
 with ranks and scores by the published formula; one award per call-off). The same --seed gives
@@ -29,7 +30,6 @@ import datetime
 import random
 import time
 from collections import Counter, defaultdict
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -44,7 +44,7 @@ from calloffs.models import CallOff, ExpressionOfInterest, Invitation, Question
 from calloffs.services import award_value
 from dps import audit
 from dps.approvals import KEY_DECISION_THRESHOLD
-from dps.bulk import insert_rows
+from dps.bulk import Draft, bulk_load, insert_rows, model_rows, reserve_ids
 from dps.models import AuditEntry, Organisation, Role, User
 from dps.money import pennies
 from providers.management.commands.seed_scale import (
@@ -52,8 +52,6 @@ from providers.management.commands.seed_scale import (
     LAST_NAMES,
     LOT_PROFILES,
     PREFIX,
-    _field,
-    explicit_timestamps,
 )
 from providers.models import Dps, Membership, PriceUnit
 from referrals.crypto import reference_digest
@@ -68,7 +66,6 @@ from referrals.models import (
     Urgency,
 )
 
-BATCH = 5000
 AUDIT_FIELDS = ("at", "actor", "content_type", "object_id", "object_repr", "action",
                 "from_state", "to_state", "reason", "data")
 CASE_PREFIX = "SCALE-"  # seeded children's case references: --reset finds its rows through them
@@ -146,23 +143,25 @@ class Member(NamedTuple):
     removed_at: datetime.datetime | None
 
 
-@contextmanager
-def explicit_updates(*fields):
-    """Like seed_scale's explicit_timestamps, for auto_now fields (the last change, not now)."""
-    saved = [(field, field.auto_now) for field in fields]
-    for field, _ in saved:
-        field.auto_now = False
-    try:
-        yield
-    finally:
-        for field, value in saved:
-            field.auto_now = value
-
-
 def seeded_children():
     """Children of the seeded authorities (case references are encrypted, so not by prefix)."""
     return Child.objects.filter(
         authority__in=Organisation.objects.filter(users__username__startswith=PREFIX))
+
+
+class Progress:
+    """Each step's time as it ends, and the time so far (as seed_placements prints them)."""
+
+    def __init__(self, stdout):
+        self.stdout = stdout
+        self.started = self.last = time.monotonic()
+
+    def __call__(self, message):
+        now = time.monotonic()
+        self.stdout.write(f"  {message} ({now - self.last:.1f} s; {now - self.started:.1f} s "
+                          "in all)")
+        self.stdout.flush()
+        self.last = now
 
 
 class Command(BaseCommand):
@@ -192,18 +191,23 @@ class Command(BaseCommand):
         if not User.objects.filter(username=f"{PREFIX}admin").exists():
             raise CommandError("No seed_scale data: run `manage.py seed_scale` first.")
         started = time.monotonic()
+        step = Progress(self.stdout)
         with transaction.atomic():
             if reset:
                 self.wipe()
+                step("deleted the earlier run's rows")
             elif seeded_children().exists():
                 raise CommandError("seed_calloffs has already run on this database: pass "
                                    "--reset to delete its data and seed again.")
-            counts = Generator(dps, random.Random(seed), calloffs, invite_per_calloff).run()
+            counts = Generator(dps, random.Random(seed), calloffs, invite_per_calloff,
+                               step).run()
             if password:
                 User.objects.filter(pk=counts["fixed_user_id"]).update(
                     password=make_password(password))
+        step("committed")
         if connection.vendor == "postgresql":
             self.vacuum()
+            step("VACUUM (ANALYZE)")
         counts["seconds"] = time.monotonic() - started
         counts["password"] = "as given with --password" if password else \
             "as seed_scale set it (unusable unless it had --password)"
@@ -270,8 +274,9 @@ class Plan:
 class Generator:
     """Builds the rows in memory (invitations excepted: those stream), then bulk_creates."""
 
-    def __init__(self, dps, rng, n_calloffs, per_calloff):
+    def __init__(self, dps, rng, n_calloffs, per_calloff, step=None):
         self.dps = dps
+        self.step = step or (lambda message: None)
         self.rng = rng
         self.n_calloffs = n_calloffs
         self.per_calloff = per_calloff
@@ -311,6 +316,7 @@ class Generator:
                                                 "status", "admitted_at", "suspended_from",
                                                 "removed_at")):
             self.members[row[2]].append(Member(*row))
+        self.pools = {}  # lot id → (other members, the fixed provider's), for invite()
         self.timelines = {}  # lot id → sorted admissions, removals and suspensions
         self.content_types = {model: ContentType.objects.get_for_model(model) for model in
                               (Referral, CallOff, ExpressionOfInterest, Question, Membership)}
@@ -361,8 +367,10 @@ class Generator:
 
     def run(self):
         fixed = self.fixed_provider()
+        self.step("reference data and the fixed provider")
         plans = [self.plan(index, fixed) for index in range(self.n_calloffs)]
         plans.sort(key=lambda p: p.published_at)  # ids follow publication, as in real life
+        self.step(f"planned {len(plans)} call-offs")
         self.write(plans)
         status = Counter(p.status for p in plans)
         soon = self.now + datetime.timedelta(hours=48)
@@ -471,7 +479,12 @@ class Generator:
         """A random sample of the lot's members admitted at publication; the fixed provider on
         top whenever it was admitted."""
         k = self.per_calloff
-        pool = [m for m in self.members[p.lot.pk] if m.provider_id != fixed["provider_id"]]
+        if p.lot.pk not in self.pools:  # the members other than the fixed provider, per lot
+            members = self.members[p.lot.pk]
+            self.pools[p.lot.pk] = (
+                [m for m in members if m.provider_id != fixed["provider_id"]],
+                [m for m in members if m.provider_id == fixed["provider_id"]])
+        pool, fixed_members = self.pools[p.lot.pk]
         candidates = self.rng.sample(pool, min(len(pool), 2 * k))
         chosen, seen = [], set()
         for member in candidates:
@@ -483,9 +496,8 @@ class Generator:
         if len(chosen) < k and len(candidates) < len(pool):
             eligible = {m.provider_id: m for m in pool if self.eligible(m, p.published_at)}
             chosen = self.rng.sample(sorted(eligible.values()), min(k, len(eligible)))
-        fixed_member = next((m for m in self.members[p.lot.pk]
-                             if m.provider_id == fixed["provider_id"]
-                             and self.eligible(m, p.published_at)), None)
+        fixed_member = next((m for m in fixed_members if self.eligible(m, p.published_at)),
+                            None)
         if fixed_member is not None:
             chosen.append(fixed_member)
         p.invited = chosen
@@ -574,8 +586,8 @@ class Generator:
             price = pennies(member.price_cap * Decimal(rng.uniform(0.8, 1.0)))
             submitted = self.between(p.published_at, end, 0.05, 0.95)
             withdrawn = number > 0 and rng.random() < 0.04
-            eoi = ExpressionOfInterest(
-                calloff=p.calloff, provider_id=member.provider_id,
+            eoi = Draft(  # an EoI's fields, cheaper than a model instance (100,000 of them)
+                ExpressionOfInterest, calloff=p.calloff, provider_id=member.provider_id,
                 status=ExpressionOfInterest.Status.WITHDRAWN if withdrawn
                 else ExpressionOfInterest.Status.SUBMITTED,
                 price=price, offered_price=price,
@@ -689,37 +701,49 @@ class Generator:
     # --- writing ----------------------------------------------------------------------------
 
     def write(self, plans):
-        with explicit_timestamps(_field(Child, "created_at")), \
-                explicit_updates(_field(Child, "updated_at")):
-            Child.objects.bulk_create([p.child for p in plans], batch_size=BATCH)
-        with explicit_timestamps(_field(Referral, "created_at")):
-            Referral.objects.bulk_create([p.referral for p in plans], batch_size=BATCH)
-        through = Referral.needs.through
-        through.objects.bulk_create(
-            [through(referral_id=p.referral.pk, need_id=need) for p in plans
-             for need in p.need_ids], batch_size=BATCH)
-        CallOff.objects.bulk_create([p.calloff for p in plans], batch_size=BATCH)
-        # The two big tables (about 1.2 million invitations and as many audit rows at 20,000
-        # call-offs) go in as plain rows by COPY: building model instances was most of the time.
-        insert_rows(Invitation, ("calloff", "provider", "membership", "invited_at", "notified_at"),
-                    ((p.calloff.pk, m.provider_id, m.pk, p.published_at,
-                      p.published_at + datetime.timedelta(seconds=30))
-                     for p in plans for m in p.invited))
-        with explicit_timestamps(_field(ExpressionOfInterest, "submitted_at")), \
-                explicit_updates(_field(ExpressionOfInterest, "updated_at")):
-            ExpressionOfInterest.objects.bulk_create(
-                [eoi for p in plans for eoi in p.eois], batch_size=BATCH)
-        recommended = []
+        """Every row by COPY (multi-row INSERTs on SQLite), with ids reserved first: the
+        recommended EoI goes in with its call-off (no UPDATE); on PostgreSQL the foreign keys
+        are checked and the plain indexes built once per table at the end (dps.bulk.bulk_load),
+        not row by row."""
+        children = [p.child for p in plans]
+        referrals = [p.referral for p in plans]
+        calloffs = [p.calloff for p in plans]
+        eois = [eoi for p in plans for eoi in p.eois]
+        questions = [q for p in plans for q in p.questions]
+        for model, objects in ((Child, children), (Referral, referrals), (CallOff, calloffs),
+                               (ExpressionOfInterest, eois), (Question, questions)):
+            first = reserve_ids(model, len(objects))
+            for offset, obj in enumerate(objects):
+                obj.pk = first + offset
         for p in plans:
             if p.winner is not None:
                 p.calloff.recommended_eoi_id = p.winner.pk
-                recommended.append(p.calloff)
-        CallOff.objects.bulk_update(recommended, ["recommended_eoi"], batch_size=BATCH)
-        with explicit_timestamps(_field(Question, "asked_at")):
-            Question.objects.bulk_create([q for p in plans for q in p.questions],
-                                         batch_size=BATCH)
-        insert_rows(AuditEntry, AUDIT_FIELDS,
-                    (entry for p in plans for entry in self.audit_rows(p)))
+        through = Referral.needs.through
+        with bulk_load([Child, Referral, through, CallOff, Invitation,
+                                        ExpressionOfInterest, Question, AuditEntry]):
+            self.step("ids reserved; foreign keys and indexes set aside")
+            for model, objects, what in ((Child, children, "children"),
+                                         (Referral, referrals, "referrals"),
+                                         (CallOff, calloffs, "call-offs")):
+                insert_rows(model, *model_rows(model, objects))
+                self.step(f"{len(objects)} {what}")
+            needs = insert_rows(through, ("referral", "need"),
+                                ((p.referral.pk, need) for p in plans for need in p.need_ids))
+            self.step(f"{needs} referral needs")
+            invitations = insert_rows(
+                Invitation, ("calloff", "provider", "membership", "invited_at", "notified_at"),
+                ((p.calloff.pk, m.provider_id, m.pk, p.published_at,
+                  p.published_at + datetime.timedelta(seconds=30))
+                 for p in plans for m in p.invited))
+            self.step(f"{invitations} invitations")
+            insert_rows(ExpressionOfInterest, *model_rows(ExpressionOfInterest, eois))
+            self.step(f"{len(eois)} expressions of interest")
+            insert_rows(Question, *model_rows(Question, questions))
+            self.step(f"{len(questions)} questions")
+            audit = insert_rows(AuditEntry, AUDIT_FIELDS,
+                                (entry for p in plans for entry in self.audit_rows(p)))
+            self.step(f"{audit} audit entries")
+        self.step("indexes built, foreign keys checked")
 
     def audit_rows(self, p):
         """The rows the services would have written, at the times they would have."""
