@@ -417,7 +417,7 @@ def respond(request, pk):
         else:
             done = "Expression of interest updated." if live else "Expression of interest sent."
             messages.success(request, f"{done} You can change or withdraw it until responses "
-                                      f"close on {_when(calloff.deadline)}.")
+                                      f"close at {_when(calloff.deadline)}.")
             return _to_opportunity(calloff)
     return _opportunity_page(request, calloff, bound={"eoi": form})
 

@@ -12,6 +12,7 @@ from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 from django.utils import timezone
+from django.utils.functional import lazy
 
 from dps.input_guard import DATE_WINDOW
 
@@ -123,6 +124,17 @@ class DatePartsBoundField(BoundField):
                           "id": f"{self.auto_id}-{key}", "label": label, "width": width,
                           "value": "" if part_value is None else part_value})
         return parts
+
+
+def example_day(days, then=""):
+    """A date field's hint, "For example, 3 1 2027", `days` from today when the form is shown
+    (lazy: a form class is built once, at import, and a fixed example soon lies in the past)."""
+
+    def text():
+        day = timezone.localdate() + datetime.timedelta(days=days)
+        return f"For example, {day.day} {day.month} {day.year}{then}"
+
+    return lazy(text, str)()
 
 
 class DatePartsField(forms.MultiValueField):

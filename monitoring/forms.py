@@ -4,7 +4,7 @@ KPI ranges and required values) are monitoring.services'; their errors come back
 
 from django import forms
 
-from dps.forms import DatePartsField
+from dps.forms import DatePartsField, example_day
 from monitoring.models import (
     RAISABLE_TRIGGER_KINDS,
     FinancialStanding,
@@ -99,7 +99,7 @@ class ScheduleActivityForm(ServiceForm):
                              error_messages={"required": "Choose the kind of activity",
                                              "invalid_choice": "Choose the kind of activity"})
     planned_date = DatePartsField(label="Planned date", subject="of the activity",
-                                  help_text="For example, 27 3 2026")
+                                  help_text=example_day(21))
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "activity")

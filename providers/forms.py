@@ -4,7 +4,7 @@ reasons, rounds that do not overlap) are the services'; their errors come back t
 
 from django import forms
 
-from dps.forms import DatePartsField, GovukForm, MoneyField
+from dps.forms import DatePartsField, GovukForm, MoneyField, example_day
 from providers.models import CreditCheckResult, Outcome, Regulator
 
 
@@ -116,12 +116,12 @@ class ApplyForm(GovukForm):
 class RoundForm(GovukForm):
     opens_at = DatePartsField(
         label="When does the round open?", with_time=True, subject="the round opens",
-        help_text="For example, 6 4 2026 and 09:00. UK time. A time now or in the past opens "
-                  "the round at once.",
+        help_text=example_day(7, " and 09:00. UK time. A time now or in the past opens "
+                                 "the round at once."),
     )
     closes_at = DatePartsField(
         label="When does the round close?", with_time=True, subject="the round closes",
-        help_text="For example, 30 4 2026 and 17:00. UK time.",
+        help_text=example_day(35, " and 17:00. UK time."),
     )
 
 

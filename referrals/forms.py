@@ -6,7 +6,7 @@ from django import forms
 
 from calloffs.quality_forms import CriteriaRows
 from dps import formatting
-from dps.forms import AreaField, DatePartsField, GovukForm, MoneyField
+from dps.forms import AreaField, DatePartsField, GovukForm, MoneyField, example_day
 from providers.models import PriceUnit
 from referrals.models import Alternative, BudgetKind, OutcomeDomain, PanelDecision, Urgency
 
@@ -79,7 +79,7 @@ class ReferralForm(ServiceForm):
         error_messages=_required("Enter a summary for providers"))
     placement_start = DatePartsField(label="When should the placement start?",
                                      subject="the placement starts",
-                                     help_text="For example, 1 6 2026")
+                                     help_text=example_day(28))
     duration_weeks = forms.IntegerField(
         label="How many weeks is the placement for?", min_value=1, max_value=520,
         error_messages={"required": "Enter how many weeks the placement is for",
@@ -121,7 +121,7 @@ class ReferralForm(ServiceForm):
                                          widget=forms.Textarea)
     panel_date = DatePartsField(label="Date of the resource panel", required=False,
                                 subject="of the resource panel",
-                                help_text="For example, 20 5 2026")
+                                help_text=example_day(14))
     panel_decision = forms.ChoiceField(label="Panel decision", required=False,
                                        choices=PanelDecision.choices, widget=forms.RadioSelect)
     panel_notes = forms.CharField(label="Panel notes (optional)", required=False,
@@ -202,7 +202,7 @@ REFERRAL_FIELDS = {
 class PublishForm(CriteriaRows, ServiceForm):
     deadline = DatePartsField(
         label="When do responses close?", with_time=True, subject="responses close",
-        help_text="For example, 27 3 2026 and 12:00. UK time.")
+        help_text=example_day(10, " and 12:00. UK time."))
     quality_weight = forms.IntegerField(
         label="Quality", min_value=0, max_value=100, initial=60,
         error_messages={"required": "Enter the quality weighting",
@@ -263,7 +263,7 @@ class PublishForm(CriteriaRows, ServiceForm):
 class PanelForm(ServiceForm):
     panel_date = DatePartsField(label="Date of the resource panel",
                                 subject="of the resource panel",
-                                help_text="For example, 20 5 2026")
+                                help_text=example_day(14))
     panel_decision = forms.ChoiceField(
         label="Decision", choices=PanelDecision.choices, widget=forms.RadioSelect,
         error_messages=_required("Choose the panel's decision"))

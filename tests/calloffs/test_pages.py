@@ -474,6 +474,9 @@ def test_budget_holder_cannot_approve_above_their_limit(as_user, authority):
     client = as_user(holder)
     page = text(client.get(url("approval", calloff.pk)))
     assert "above your approval limit of £100,000.00" in page
+    # Headed as what it is: not an approval this budget holder can make (issue 16 walk-through).
+    assert f"Award above your limit for {calloff.referral.child.case_reference}" in page
+    assert "Approve the award for" not in page
     assert "Ask deputy (limit £300,000.00) to approve it instead" in page
     assert "Approve the award</button>" not in client.get(
         url("approval", calloff.pk)).content.decode()
