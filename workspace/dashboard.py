@@ -398,7 +398,7 @@ def _supplier_sections(user, provider_id, open_now, new, now, today):
                             .exclude(status=Placement.Status.ENDED)),
         "fee_changes": _take(FeeChange.objects.filter(
             placement__provider_id=provider_id, status=FeeChange.Status.REQUESTED)
-            .select_related("placement").order_by("effective_from", "id")),
+            .select_related("placement__child").order_by("effective_from", "id")),
         "kpi_returns": _take(KpiReturn.objects.filter(
             provider_id=provider_id, status=KpiReturn.Status.DUE)
             .select_related("lot").order_by("due_date", "id")),

@@ -394,6 +394,18 @@ def test_the_portal_shows_outcomes_lots_suspension_dates_and_work_due(as_user):
     assert "Respond to the action: Hold a fire drill each month" in page
 
 
+def test_the_portal_names_its_placements_by_the_child_not_a_number(as_user):
+    # Issue 16's walk-through: "Placement 12: Residential children's homes" named a database
+    # row. The awarded provider knows the child's name (API.md), never the case reference.
+    provider_user = f.ProviderUserFactory()
+    placement = kf.PlacementFactory(provider=provider_user.organisation, cap=False)
+    page = text(as_user(provider_user).get(PORTAL))
+    child = placement.child
+    assert f"{child.first_name} {child.last_name}: {placement.lot.name}" in page
+    assert f"Placement {placement.pk}:" not in page
+    assert child.case_reference not in page
+
+
 def test_the_portal_leads_with_the_next_things_to_do_soonest_first(as_user):
     provider_user = f.ProviderUserFactory()
     provider = provider_user.organisation
