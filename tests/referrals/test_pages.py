@@ -121,6 +121,9 @@ def test_list_shows_own_referrals_with_their_call_offs(as_user, commissioner):
     assert "2 responses" in page
     assert "Not published" in page
     assert page.count("view the referral") == 2
+    # A published referral shows where its call-off has got to, not "Published" for ever.
+    assert "Open" in page
+    assert "Published" not in page
 
 
 def _queries(client, url):
