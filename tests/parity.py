@@ -123,6 +123,8 @@ ACTIONS = {
     "contracts:end-check": NoApi(CHECK_STEP),
     "contracts:approve-placement": api("POST /api/v1/placements/{id}/approve/"),
     "contracts:approve-block": api("POST /api/v1/blocks/{id}/approve/"),
+    "contracts:approve-placement-check": NoApi(CHECK_STEP),
+    "contracts:approve-block-check": NoApi(CHECK_STEP),
     "contracts:spot": api("POST /api/v1/placements/spot/"),
     "contracts:block-create": api("POST /api/v1/blocks/"),
     "contracts:block-check": NoApi(CHECK_STEP),

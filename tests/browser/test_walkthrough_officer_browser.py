@@ -186,3 +186,27 @@ def test_an_award_passed_on_says_so_in_the_queue_instead_of_asking_again(live_se
     assert_accessible(page, "approvals with an award passed on")
     page.goto(f"{live_server.url}/approvals/{calloff.pk}/")
     expect(page.locator("#passed-to")).to_contain_text("It was passed to Dee Puty on")
+
+
+def test_approving_a_spot_placement_checks_first_as_an_award_does(live_server, page):
+    # The walk-through: approving a spot placement was one click while an award has a check
+    # page. Now the same check-your-answers step, then the approval.
+    authority = f.AuthorityFactory()
+    holder = f.BudgetHolderFactory(organisation=authority, approval_limit=Decimal("900000"))
+    placement = pf.SpotPlacementFactory(authority=authority, approval=Approval.AWAITING,
+                                        provider=f.ProviderOrgFactory(name="Weald Ridge Homes"))
+
+    page.goto(f"{live_server.url}/placements/{placement.pk}/approve/")
+    sign_in(page, holder)
+    page.get_by_role("button", name="Approve the placement").click()
+    expect(page.get_by_role("heading", name="Check the spot placement before you approve it")
+           ).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("Weald Ridge Homes")
+    assert_accessible(page, "check the spot placement")
+    placement.refresh_from_db()
+    assert placement.approval == Approval.AWAITING
+    page.get_by_role("button", name="Confirm and approve the spot placement").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Placement with Weald Ridge Homes approved")
+    placement.refresh_from_db()
+    assert placement.approval == Approval.APPROVED

@@ -216,3 +216,61 @@ def test_the_spot_page_says_it_awaits_approval(as_user, commissioner):
     assert "awaits a budget holder's approval" in banner(response)
     assert Placement.objects.get().approval == Approval.AWAITING
     assert BlockContract.objects.count() == 0
+
+
+def test_approving_a_spot_placement_checks_first(as_user, commissioner, holder):
+    # As an award's approval (finding 6): the approve form posts to a check page that changes
+    # nothing; its button posts the answers, unchanged, to the approval itself.
+    placement = spot(commissioner)
+    url = reverse("contracts:approve-placement", args=[placement.pk])
+    check = reverse("contracts:approve-placement-check", args=[placement.pk])
+    client = as_user(holder)
+    assert f'action="{check}"' in client.get(url).content.decode()
+
+    page = client.post(check)
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Check the spot placement before you approve it" in text(page)
+    assert "Harbour Lights Care Ltd" in text(page)
+    assert "£24,000.00" in text(page)
+    assert f'action="{url}"' in html
+    placement.refresh_from_db()
+    assert placement.approval == Approval.AWAITING
+    client.post(url)
+    placement.refresh_from_db()
+    assert placement.approval == Approval.APPROVED
+
+
+def test_the_spot_check_sends_bad_answers_and_strangers_back(as_user, commissioner, holder):
+    director = f.BudgetHolderFactory(organisation=commissioner.organisation,
+                                     approval_limit=Decimal("2000000.00"))
+    big = spot(commissioner, price="45000.00")  # £540,000: a key decision
+    check = reverse("contracts:approve-placement-check", args=[big.pk])
+    response = as_user(director).post(check, {"key_decision_reference": ""})
+    assert "Enter the key decision reference" in error_summary(response)
+    assert "Check the spot placement" not in text(response)
+    above = as_user(holder).post(check)  # £540,000 is above this holder's £300,000
+    assert "Check the spot placement" not in text(above)
+    assert "above your approval limit" in text(above)
+    assert as_user(commissioner).post(check).status_code == 403
+    assert as_user(f.BudgetHolderFactory()).post(check).status_code == 404
+    assert as_user(director).get(check).status_code == 405
+    big.refresh_from_db()
+    assert big.approval == Approval.AWAITING
+
+
+def test_approving_a_block_checks_first(as_user, commissioner):
+    block = pf.BlockContractFactory(authority=commissioner.organisation,
+                                    approval=Approval.AWAITING)
+    holder = f.BudgetHolderFactory(organisation=commissioner.organisation,
+                                   approval_limit=Decimal("900000.00"))
+    check = reverse("contracts:approve-block-check", args=[block.pk])
+    client = as_user(holder)
+    assert f'action="{check}"' in client.get(
+        reverse("contracts:approve-block", args=[block.pk])).content.decode()
+    page = text(client.post(check))
+    assert "Check the block purchase before you approve it" in page
+    assert block.provider.name in page
+    block.refresh_from_db()
+    assert block.approval == Approval.AWAITING
