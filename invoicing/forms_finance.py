@@ -1,6 +1,7 @@
 """Finance's invoice forms: shape only; the rules are the services'."""
 
 from django import forms
+from django.utils.safestring import mark_safe
 
 from dps.forms import DatePartsField, GovukForm, MoneyField
 
@@ -33,8 +34,12 @@ class PaymentForm(GovukForm):
 class RemittanceForm(GovukForm):
     file = forms.FileField(
         label="Remittance file (CSV)",
-        help_text="A header row naming the columns invoice_reference (the provider's invoice "
-                  "number), provider (its name as registered), paid_on (the day paid, like "
-                  "31/12/2026 or 2026-12-31), amount (like 1234.50) and reference (your "
-                  "payment reference).",
+        # The file's own words (column names, the year-first date a ledger exports) are set
+        # as code: what the file must say, not how the page speaks.
+        help_text=mark_safe(  # noqa: S308 - a constant, no input in it
+            "A header row naming the columns <code>invoice_reference</code> (the provider's "
+            "invoice number), <code>provider</code> (its name as registered), "
+            "<code>paid_on</code> (the day paid, like 31/12/2026 or <code>2026-12-31</code>), "
+            "<code>amount</code> (like 1234.50) and <code>reference</code> (your payment "
+            "reference)."),
         error_messages={"required": "Choose the remittance CSV file"})

@@ -167,10 +167,10 @@ TEXTS = {
     # The monthly spend summary (ADR 0023): codes, and a copy of the placement's provider name.
     "reports.SpendPiece.source": Text(SYSTEM),
     **{f"reports.{model}.{name}": Text(SYSTEM) for model in (
-        "SpendPiece", "SpendMonth", "SpendYear", "SpendMonthLot") for name in (
+        "SpendPiece", "SpendMonth", "SpendYear", "SpendMonthLot", "SpendSpan") for name in (
         "route", "location")},
     **{f"reports.{model}.provider_name": Text(PUBLIC, why="the provider's own name")
-       for model in ("SpendPiece", "SpendMonth", "SpendYear")},
+       for model in ("SpendPiece", "SpendMonth", "SpendYear", "SpendSpan")},
     # invoicing
     "invoicing.Invoice.reference": Text(PROVIDER_WRITTEN),
     # sufficiency: the notes are the provider's own (the form asks for no personal data).

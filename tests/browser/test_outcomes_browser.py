@@ -33,6 +33,6 @@ def test_a_commissioner_rates_every_domain_at_once_from_the_placement_page(live_
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
         "11 outcome ratings recorded")
     assert OutcomeRating.objects.filter(placement=placement).count() == 11
-    page.get_by_role("link", name=f"Placement {placement.pk}").click()
+    page.get_by_role("link", name=f"Placement with {placement.provider_name}").first.click()
     expect(page.locator("#outcomes ~ table")).to_contain_text("One rating: 4")
     assert_accessible(page, "placement page with outcomes")
