@@ -228,8 +228,9 @@ def test_one_placement_through_all_four_front_doors(live_server, page):
     sign_in(page, live_server, applicant, "Your supplier portal")
     responses = page.locator("section[aria-labelledby='responses-heading']")
     expect(responses).to_contain_text("Awarded")
+    # Named by the child it cares for (the awarded provider may know the name), not a number.
     page.locator("section[aria-labelledby='placements-heading']").get_by_role(
-        "link", name=re.compile(rf"^Placement {placement.pk}:")).click()
+        "link", name=f"{CHILD['first_name']} {CHILD['last_name']}: ").click()
     checked(page, "my placement")
     with page.expect_download() as download_info:
         page.get_by_role("link", name=re.compile(r"^Download agreement version 1")).click()
