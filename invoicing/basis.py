@@ -124,7 +124,6 @@ def _invoiced_sums(date_from, date_to, group_by, authority, filters, sources=Non
 
     from contracts.models import BlockContract, Placement
     from dps.models import Organisation
-    from dps.replica import report_connection
     from reports.spend_sql import _Dialect, _months_table
 
     sql = _Dialect(connection.vendor)
@@ -156,17 +155,7 @@ def _invoiced_sums(date_from, date_to, group_by, authority, filters, sources=Non
             f"{sql.expand_months(_months_table(sql, date_from, date_to), s, e)} "
             f"WHERE {' AND '.join(where)}"
             + (f" GROUP BY {', '.join(f'k{i}' for i in range(len(keys)))}" if keys else ""))
-    with report_connection().cursor() as cursor:
-        cursor.execute(text, params)
-        rows = cursor.fetchall()
-    sums = {}
-    for *key, pennies in rows:
-        if pennies is None:
-            continue  # no line at all: SUM over nothing
-        if group_by == "provider":
-            key = (key[0], None)
-        sums[tuple(key)] = sums.get(tuple(key), 0) + int(pennies)
-    return sums
+    return _summed(text, params, group_by)
 
 
 def invoiced_spend(*, date_from, date_to, group_by=None, authority=None, filters=None):
@@ -241,7 +230,6 @@ def _paid_shared_sums(date_from, date_to, group_by, authority, filters, sources=
 
     from contracts.models import BlockContract, Placement
     from dps.models import Organisation
-    from dps.replica import report_connection
     from reports.spend_sql import _Dialect
 
     sql = _Dialect(connection.vendor)
@@ -303,17 +291,7 @@ def _paid_shared_sums(date_from, date_to, group_by, authority, filters, sources=
             f"FROM ({ranked}) q"
             + (f" WHERE {' AND '.join(outer)}" if outer else "")
             + (f" GROUP BY {group}" if keys else ""))
-    with report_connection().cursor() as cursor:
-        cursor.execute(text, params)
-        rows = cursor.fetchall()
-    sums = {}
-    for *key, pennies in rows:
-        if pennies is None:
-            continue
-        if group_by == "provider":
-            key = (key[0], None)
-        sums[tuple(key)] = sums.get(tuple(key), 0) + int(pennies)
-    return sums
+    return _summed(text, params, group_by)
 
 
 def paid_spend(*, date_from, date_to, group_by=None, authority=None, filters=None):
@@ -326,3 +304,20 @@ def paid_spend(*, date_from, date_to, group_by=None, authority=None, filters=Non
                        _paid_by_invoice(payments, group_by, filters), filters)
     return _report(date_from, date_to, group_by,
                    _paid_shared_sums(date_from, date_to, group_by, authority, filters), filters)
+
+
+def _summed(text, params, group_by):
+    """{key: pennies} from a statement of group keys then a SUM (None: no line at all)."""
+    from dps.replica import report_connection
+
+    with report_connection().cursor() as cursor:
+        cursor.execute(text, params)
+        rows = cursor.fetchall()
+    sums = {}
+    for *key, pennies in rows:
+        if pennies is None:
+            continue  # SUM over nothing
+        if group_by == "provider":
+            key = (key[0], None)
+        sums[tuple(key)] = sums.get(tuple(key), 0) + int(pennies)
+    return sums
