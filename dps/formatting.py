@@ -16,7 +16,11 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 
 def money(value, places=2):
-    """£5,200.00 (or £500,000 with `places=0`); empty for None. Negative amounts read -£12.50."""
+    """£5,200.00 (or £500,000 with `places=0`); empty for None. Negative amounts read −£12.50.
+
+    With a true minus sign (U+2212), not a hyphen: it is wider, so it is seen in a column of
+    figures, and screen readers say "minus" rather than "dash".
+    """
     if value is None or value == "":
         return ""
     try:
@@ -25,7 +29,7 @@ def money(value, places=2):
         return str(value)
     # Half up, as finance rounds (dps.money.pennies), not Decimal's default half even.
     amount = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    sign = "-" if amount < 0 else ""
+    sign = "\u2212" if amount < 0 else ""
     return f"{sign}£{abs(amount):,.{places}f}"
 
 

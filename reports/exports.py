@@ -140,8 +140,14 @@ def spend_table(report, title="Spend", for_api=False):
         rows = [(r.key, r.label, r.amount) for r in report.rows]
         return Table(title=title, columns=columns, rows=rows,
                      totals=("", "Total", report.total), count=len(rows))
+    if report.group_by is None:
+        # One row for everything: named for what the file holds ("All commitments"), not
+        # always "All spend".
+        header = title
+        rows = [(f"All {title.lower()}", r.amount) for r in report.rows]
+    else:
+        rows = [(r.label, r.amount) for r in report.rows]
     columns = [Column(header, "text", 40), Column("Amount", "money", 16)]
-    rows = [(r.label, r.amount) for r in report.rows]
     return Table(title=title, columns=columns, rows=rows, totals=("Total", report.total),
                  count=len(rows))
 

@@ -103,3 +103,18 @@ def test_the_documents_page_query_count_does_not_grow(client, api, django_assert
     client.force_login(world.reader)
     with django_assert_max_num_queries(12):
         assert client.get(_page(world)).status_code == 200
+
+
+def test_an_opportunity_without_documents_sends_nobody_to_an_empty_page(client, api):
+    world = WORLDS["referral"]()
+    calloff = world.obj.calloff
+    client.force_login(world.reader)
+    opportunity = client.get(reverse("calloffs:opportunity", args=[calloff.pk])).content.decode()
+    assert "No documents" in opportunity
+    assert _page(world) not in opportunity
+    api(world.uploader).post("/api/v1/documents/", {
+        "file": files.upload(files.pdf(), "pack.pdf"), "attached_to": "referral",
+        "object": world.obj.pk, "kind": "referral_pack"}, format="multipart")
+    opportunity = client.get(reverse("calloffs:opportunity", args=[calloff.pk])).content.decode()
+    assert "pack.pdf" in opportunity
+    assert f'href="{_page(world)}"' in opportunity

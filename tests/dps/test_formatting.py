@@ -14,7 +14,7 @@ from dps.sorting import Sort
 def test_money_always_has_the_thousands_separator_and_pennies():
     assert formatting.money(Decimal("5200")) == "£5,200.00"
     assert formatting.money("1234567.005") == "£1,234,567.01"  # half up, as finance rounds
-    assert formatting.money(Decimal("-12.5")) == "-£12.50"
+    assert formatting.money(Decimal("-12.5")) == "\u2212£12.50"
     assert formatting.whole_money(500000) == "£500,000"
     assert formatting.money(None) == ""
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from calloffs.models import CallOff, Question
 from contracts.models import Approval
+from dps import formatting
 from dps.models import AuditEntry, User
 from dps.tasks import send_invitation, set_password_path
 from providers.models import Membership
@@ -283,6 +284,9 @@ def test_search_finds_a_call_off_referral_and_placement_by_number_and_case_refer
     assert reverse("referrals:detail", args=[calloff.referral_id]) in html
     assert reverse("calloffs:detail", args=[calloff.pk]) in html
     assert reverse("contracts:detail", args=[placement.pk]) in html
+    # The price says what it is per, as on the placement's own page.
+    assert (f"{formatting.money(placement.price)} {placement.lot.get_price_unit_display()}"
+            in html)
 
     html = client.get(DASHBOARD, {"q": str(calloff.pk)}).content.decode()
     assert reverse("calloffs:detail", args=[calloff.pk]) in html

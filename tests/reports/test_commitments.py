@@ -59,3 +59,14 @@ def test_queries_do_not_grow_with_the_data(api, as_user, dps_admin, spend_data,
     client = as_user(dps_admin)
     with django_assert_max_num_queries(12):
         assert client.get("/reports/commitments/").status_code == 200
+
+
+def test_the_ungrouped_download_is_named_for_commitments(as_user, finance_user, spend_data):
+    response = as_user(finance_user).get("/reports/commitments/", {
+        "as_of_day": "15", "as_of_month": "1", "as_of_year": "2026", "group_by": "",
+        "format": "csv"})
+    assert response.status_code == 200
+    table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert table[0] == ["Commitments", "Amount"]
+    assert table[1][0] == "All commitments"
+    assert "spend" not in response.content.decode("utf-8-sig").lower()

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from providers.models import Membership
@@ -99,6 +100,9 @@ def test_the_draft_referral_shows_matching_vacancies_in_area_first(as_user):
     page = text(as_user(commissioner).get(f"/referrals/{referral.pk}/"))
     assert "Vacancies that match" in page
     assert page.index(near.provider.name) < page.index(far.provider.name)
+    html = as_user(commissioner).get(f"/referrals/{referral.pk}/").content.decode()
+    profile = reverse("monitoring:provider-profile", args=[near.provider_id])
+    assert f'href="{profile}"' in html  # who it is, one click away
     assert "In area" in page
     assert "publishing invites every admitted provider" in page
     edit = text(as_user(commissioner).get(f"/referrals/{referral.pk}/change/"))
