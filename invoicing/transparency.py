@@ -33,7 +33,6 @@ from invoicing.models import Invoice, InvoiceLine, Payment
 
 THRESHOLD = Decimal("30000.00")
 DUE_AFTER_DAYS = 30
-PUBLISH_WITHIN_DAYS = 30
 ONE_PLACE = Decimal("0.1")
 REMINDER = "invoicing.s70_reminder"
 
@@ -178,6 +177,7 @@ def send_s70_reminders(today=None):
     quarter's s.70 list. Two runs at once: the authority's row lock (skip_locked) and the audit
     row make it once."""
     from invoicing import emails
+    from reports.payments import PUBLISH_WITHIN_DAYS
 
     today = today or timezone.localdate()
     label, start, end = last_ended_quarter(today)

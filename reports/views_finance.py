@@ -26,7 +26,7 @@ from reports.api.finance import export_params, visible_jobs
 from reports.commitments import commitments
 from reports.forms import CommitmentsForm, ExportForm, PaymentsForm, SpendForm
 from reports.models import ExportJob
-from reports.payments import payments
+from reports.payments import payments, publication_periods
 from reports.spend import authority_scope, financial_year_end, spend
 
 FINANCE_ROLES = (Role.FINANCE, Role.DPS_ADMIN)
@@ -266,7 +266,23 @@ def payments_page(request):
         "form": form, "report": report, "authority": authority, "compliance": compliance,
         "problems": form.error_summary() if request.GET else [],
         "downloads": _download_links(request) if request.GET else _download_links_for(defaults),
+        "periods": _period_links(timezone.localdate()),
     })
+
+
+def _period_links(today):
+    """The s.70 quarters and s.69 half-years as links that fill the date range."""
+    from urllib.parse import urlencode
+
+    quarters, halves = publication_periods(today)
+    base = reverse("finance:payments")
+
+    def link(period):
+        query = urlencode({**_date_parts("date_from", period.start),
+                           **_date_parts("date_to", period.end)})
+        return {"period": period, "url": f"{base}?{query}"}
+
+    return {"quarters": [link(p) for p in quarters], "halves": [link(p) for p in halves]}
 
 
 @role_required(*FINANCE_ROLES)

@@ -4,6 +4,7 @@ own row) and the s.69 payment compliance figures; the quarterly reminder to publ
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -18,7 +19,7 @@ from invoicing.transparency import (
     published_payments,
     send_s70_reminders,
 )
-from reports.payments import quarter_of
+from reports.payments import publication_periods, quarter_of
 from tests import factories as f
 from tests.asserts import assert_error, assert_money
 from tests.invoicing import factories_finance as ff
@@ -142,6 +143,26 @@ def test_the_payments_page_lists_each_payment(as_user, finance_user, paid):
     # The s.69 figures for the same days sit beside the list.
     assert "Payment compliance (section 69)" in text
     assert "Paid within 30 days" in text
+
+
+def test_the_page_offers_the_periods_finance_publishes(as_user, finance_user, paid):
+    """A quarter's or half-year's link fills the range: no dates to type to publish."""
+    import time_machine
+    from django.urls import reverse
+
+    with time_machine.travel(dt.datetime(2026, 12, 2, 12, 0), tick=False):
+        quarters, halves = publication_periods(D(2026, 12, 2))
+        page = as_user(finance_user).get(reverse("finance:payments")).content.decode()
+    assert [(q.start, q.end, q.due_by) for q in quarters[:2]] == [
+        (D(2026, 10, 1), D(2026, 12, 31), None),
+        (D(2026, 7, 1), D(2026, 9, 30), D(2026, 10, 30))]
+    assert [(h.start, h.end) for h in halves] == [
+        (D(2026, 10, 1), D(2027, 3, 31)), (D(2026, 4, 1), D(2026, 9, 30)),
+        (D(2025, 10, 1), D(2026, 3, 31))]
+    assert "Publish by 30 October 2026" in page
+    link = re.search(r'href="([^"]+)">1 April to 30 June 2026<', page).group(1)
+    listed = as_user(finance_user).get(link.replace("&amp;", "&")).content.decode()
+    assert "2 payments over £30,000, 1 April 2026 to 30 June 2026" in listed
 
 
 # --- s.69 payment compliance ------------------------------------------------------------------
