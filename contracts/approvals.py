@@ -14,6 +14,7 @@ from django_fsm import can_proceed
 
 from contracts import services
 from contracts.models import Approval, BlockContract, Placement
+from dps import audit, outbox
 from dps.approvals import (
     APPROVAL_DUE_WORKING_DAYS,
     approval_limit_of,
@@ -21,7 +22,7 @@ from dps.approvals import (
     is_key_decision,
     within_approval_limit,
 )
-from dps.errors import Forbidden, InvalidTransition, NotFound
+from dps.errors import Forbidden, InvalidTransition, NotFound, RuleViolation
 from dps.models import Role
 from dps.transitions import move
 from dps.workdays import working_days_between
@@ -92,6 +93,82 @@ def approve_block(block, *, by, key_decision_reference=""):
                     data={"beds": block.beds, "price_per_bed": str(block.price_per_bed)})
 
 
+# --- Passing a purchase above one's limit to an approver whose limit covers it -------------
+
+PASSED_ON = {"placement": "placement.approval_passed_on",
+             "block": "blockcontract.approval_passed_on"}
+
+
+def approvers_for(obj, *, exclude=None):
+    """The authority's active budget holders whose limit covers `obj`'s value, highest limit
+    first (never `exclude`): the award's rule (calloffs.selectors)."""
+    from calloffs.selectors import able_to_approve, budget_holders
+
+    if obj.value is None:
+        return []
+    return able_to_approve(budget_holders(obj.authority_id), obj.value, exclude=exclude)
+
+
+def _pass_on(model, pk, *, kind, noun, by, to, note):
+    obj = (model.objects.select_for_update(of=("self",)).select_related("lot", "authority")
+           .filter(pk=pk).first())
+    if obj is None:
+        raise NotFound()
+    _require_approver(obj.authority_id, by)
+    if obj.approval != Approval.AWAITING:
+        raise InvalidTransition(f"This {noun} is already approved: there is nothing to pass on.")
+    if obj.value is None or within_approval_limit(by, obj.value):
+        raise RuleViolation(f"Your approval limit covers this {noun}: approve it yourself.",
+                            code="invalid", fields={"to": ["You can approve it yourself."]})
+    approver = next((user for user in approvers_for(obj, exclude=by)
+                     if str(user.pk) == str(to)), None)
+    if approver is None:
+        raise RuleViolation(f"Choose a budget holder whose approval limit covers the {noun}.",
+                            code="invalid",
+                            fields={"to": ["Not a budget holder whose limit covers it."]})
+    audit.record(obj, PASSED_ON[kind], by=by, reason=(note or "").strip(),
+                 data={"to": approver.pk, "value": str(obj.value)})
+    from contracts import tasks
+
+    outbox.enqueue(tasks.notify_purchase_passed_on, kind, obj.pk, approver.pk, by.pk)
+    return approver
+
+
+@transaction.atomic
+def pass_placement(placement, *, by, to, note=""):
+    """A budget holder whose limit does not cover a spot placement passes it to `to` (a user
+    id) of the same authority whose limit does: it stays awaiting approval, the pass is
+    audited and `to` is e-mailed."""
+    return _pass_on(Placement, placement.pk, kind="placement", noun="spot placement", by=by,
+                    to=to, note=note)
+
+
+@transaction.atomic
+def pass_block(block, *, by, to, note=""):
+    """As `pass_placement`, for a block purchase."""
+    return _pass_on(BlockContract, block.pk, kind="block", noun="block purchase", by=by, to=to,
+                    note=note)
+
+
+def passes_on(kind, ids, holders):
+    """{id: (approver, when)}: the latest pass of each purchase, read from the audit trail so
+    the queue says it was passed rather than "ask them" again. One query."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from dps.models import AuditEntry
+
+    model = Placement if kind == "placement" else BlockContract
+    by_id = {holder.pk: holder for holder in holders}
+    found = {}
+    for object_id, data, at in (AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_id__in=list(ids),
+            action=PASSED_ON[kind]).order_by("at", "id").values_list("object_id", "data", "at")):
+        approver = by_id.get((data or {}).get("to"))
+        if approver is not None:
+            found[int(object_id)] = (approver, at)
+    return found
+
+
 # --- Reads: the queues ----------------------------------------------------------------------
 
 @dataclass
@@ -106,6 +183,8 @@ class Waiting:
     within_limit: bool | None = None  # for the budget holder looking
     key_decision: bool = False
     limit: object = None
+    others: list = None  # above the limit: who else may approve it
+    passed_to: tuple = None  # (approver, when) once passed on
 
 
 def awaiting_placements(authority_id):
@@ -133,14 +212,31 @@ def waiting(obj, *, kind, user=None, today=None):
     return item
 
 
+def with_passes(items, user, holders=None):
+    """Fill, for those above `user`'s limit, who else may approve and whom it was passed to."""
+    from calloffs.selectors import able_to_approve, budget_holders
+
+    above = [item for item in items if item.within_limit is False]
+    if not above:
+        return items
+    holders = holders if holders is not None else budget_holders(user.organisation_id)
+    for kind in ("placement", "block"):
+        mine = [item for item in above if item.kind == kind]
+        passed = passes_on(kind, [item.obj.pk for item in mine], holders) if mine else {}
+        for item in mine:
+            item.others = able_to_approve(holders, item.value, exclude=user)
+            item.passed_to = passed.get(item.obj.pk)
+    return items
+
+
 def approval_queue(user, today=None):
     """The spot placements and blocks of the user's authority awaiting approval, oldest
-    first: two queries however many there are."""
+    first: at most five queries however many there are."""
     today = today or timezone.localdate()
     authority_id = user.organisation_id
-    return {
-        "placements": [waiting(p, kind="placement", user=user, today=today)
-                       for p in awaiting_placements(authority_id)],
-        "blocks": [waiting(b, kind="block", user=user, today=today)
-                   for b in awaiting_blocks(authority_id)],
-    }
+    placements = [waiting(p, kind="placement", user=user, today=today)
+                  for p in awaiting_placements(authority_id)]
+    blocks = [waiting(b, kind="block", user=user, today=today)
+              for b in awaiting_blocks(authority_id)]
+    with_passes(placements + blocks, user)
+    return {"placements": placements, "blocks": blocks}

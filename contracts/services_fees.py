@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from contracts import rules, tasks
+from contracts.agreements import queue_agreement
 from contracts.models import (
     FeeChange,
     FeePeriod,
@@ -21,7 +22,6 @@ from contracts.services_common import (
     _require_not_ended,
     _require_provider,
     _sync_price,
-    issue_agreement,
     unit_label,
 )
 from dps import audit, formatting
@@ -226,7 +226,7 @@ def _apply_fee_change(placement, change, *, by, cap, above):
     write()
     _sync_price(placement)
     follow(placement)
-    issue_agreement(placement, by=by,
+    queue_agreement(placement, by=by,
                     reason=f"Fee change {change.pk}: {formatting.money(change.new_price)} "
                            f"{unit_label(placement.price_unit)} from "
                            f"{change.effective_from:%-d %B %Y}")

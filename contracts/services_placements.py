@@ -21,7 +21,6 @@ from contracts.services_common import (
     _require_authority,
     _require_not_ended,
     _sync_price,
-    issue_agreement,
     placement_value,
     refresh_current_prices,
 )
@@ -38,7 +37,7 @@ from reports.summary import follow
 
 # --- Creation -------------------------------------------------------------------------------
 
-def _create_placement(*, by, reason, audit_data, agreement_after_commit=False, **fields):
+def _create_placement(*, by, reason, audit_data, **fields):
     placement = Placement.objects.create(created_by=by, **fields)
     FeePeriod.objects.create(placement=placement, price=placement.price,
                              unit=placement.price_unit, effective_from=placement.start_date,
@@ -52,12 +51,10 @@ def _create_placement(*, by, reason, audit_data, agreement_after_commit=False, *
         write = move(placement, "activate", by=by, reason="The start date has been reached.")
         placement.save(update_fields=["status"])
         write()
-    if agreement_after_commit:  # an award: the approval returns at once (contracts.agreements)
-        from contracts.agreements import queue_first_agreement
+    # Built after commit, never in the request (contracts.agreements).
+    from contracts.agreements import queue_first_agreement
 
-        queue_first_agreement(placement, by=by, reason=reason)
-    else:
-        issue_agreement(placement, by=by, reason=reason)
+    queue_first_agreement(placement, by=by, reason=reason)
     follow(placement)  # the spend summary (ADR 0023); an awaiting one adds nothing yet
     return placement
 
@@ -74,7 +71,7 @@ def create_placement_from_award(calloff, eoi, *, by):
                 "live_placements": live} if tier else {}
     # Approved by construction: the budget holder approving the award approved its value.
     return _create_placement(
-        by=by, reason="Awarded through the DPS call-off", agreement_after_commit=True,
+        by=by, reason="Awarded through the DPS call-off",
         audit_data={"calloff": calloff.pk, "eoi": eoi.pk, **discount},
         approval=Approval.APPROVED, value=calloff.award_value,
         key_decision_reference=calloff.key_decision_reference,

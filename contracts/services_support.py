@@ -4,6 +4,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from contracts.agreements import queue_agreement
 from contracts.models import (
     SupportItem,
 )
@@ -12,7 +13,6 @@ from contracts.services_common import (
     _lock,
     _require_authority,
     _require_not_ended,
-    issue_agreement,
 )
 from dps import audit
 from dps.errors import RuleViolation
@@ -67,7 +67,7 @@ def add_support_item(placement, *, by, description, weekly_cost, start_date, rev
                  data={"placement": placement.pk, "weekly_cost": str(weekly_cost),
                        "start_date": start_date.isoformat(), "end_date": end_date.isoformat(),
                        "review_date": review_date.isoformat()})
-    issue_agreement(placement, by=by, reason=f"Support item {item.pk} added")
+    queue_agreement(placement, by=by, reason=f"Support item {item.pk} added")
     follow(placement)
     return item
 

@@ -57,6 +57,15 @@ def issue_first_agreement(placement_id, by_id=None, reason=""):
 
 
 @shared_task(acks_late=True)
+def issue_agreement_version(placement_id, by_id=None, reason=""):
+    """A later version (fee change, support item), built after the change commits."""
+    from contracts import agreements
+
+    version = agreements.issue_agreement_version(placement_id, by_id=by_id, reason=reason)
+    return version.version if version else 0
+
+
+@shared_task(acks_late=True)
 def send_review_reminders():
     from contracts import reminders
 
@@ -125,3 +134,25 @@ def notify_placement_ended(placement_id):
         return send([message(f"Placement {placement.pk} has ended",
                              "contracts/email/placement_ended.txt", {"placement": placement},
                              to)])
+
+
+@shared_task(acks_late=True)
+def notify_purchase_passed_on(kind, pk, approver_id, passed_by_id):
+    """E-mail the approver a spot placement or block purchase was passed to. Nothing once it
+    no longer waits (approved meanwhile)."""
+    from contracts.models import Approval, BlockContract, Placement
+    from dps.models import User
+
+    model = Placement if kind == "placement" else BlockContract
+    obj = (model.objects.select_related("lot", "provider")
+           .filter(pk=pk, approval=Approval.AWAITING).first())
+    approver = User.objects.filter(pk=approver_id, is_active=True).exclude(email="").first()
+    if obj is None or approver is None or approver.organisation_id != obj.authority_id:
+        return 0
+    passed_by = User.objects.filter(pk=passed_by_id).first()
+    name = passed_by.get_full_name() or passed_by.username if passed_by else "A budget holder"
+    noun = "spot placement" if kind == "placement" else "block purchase"
+    return send([message(f"A {noun} to approve, passed to you by {name}",
+                         "contracts/email/purchase_passed_on.txt",
+                         {"obj": obj, "kind": kind, "noun": noun, "passed_by": name},
+                         [approver.email])])

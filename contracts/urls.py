@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contracts import views, views_approvals, views_confirm
+from contracts import views, views_approvals, views_blocks, views_confirm
 
 urlpatterns = [
     # Authority staff
@@ -23,17 +23,20 @@ urlpatterns = [
     path("placements/<int:pk>/approve/", views_approvals.approve_placement,
          name="approve-placement"),
     path("blocks/<int:pk>/approve/", views_approvals.approve_block, name="approve-block"),
+    path("placements/<int:pk>/approve/pass-on/", views_approvals.pass_placement,
+         name="pass-placement"),
+    path("blocks/<int:pk>/approve/pass-on/", views_approvals.pass_block, name="pass-block"),
     path("placements/<int:pk>/approve/check/", views_confirm.approve_placement_check,
          name="approve-placement-check"),
     path("blocks/<int:pk>/approve/check/", views_confirm.approve_block_check,
          name="approve-block-check"),
-    path("blocks/", views.block_list, name="blocks"),
-    path("blocks/new/", views.block_create, name="block-create"),
+    path("blocks/", views_blocks.block_list, name="blocks"),
+    path("blocks/new/", views_blocks.block_create, name="block-create"),
     path("blocks/new/check/", views_confirm.block_check, name="block-check"),
-    path("blocks/<int:pk>/", views.block_detail, name="block"),
-    path("blocks/<int:pk>/place/", views.block_place, name="block-place"),
-    path("volume-discounts/", views.volume_discounts, name="volume-discounts"),
-    path("volume-discounts/<int:pk>/remove/", views.remove_volume_discount,
+    path("blocks/<int:pk>/", views_blocks.block_detail, name="block"),
+    path("blocks/<int:pk>/place/", views_blocks.block_place, name="block-place"),
+    path("volume-discounts/", views_blocks.volume_discounts, name="volume-discounts"),
+    path("volume-discounts/<int:pk>/remove/", views_blocks.remove_volume_discount,
          name="remove-volume-discount"),
     # Providers
     path("my-placements/", views.my_placements, name="my-placements"),

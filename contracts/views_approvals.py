@@ -7,8 +7,9 @@ authority's purchase is not found.
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from calloffs.forms import ApproveForm
+from calloffs.forms import ApproveForm, PassOnForm
 from contracts import approvals, selectors, services
 from dps import formatting
 from dps.approvals import KEY_DECISION_THRESHOLD
@@ -18,14 +19,27 @@ from dps.views import role_required
 from monitoring.award_risk import risk_for
 
 
-def _page(request, *, obj, kind, template, form=None):
+class PurchasePassOnForm(PassOnForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].help_text = "They receive it by e-mail with a link to the purchase."
+
+
+def _page(request, *, obj, kind, template, form=None, pass_on_form=None, status=200):
     item = approvals.waiting(obj, kind=kind, user=request.user) \
         if obj.approval == "awaiting" else None
+    if item is not None:
+        approvals.with_passes([item], request.user)
     noun = "A spot placement" if kind == "placement" else "A block purchase"
     form = form or ApproveForm(key_decision=bool(item and item.key_decision),
                                threshold=KEY_DECISION_THRESHOLD, noun=noun)
+    if pass_on_form is None and item is not None and item.others:
+        pass_on_form = PurchasePassOnForm(approvers=item.others)
+    problems = (form.error_summary() if form.is_bound else []) or \
+        (pass_on_form.error_summary() if pass_on_form is not None and pass_on_form.is_bound
+         else [])
     context = {"item": item, "form": form, "threshold": KEY_DECISION_THRESHOLD,
-               "problems": form.error_summary() if form.is_bound else [],
+               "problems": problems, "pass_on_form": pass_on_form,
                "today": timezone.localdate()}
     context["placement" if kind == "placement" else "contract"] = obj
     # The provider's risk, as on the award's approve page; a spot provider not on the DPS has
@@ -36,7 +50,7 @@ def _page(request, *, obj, kind, template, form=None):
         context["risk_link"] = request.user.has_role(Role.COMMISSIONER, Role.DPS_ADMIN)
     unit = obj.price_unit if kind == "placement" else obj.unit
     context["unit"] = services.unit_label(unit)
-    return render(request, template, context)
+    return render(request, template, context, status=status)
 
 
 def _approve(request, *, obj, kind, template, call, done):
@@ -83,3 +97,39 @@ def approve_block(request, pk):
         call=lambda **data: approvals.approve_block(block, by=request.user, **data),
         done=lambda approved: f"Block purchase from {approved.provider.name} approved at "
                               f"{formatting.money(approved.value)}. It now counts as spend.")
+
+
+def _pass_on(request, *, obj, kind, template, call):
+    item = approvals.with_passes([approvals.waiting(obj, kind=kind, user=request.user)],
+                                 request.user)[0] if obj.approval == "awaiting" else None
+    form = PurchasePassOnForm(request.POST, approvers=(item.others or []) if item else [])
+    if form.is_valid():
+        try:
+            approver = call(**form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Passed to {approver.get_full_name() or approver.username}"
+                                      ". We e-mailed them a link to it.")
+            return redirect("calloffs:approvals")
+    return _page(request, obj=obj, kind=kind, template=template, pass_on_form=form, status=400)
+
+
+@require_POST
+@role_required(Role.BUDGET_HOLDER)
+def pass_placement(request, pk):
+    """Pass a spot placement above the budget holder's limit to one whose limit covers it."""
+    placement = get_object_or_404(selectors.placements_for(request.user), pk=pk)
+    return _pass_on(request, obj=placement, kind="placement",
+                    template="contracts/approve_placement.html",
+                    call=lambda **data: approvals.pass_placement(placement, by=request.user,
+                                                                 **data))
+
+
+@require_POST
+@role_required(Role.BUDGET_HOLDER)
+def pass_block(request, pk):
+    """Pass a block purchase above the budget holder's limit to one whose limit covers it."""
+    block = get_object_or_404(selectors.blocks_for(request.user), pk=pk)
+    return _pass_on(request, obj=block, kind="block", template="contracts/approve_block.html",
+                    call=lambda **data: approvals.pass_block(block, by=request.user, **data))

@@ -1,7 +1,8 @@
 """Check-your-answers steps (finding 6, dps.confirm) before ending a placement, buying a block
 and approving a spot placement or block purchase. The forms post here first; the page shows
-the answers and posts them, unchanged, to the actions' own views (contracts.views.end_placement,
-.block_create, contracts.views_approvals.approve_placement, .approve_block)."""
+the answers and posts them, unchanged, to the actions' own views (contracts.views
+.end_placement, contracts.views_blocks.block_create, contracts.views_approvals
+.approve_placement, .approve_block)."""
 
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -11,8 +12,9 @@ from calloffs.forms import ApproveForm
 from contracts import approvals, selectors
 from contracts.forms import BlockContractForm, EndForm
 from contracts.models import Placement
-from contracts.views import _admitted_providers, _detail_page, _lot_choices, _own_placement
+from contracts.views import _detail_page, _lot_choices, _own_placement
 from contracts.views_approvals import _page as approval_page
+from contracts.views_blocks import _admitted_providers
 from dps import formatting
 from dps.approvals import KEY_DECISION_THRESHOLD
 from dps.confirm import answers, check_page, wants_change

@@ -214,3 +214,23 @@ def bulk_load(models):
         for table, name, definition in keys:
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's keys: INITIALLY DEFERRED
+
+
+class Progress:
+    """A bulk seed's steps, each printed with its time as it ends and the time so far
+    (seed_placements and seed_calloffs print their steps this way)."""
+
+    def __init__(self, stdout):
+        import time
+
+        self._clock = time.monotonic
+        self.stdout = stdout
+        self.started = self.last = self._clock()
+
+    def __call__(self, message):
+        now = self._clock()
+        self.stdout.write(f"  {message} ({now - self.last:.1f} s; {now - self.started:.1f} s "
+                          "in all)")
+        self.stdout.flush()
+        self.last = now
+

@@ -125,6 +125,8 @@ ACTIONS = {
     "contracts:approve-block": api("POST /api/v1/blocks/{id}/approve/"),
     "contracts:approve-placement-check": NoApi(CHECK_STEP),
     "contracts:approve-block-check": NoApi(CHECK_STEP),
+    "contracts:pass-placement": api("POST /api/v1/placements/{id}/pass-on/"),
+    "contracts:pass-block": api("POST /api/v1/blocks/{id}/pass-on/"),
     "contracts:spot": api("POST /api/v1/placements/spot/"),
     "contracts:block-create": api("POST /api/v1/blocks/"),
     "contracts:block-check": NoApi(CHECK_STEP),

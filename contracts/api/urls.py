@@ -3,7 +3,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from contracts.api.views import BlockContractViewSet, PlacementViewSet, VolumeDiscountViewSet
+from contracts.api.views import PlacementViewSet
+from contracts.api.views_blocks import BlockContractViewSet, VolumeDiscountViewSet
 
 # A SimpleRouter: the project's DefaultRouter already answers the API root.
 router = SimpleRouter()

@@ -28,6 +28,7 @@ from dps.models import Organisation, Role
 from monitoring import selectors, services
 from monitoring.api import filters
 from monitoring.api import serializers as s
+from monitoring.api import serializers_returns as r
 from monitoring.models import (
     ActionItem,
     ActionPlan,
@@ -318,7 +319,7 @@ class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MonitoringVie
     """KPIs per lot, defined by the DPS administrator; everyone signed in may read them."""
 
     queryset = Kpi.objects.none()
-    serializer_class = s.KpiSerializer
+    serializer_class = r.KpiSerializer
     action_roles = {"list": ANY_AUTHENTICATED, "retrieve": ANY_AUTHENTICATED, "create": ADMIN,
                     "partial_update": ADMIN}
     filterset_class = filters.KpiFilter
@@ -328,16 +329,16 @@ class KpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MonitoringVie
         return Kpi.objects.select_related("lot").order_by("lot__dps_id", "lot__position",
                                                           "position", "code")
 
-    @extend_schema(request=s.KpiInputSerializer, responses={201: s.KpiSerializer})
+    @extend_schema(request=r.KpiInputSerializer, responses={201: r.KpiSerializer})
     def create(self, request):
-        data = self.validated(s.KpiInputSerializer)
+        data = self.validated(r.KpiInputSerializer)
         return self.respond(services.define_kpi(by=request.user, **data),
                             status_code=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.KpiUpdateSerializer, responses=s.KpiSerializer)
+    @extend_schema(request=r.KpiUpdateSerializer, responses=r.KpiSerializer)
     def partial_update(self, request, pk=None):
         kpi = self.get_object()
-        data = self.validated(s.KpiUpdateSerializer)
+        data = self.validated(r.KpiUpdateSerializer)
         if not data:
             raise RuleViolation("Nothing to change.", code="invalid",
                                 fields={"non_field_errors": ["Send at least one field."]})
@@ -360,23 +361,23 @@ class KpiReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Monitor
 
     def get_serializer_class(self):
         if self.action in {"retrieve", "submit"}:
-            return s.KpiReturnDetailSerializer
-        return s.KpiReturnSerializer
+            return r.KpiReturnDetailSerializer
+        return r.KpiReturnSerializer
 
     def _detail(self, kpi_return):
         kpi_return = self.get_queryset().get(pk=kpi_return.pk)
         context = {**self.get_serializer_context(),
                    "kpis": services.expected_kpis(kpi_return)}
-        return Response(s.KpiReturnDetailSerializer(kpi_return, context=context).data)
+        return Response(r.KpiReturnDetailSerializer(kpi_return, context=context).data)
 
     def retrieve(self, request, pk=None):
         return self._detail(self.get_object())
 
-    @extend_schema(request=s.KpiSubmitSerializer, responses=s.KpiReturnDetailSerializer)
+    @extend_schema(request=r.KpiSubmitSerializer, responses=r.KpiReturnDetailSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         kpi_return = self.get_object()
-        data = self.validated(s.KpiSubmitSerializer)
+        data = self.validated(r.KpiSubmitSerializer)
         services.submit_kpi_return(kpi_return, by=request.user, values=data["values"])
         return self._detail(kpi_return)
 
@@ -386,16 +387,16 @@ class KpiReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Monitor
                     OpenApiParameter("frequency", str,
                                      enum=["monthly", "quarterly", "annually"])],
         responses=inline_serializer("KpiAverages", {
-            "lot": serializers.CharField(), "rows": s.KpiAverageSerializer(many=True)}))
+            "lot": serializers.CharField(), "rows": r.KpiAverageSerializer(many=True)}))
     @action(detail=False, methods=["get"])
     def averages(self, request):
         """Sector averages per KPI and period over submitted returns."""
-        params = s.KpiAveragesQuerySerializer(data=request.query_params)
+        params = r.KpiAveragesQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         lot = params.validated_data["lot"]
         rows = selectors.kpi_averages(lot.pk, params.validated_data.get("period_start"),
                                       params.validated_data.get("frequency"))
-        return Response({"lot": lot.code, "rows": s.KpiAverageSerializer(rows, many=True).data})
+        return Response({"lot": lot.code, "rows": r.KpiAverageSerializer(rows, many=True).data})
 
 
 # --- Outcomes -------------------------------------------------------------------------------
@@ -405,7 +406,7 @@ class OutcomeRatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mon
     placement's authority. A provider sees averages across its own placements only."""
 
     queryset = OutcomeRating.objects.none()
-    serializer_class = s.OutcomeRatingSerializer
+    serializer_class = r.OutcomeRatingSerializer
     action_roles = {"list": STAFF, "retrieve": STAFF, "create": STAFF, "trend": STAFF,
                     "averages": READERS}
     filterset_class = filters.OutcomeRatingFilter
@@ -419,15 +420,15 @@ class OutcomeRatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mon
             return for_authority(ratings, self.request.user, field="placement__authority")
         return for_provider(ratings, self.request.user, field="placement__provider")
 
-    @extend_schema(request=s.OutcomeRatingInputSerializer,
-                   responses={201: s.OutcomeRatingSerializer})
+    @extend_schema(request=r.OutcomeRatingInputSerializer,
+                   responses={201: r.OutcomeRatingSerializer})
     def create(self, request):
-        data = self.validated(s.OutcomeRatingInputSerializer, placements=self.placements())
+        data = self.validated(r.OutcomeRatingInputSerializer, placements=self.placements())
         return self.respond(services.record_outcome_rating(by=request.user, **data),
                             status_code=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[OpenApiParameter("placement", int, required=True)],
-                   responses=s.OutcomeTrendSerializer)
+                   responses=r.OutcomeTrendSerializer)
     @action(detail=False, methods=["get"])
     def trend(self, request):
         """Each domain's ratings over time for one placement (the placement page's trend)."""
@@ -442,13 +443,13 @@ class OutcomeRatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mon
             points[rating.domain].append(rating)
         domains = [{"domain": domain.value, "label": domain.label, "points": points[domain]}
                    for domain in OutcomeDomain if points[domain.value]]
-        return Response(s.OutcomeTrendSerializer({"placement": int(placement_id),
+        return Response(r.OutcomeTrendSerializer({"placement": int(placement_id),
                                                   "domains": domains}).data)
 
     @extend_schema(parameters=[OpenApiParameter("provider", int,
                                                 description="Staff only: one provider.")],
                    responses=inline_serializer("OutcomeAverages", {
-                       "rows": s.OutcomeAverageSerializer(many=True)}))
+                       "rows": r.OutcomeAverageSerializer(many=True)}))
     @action(detail=False, methods=["get"])
     def averages(self, request):
         """Average rating per domain: for staff over their authority's placements (a DPS
@@ -463,7 +464,7 @@ class OutcomeRatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Mon
         labels = dict(OutcomeDomain.choices)
         rows = [{**row, "label": labels[row["domain"]]}
                 for row in selectors.outcome_averages(ratings)]
-        return Response({"rows": s.OutcomeAverageSerializer(rows, many=True).data})
+        return Response({"rows": r.OutcomeAverageSerializer(rows, many=True).data})
 
 
 # --- Annual reports -------------------------------------------------------------------------
@@ -476,7 +477,7 @@ class AnnualReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Moni
     returned with comments). Staff read every report; a provider its own (others are 404)."""
 
     queryset = AnnualReport.objects.none()
-    serializer_class = s.AnnualReportSerializer
+    serializer_class = r.AnnualReportSerializer
     action_roles = {"list": READERS, "retrieve": READERS, "create": PROVIDER,
                     "submit": PROVIDER, "review": STAFF}
     filterset_class = filters.AnnualReportFilter
@@ -484,26 +485,26 @@ class AnnualReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Moni
     def get_queryset(self):
         return self.scope(selectors.annual_reports().order_by("-year", "provider__name", "id"))
 
-    @extend_schema(request=s.AnnualReportInputSerializer,
-                   responses={201: s.AnnualReportSerializer})
+    @extend_schema(request=r.AnnualReportInputSerializer,
+                   responses={201: r.AnnualReportSerializer})
     def create(self, request):
-        data = self.validated(s.AnnualReportInputSerializer)
+        data = self.validated(r.AnnualReportInputSerializer)
         report = services.submit_annual_report(by=request.user, **data)
         return self.respond(report, status_code=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.AnnualReportEvidenceSerializer, responses=s.AnnualReportSerializer)
+    @extend_schema(request=r.AnnualReportEvidenceSerializer, responses=r.AnnualReportSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Resubmit a report returned for changes (every field replaced)."""
         report = self.get_object()
-        data = self.validated(s.AnnualReportEvidenceSerializer)
+        data = self.validated(r.AnnualReportEvidenceSerializer)
         return self.respond(services.resubmit_annual_report(report, by=request.user, **data))
 
-    @extend_schema(request=s.AnnualReportReviewSerializer, responses=s.AnnualReportSerializer)
+    @extend_schema(request=r.AnnualReportReviewSerializer, responses=r.AnnualReportSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         report = self.get_object()
-        data = self.validated(s.AnnualReportReviewSerializer)
+        data = self.validated(r.AnnualReportReviewSerializer)
         return self.respond(services.review_annual_report(report, by=request.user, **data))
 
 

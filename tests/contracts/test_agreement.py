@@ -103,12 +103,14 @@ def test_a_pdf_is_served_whatever_the_client_accepts(api, awarded):
     assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
 
 
-def test_a_fee_change_issues_a_new_version_and_the_old_stays(api, awarded):
-    services.record_fee_change(awarded, by=commissioner_of(awarded),
-                               new_price=Decimal("5250.00"),
-                               effective_from=awarded.start_date + (
-                                   awarded.planned_end_date - awarded.start_date) / 2,
-                               reason="Uplift agreed at review")
+def test_a_fee_change_issues_a_new_version_and_the_old_stays(api, awarded,
+                                                             django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the agreement follows the commit
+        services.record_fee_change(awarded, by=commissioner_of(awarded),
+                                   new_price=Decimal("5250.00"),
+                                   effective_from=awarded.start_date + (
+                                       awarded.planned_end_date - awarded.start_date) / 2,
+                                   reason="Uplift agreed at review")
     client = api(provider_of(awarded))
     latest = client.get(url(awarded))
     assert latest["X-Agreement-Version"] == "2"
@@ -123,23 +125,27 @@ def test_a_fee_change_issues_a_new_version_and_the_old_stays(api, awarded):
     assert [v["version"] for v in versions] == [2, 1]
 
 
-def test_a_support_item_issues_a_new_version_showing_it(api, awarded):
+def test_a_support_item_issues_a_new_version_showing_it(api, awarded,
+                                                        django_capture_on_commit_callbacks):
     start = awarded.start_date
-    services.add_support_item(awarded, by=commissioner_of(awarded),
-                              description="Speech and language therapy",
-                              weekly_cost=Decimal("320.00"), start_date=start,
-                              review_date=start + datetime.timedelta(days=30),
-                              end_date=awarded.planned_end_date)
+    with django_capture_on_commit_callbacks(execute=True):  # the agreement follows the commit
+        services.add_support_item(awarded, by=commissioner_of(awarded),
+                                  description="Speech and language therapy",
+                                  weekly_cost=Decimal("320.00"), start_date=start,
+                                  review_date=start + datetime.timedelta(days=30),
+                                  end_date=awarded.planned_end_date)
     text = pdf_text(download(api(commissioner_of(awarded)), awarded))
     assert "Speech and language therapy" in text
     assert "£320.00" in text
 
 
-def test_a_spot_placement_without_a_listed_provider_has_an_agreement(api, frozen):
-    placement = services.record_spot_placement(
-        by=f.CommissionerFactory(), provider_name="Harbour Lights Care Ltd",
-        lot=f.lot("fostering"), price=Decimal("980.00"), start_date=frozen,
-        exception_reason="Sibling group kept together")
+def test_a_spot_placement_without_a_listed_provider_has_an_agreement(api, frozen,
+                                                                     django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the agreement follows the commit
+        placement = services.record_spot_placement(
+            by=f.CommissionerFactory(), provider_name="Harbour Lights Care Ltd",
+            lot=f.lot("fostering"), price=Decimal("980.00"), start_date=frozen,
+            exception_reason="Sibling group kept together")
     text = pdf_text(download(api(commissioner_of(placement)), placement))
     assert "Harbour Lights Care Ltd" in text
     assert "£980.00 per week" in text

@@ -118,3 +118,35 @@ def test_the_schema_documents_the_409(anon):
     responses = schema["paths"]["/api/v1/placements/{id}/agreement.pdf"]["get"]["responses"]
     assert "409" in responses
     assert "being prepared" in responses["409"]["description"]
+
+
+def test_a_fee_change_queues_its_version_and_building_it_twice_issues_one(
+        as_user, approval, django_capture_on_commit_callbacks):
+    """Later versions are never rendered in the request either (issue 19)."""
+    from decimal import Decimal
+
+    from contracts.agreements import issue_agreement_version
+
+    calloff, approver = approval
+    with django_capture_on_commit_callbacks(execute=True):
+        placement = calloff_services.approve_award(calloff, by=approver)
+    council = commissioner_of(placement)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.record_fee_change(placement, by=council, new_price=Decimal("5250.00"),
+                                   effective_from=placement.start_date + (
+                                       placement.planned_end_date - placement.start_date) / 2,
+                                   reason="Uplift")
+    assert list(placement.agreement_versions.values_list("version", flat=True)) == [1]
+    [message] = OutboxMessage.objects.filter(task="contracts.tasks.issue_agreement_version")
+    page = as_user(council).get(reverse("contracts:detail", args=[placement.pk])).content.decode()
+    assert "A new version is being prepared" in page
+    assert "Download agreement version 1" in page
+    for callback in callbacks:
+        callback()
+    reason = message.args[2]
+    assert reason.startswith("Fee change")
+    assert issue_agreement_version(placement.pk, reason=reason) is None  # run again: nothing
+    assert sorted(placement.agreement_versions.values_list("version", flat=True)) == [1, 2]
+    page = as_user(council).get(reverse("contracts:detail", args=[placement.pk])).content.decode()
+    assert "being prepared" not in page
+    assert "Download agreement version 2" in page

@@ -173,9 +173,11 @@ def test_block_list_query_count_is_constant(api, commissioner, frozen,
 
 # --- Placing into a block -------------------------------------------------------------------
 
-def test_commissioner_places_a_child_into_a_block(council, block):
-    response = council.post(place_url(block), {"start_date": "2026-06-01", "child": CHILD},
-                            format="json")
+def test_commissioner_places_a_child_into_a_block(council, block,
+                                                  django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the agreement follows the commit
+        response = council.post(place_url(block), {"start_date": "2026-06-01", "child": CHILD},
+                                format="json")
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["route"] == "block"

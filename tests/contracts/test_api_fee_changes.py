@@ -164,7 +164,7 @@ def test_false_is_not_an_acknowledgement(council, placement):
 # --- Happy paths ------------------------------------------------------------------------------
 
 def test_commissioner_records_a_change_approved_at_once(council, placement,
-                                                         django_capture_on_commit_callbacks):
+                                                        django_capture_on_commit_callbacks):
     winner = provider_of(placement)
     with django_capture_on_commit_callbacks(execute=True):
         response = council.post(url(placement), body(), format="json")

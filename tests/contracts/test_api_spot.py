@@ -93,8 +93,10 @@ def test_one_spot_placement_per_no_award_calloff(council, commissioner):
                      "conflict")
 
 
-def test_commissioner_records_a_spot_placement(council, commissioner):
-    response = council.post(URL, BODY, format="json")
+def test_commissioner_records_a_spot_placement(council, commissioner,
+                                               django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the agreement follows the commit
+        response = council.post(URL, BODY, format="json")
     assert response.status_code == 201, response.json()
     data = response.json()
     assert (data["route"], data["lot"], data["provider"], data["provider_name"],

@@ -103,8 +103,10 @@ def test_the_review_may_fall_on_the_first_or_last_day(council, placement, review
     assert response.status_code == 201, response.json()
 
 
-def test_commissioner_adds_support_and_a_new_agreement_version_is_issued(council, placement):
-    response = council.post(url(placement), BODY, format="json")
+def test_commissioner_adds_support_and_a_new_agreement_version_is_issued(council, placement,
+                                                                         django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the agreement follows the commit
+        response = council.post(url(placement), BODY, format="json")
     assert response.status_code == 201, response.json()
     data = response.json()
     assert (data["description"], data["start_date"], data["review_date"], data["end_date"]) == (

@@ -164,9 +164,11 @@ def test_list_query_count_is_constant(as_user, frozen, django_assert_max_num_que
 
 # --- The detail -----------------------------------------------------------------------------
 
-def test_detail_shows_parties_child_history_and_forms(as_user, frozen, placement):
-    services.record_fee_change(placement, by=commissioner_of(placement), new_price=Decimal(
-        "5100"), effective_from=datetime.date(2026, 5, 20), reason="Agreed uplift")
+def test_detail_shows_parties_child_history_and_forms(as_user, frozen, placement,
+                                                      django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the agreement follows the commit
+        services.record_fee_change(placement, by=commissioner_of(placement), new_price=Decimal(
+            "5100"), effective_from=datetime.date(2026, 5, 20), reason="Agreed uplift")
     page = as_user(commissioner_of(placement)).get(url("detail", placement.pk))
     body = text(page)
     assert placement.authority.name in body
@@ -188,9 +190,11 @@ def test_detail_shows_parties_child_history_and_forms(as_user, frozen, placement
     assert "£5,100.00" in finance
 
 
-def test_commissioner_records_a_fee_change(as_user, frozen, placement):
+def test_commissioner_records_a_fee_change(as_user, frozen, placement,
+                                           django_capture_on_commit_callbacks):
     client = as_user(commissioner_of(placement))
-    response = client.post(url("record-fee-change", placement.pk), fee_data(), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):  # the agreement follows the commit
+        response = client.post(url("record-fee-change", placement.pk), fee_data(), follow=True)
     assert "Fee change recorded: £5,200.00 per week from 15 June 2026" in banner(response)
     change = FeeChange.objects.get()
     assert change.status == FeeChange.Status.APPROVED

@@ -112,6 +112,9 @@ PAGES = [
     ("provider1", "/monitoring/mine/", "Oakfield"),
     ("provider4", "/vacancies/", "Solo home with waking night staff."),
     ("commissioner", "/vacancies/live/", "Downs View Children"),
+    # A block above Bea's limit, to pass on to Dee (and a spot placement within it).
+    ("budgetholder", "/approvals/", "Block purchase from"),
+    ("budgetholder", "/approvals/", "Spot placement with Harbour Lights Care Ltd"),
 ]
 
 

@@ -10,8 +10,8 @@ from referrals import services as referrals
 
 
 def seed_calloffs(users):
-    """Three call-offs at different stages and a spot placement, all through the
-    services."""
+    """Three call-offs at different stages, a spot placement and a block purchase awaiting
+    approval, all through the services."""
     from calloffs import selectors
     from calloffs import services as calloffs
     from calloffs.models import ExpressionOfInterest
@@ -106,4 +106,18 @@ def seed_calloffs(users):
         child={"first_name": "Mia", "last_name": "Hart",
                "date_of_birth": datetime.date(2011, 9, 2), "case_reference": "WSCC-101122",
                "postcode": "BN11 3QT"})
+
+    # 5. A block purchase above the budget holder's limit (and a key decision): Bea passes it
+    # to Dee, whose limit covers it.
+    from providers.models import Membership
+
+    member = (Membership.objects.filter(lot=residential, status=Membership.Status.ADMITTED)
+              .select_related("provider").order_by("price_cap", "pk").first())
+    if member is not None:
+        start = today + datetime.timedelta(days=14)
+        contracts.create_block_contract(
+            by=commissioner, provider=member.provider, lot=residential, beds=2,
+            price_per_bed=member.price_cap, start_date=start,
+            end_date=start + datetime.timedelta(days=363), reference="WSCC-BLK-2027",
+            notes="Two beds for children stepping down from secure care.")
 

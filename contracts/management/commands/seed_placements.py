@@ -39,6 +39,7 @@ from contracts.models import (
     SupportItem,
 )
 from dps.approvals import commitment_value, term_days
+from dps.bulk import Progress
 from dps.models import Organisation, User
 from providers.management.commands.seed_scale import PREFIX
 from providers.models import Dps, Lot, Membership
@@ -215,19 +216,6 @@ def vacuum(models):
 def at(day, hour=10):
     return datetime.datetime.combine(day, datetime.time(hour),
                                      tzinfo=timezone.get_current_timezone())
-
-
-class Progress:
-    def __init__(self, stdout):
-        self.stdout = stdout
-        self.started = self.last = time.monotonic()
-
-    def __call__(self, message):
-        now = time.monotonic()
-        self.stdout.write(f"  {message} ({now - self.last:.1f} s; {now - self.started:.1f} s "
-                          "in all)")
-        self.stdout.flush()
-        self.last = now
 
 
 class Command(BaseCommand):
