@@ -384,7 +384,6 @@ def _rebuild(sources):
         return
     from contracts.models import BlockContract, Placement
 
-    insight_placements.fill(sources.get("placement", ()))
     where = _where(sources)
     _add_months(where, -1)
     with connection.cursor() as cursor:
@@ -397,6 +396,8 @@ def _rebuild(sources):
     if starts and min(starts) <= end:
         _fill_pieces(min(starts), end, sources)
         _add_months(where, 1)
+    # The insight's placement rows last: tables in the order a rebuild locks them.
+    insight_placements.fill(sources.get("placement", ()))
 
 
 def rebuild_for_placement(placement):
