@@ -6,7 +6,9 @@ endings by reason, one for the memberships, one for the prices and one for spend
 engine's `aggregate`, ADR 0011, with a window per year and grouped by provider, route, location
 and authority at once, so every spend share comes from the same pennies as the finance reports:
 each year's are those of the engine run for that year alone), plus two for the per-authority
-breakdown when it is shown. Choices are in ADR 0012:
+breakdown when it is shown. With the spend summary built (ADR 0023) the placement figures read
+its narrow placement rows (`InsightPlacement`, starting prices worked out, ADR 0029) and both
+spend groupings' edge months are rounded once (`spend.aggregate_sets`). Choices are in ADR 0012:
 
 - Years are the twelve-month periods ending on `to` (the newest last): year k runs from the day
   after `to` minus k years to `to` minus k−1 years.
