@@ -6,7 +6,9 @@ endings by reason, one for the memberships, one for the prices and one for spend
 engine's `aggregate`, ADR 0011, with a window per year and grouped by provider, route, location
 and authority at once, so every spend share comes from the same pennies as the finance reports:
 each year's are those of the engine run for that year alone), plus two for the per-authority
-breakdown when it is shown. Choices are in ADR 0012:
+breakdown when it is shown. With the spend summary built (ADR 0023) the placement figures read
+its narrow placement rows (`InsightPlacement`, starting prices worked out, ADR 0029) and both
+spend groupings' edge months are rounded once (`spend.aggregate_sets`). Choices are in ADR 0012:
 
 - Years are the twelve-month periods ending on `to` (the newest last): year k runs from the day
   after `to` minus k years to `to` minus k−1 years.
@@ -31,7 +33,6 @@ from django.db import connection
 from django.db.models import (
     Aggregate,
     Case,
-    CharField,
     Count,
     DecimalField,
     ExpressionWrapper,
@@ -45,7 +46,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Round
+from django.db.models.functions import Round
 
 from contracts.models import EndReason, FeePeriod, Placement
 from dps.models import Organisation
@@ -53,6 +54,8 @@ from dps.money import pennies
 from dps.replica import report_connection
 from providers.models import Membership
 from reports import spend as spend_engine
+from reports import summary
+from reports.models import InsightPlacement
 
 MAX_YEARS = 10
 TOP_PROVIDERS = 10
@@ -249,10 +252,12 @@ class MarketInsight:
 
 # --- The figures ----------------------------------------------------------------------------
 
-def _placements(lot, authority):
-    queryset = Placement.objects.filter(lot=lot)
+def _placements(lot, authority, held=False):
+    """The lot's placements: the insight's own narrow rows when the summary holds them
+    (`held`, ADR 0029), else the placements themselves; both have the columns read here."""
+    queryset = (InsightPlacement if held else Placement).objects.filter(lot_id=lot.pk)
     if authority is not None:
-        queryset = queryset.filter(authority=authority)
+        queryset = queryset.filter(authority_id=authority.pk)
     return queryset
 
 
@@ -260,14 +265,7 @@ def _live_in(year):
     return Q(start_date__lte=year.end) & (Q(end_date__isnull=True) | Q(end_date__gte=year.start))
 
 
-def _provider_key():
-    # A listed provider by id; an unlisted spot provider by its name.
-    return Coalesce(Cast("provider_id", CharField()),
-                    Concat(Value("spot:"), F("provider_name"), output_field=CharField()),
-                    output_field=CharField())
-
-
-def _placement_counts(lot, authority, years, figures):
+def _placement_counts(lot, authority, years, figures, held):
     """Started, live, providers used and ended per year; median length where the DB can."""
     first, last = years[0], years[-1]
     aggregates = {}
@@ -278,11 +276,15 @@ def _placement_counts(lot, authority, years, figures):
         aggregates[f"started_{year.index}"] = Count(
             "pk", filter=Q(start_date__gte=year.start, start_date__lte=year.end))
         aggregates[f"live_{year.index}"] = Count("pk", filter=live)
-        aggregates[f"used_{year.index}"] = Count(_provider_key(), filter=live, distinct=True)
+        # Providers used: listed ones by id, unlisted spot providers by name (two distinct
+        # counts over disjoint keys: integers hash and sort faster than a text key of both).
+        aggregates[f"used_{year.index}"] = Count("provider_id", filter=live, distinct=True)
+        aggregates[f"unlisted_{year.index}"] = Count(
+            "provider_name", filter=live & Q(provider_id__isnull=True), distinct=True)
         aggregates[f"ended_{year.index}"] = Count("pk", filter=ended)
         if _in_db():
             aggregates[f"length_{year.index}"] = Percentile(days, 0.5, filter=ended)
-    row = (_placements(lot, authority)
+    row = (_placements(lot, authority, held)
            .filter(start_date__lte=last.end)
            .filter(Q(end_date__isnull=True) | Q(end_date__gte=first.start))
            .aggregate(**aggregates))
@@ -290,7 +292,7 @@ def _placement_counts(lot, authority, years, figures):
         f = figures[year.index]
         f.placements_started = row[f"started_{year.index}"]
         f.placements_live = row[f"live_{year.index}"]
-        f.providers_used = row[f"used_{year.index}"]
+        f.providers_used = row[f"used_{year.index}"] + row[f"unlisted_{year.index}"]
         f.placements_ended = row[f"ended_{year.index}"]
         f.turnover_rate = _percent(f.placements_ended, f.placements_live)
         if _in_db():
@@ -303,10 +305,10 @@ def _year_bucket(field_name, years):
                        then=Value(y.index)) for y in years], output_field=IntegerField())
 
 
-def _endings(lot, authority, years, figures):
+def _endings(lot, authority, years, figures, held):
     """Ended placements by reason per year (one query), and lengths where not in the DB."""
     first, last = years[0], years[-1]
-    ended = (_placements(lot, authority)
+    ended = (_placements(lot, authority, held)
              .filter(end_date__gte=first.start, end_date__lte=last.end)
              .annotate(bucket=_year_bucket("end_date", years)))
     for row in (ended.values("bucket", "end_reason").annotate(n=Count("pk"))
@@ -407,19 +409,24 @@ def _price_statistics(starting, authority, years):
         return dict(zip(columns, cursor.fetchone(), strict=True))
 
 
-def _prices(lot, authority, years, figures):
-    """The weekly price spread of placements started each year: in scope and sector-wide."""
-    first, last = years[0], years[-1]
-    # Each placement's first fee period (unique per placement and day) by its index, rather
-    # than a join the planner answers with a scan of every fee period. The weekly equivalent is
-    # null, and the placement left out, for an hourly price without hours per week.
+def starting_weekly():
+    """A placement's agreed starting price a week (an annotation over Placement): its first
+    fee period (unique per placement and day) by its index, rather than a join the planner
+    answers with a scan of every fee period. Null, and the placement left out, for an hourly
+    price without hours per week. Also what `InsightPlacement.weekly` holds (ADR 0029)."""
     first_period = FeePeriod.objects.filter(placement=OuterRef("pk"),
                                             effective_from=OuterRef("start_date"))
-    weekly = Subquery(first_period.annotate(weekly=_weekly_expression(OuterRef("hours_per_week")))
-                      .values("weekly")[:1], output_field=WEEKLY)
-    starting = (Placement.objects
-                .filter(lot=lot, start_date__gte=first.start, start_date__lte=last.end)
-                .annotate(weekly=weekly))
+    return Subquery(first_period.annotate(weekly=_weekly_expression(OuterRef("hours_per_week")))
+                    .values("weekly")[:1], output_field=WEEKLY)
+
+
+def _prices(lot, authority, years, figures, held):
+    """The weekly price spread of placements started each year: in scope and sector-wide."""
+    first, last = years[0], years[-1]
+    starting = _placements(lot, None, held).filter(start_date__gte=first.start,
+                                                   start_date__lte=last.end)
+    if not held:
+        starting = starting.annotate(weekly=starting_weekly())
     scopes = ["sector_weekly_price"] + (["weekly_price"] if authority is not None else [])
     if _in_db():
         row = _price_statistics(starting, authority, years)
@@ -453,7 +460,7 @@ def _prices(lot, authority, years, figures):
             f.weekly_price = f.sector_weekly_price
 
 
-def _spend(lot, authority, years, figures, breakdown):
+def _spend(lot, authority, years, figures, breakdown, current):
     """Spend shares per year from the spend engine, every year at once (the engine's windows,
     each year's pennies those of a call for that year alone), whatever the data: by provider
     in one call, and by route, location and authority in another. Two groupings rather than
@@ -462,15 +469,17 @@ def _spend(lot, authority, years, figures, breakdown):
     combination (ten times fewer rows to read and add up at regional scale). Both are sums of
     the same rounded piece-months, so their totals agree to the penny."""
     windows = [(y.start, y.end) for y in years]
-    common = dict(windows=windows, authority=authority, filters={"lot": lot.pk}, voids=False)
+    common = dict(windows=windows, authority=authority, filters={"lot": lot.pk}, voids=False,
+                  state=current)
     per_year = {y.index: ({}, {}, {}, {}) for y in years}
-    for (index, provider_id, unlisted_name), values in spend_engine.aggregate(
-            dims=("provider",), **common).items():
+    # Both groupings at once: the edge months' piece-months are read once (ADR 0029).
+    providers, routes = spend_engine.aggregate_sets(
+        dim_sets=[("provider",), ("route", "location", "authority")], **common)
+    for (index, provider_id, unlisted_name), values in providers.items():
         key = provider_id if provider_id is not None else f"spot:{unlisted_name}"
         by_provider = per_year[index][0]
         by_provider[key] = by_provider.get(key, 0) + values[0]
-    for (index, route, location, authority_id), values in spend_engine.aggregate(
-            dims=("route", "location", "authority"), **common).items():
+    for (index, route, location, authority_id), values in routes.items():
         _by_provider, by_route, by_location, by_authority = per_year[index]
         amount = values[0]
         by_route[route] = by_route.get(route, 0) + amount
@@ -501,7 +510,7 @@ def _pounds(pence):
     return (Decimal(int(pence)) / 100).quantize(Decimal("0.01"))
 
 
-def _authority_breakdown(lot, years, figures):
+def _authority_breakdown(lot, years, figures, held):
     """Per authority and year: placements started and live (one query) and spend."""
     aggregates = {}
     for y in years:
@@ -509,10 +518,10 @@ def _authority_breakdown(lot, years, figures):
             "pk", filter=Q(start_date__gte=y.start, start_date__lte=y.end))
         aggregates[f"live_{y.index}"] = Count("pk", filter=_live_in(y))
     first, last = years[0], years[-1]
-    rows = {row["authority"]: row for row in (
-        Placement.objects.filter(lot=lot, start_date__lte=last.end)
+    rows = {row["authority_id"]: row for row in (
+        _placements(lot, None, held).filter(start_date__lte=last.end)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=first.start))
-        .values("authority").annotate(**aggregates).order_by())}
+        .values("authority_id").annotate(**aggregates).order_by())}
     spent = set()
     for f in figures:
         spent.update(key for key, amount in (f.authorities or {}).items() if amount)
@@ -544,13 +553,16 @@ def market_insight(*, lot, to, years=3, authority=None, forum=False):
     windows = year_windows(to, years)
     figures = [YearFigures(year=y) for y in windows]
     breakdown = authority is None and not forum
-    _placement_counts(lot, authority, windows, figures)
-    _endings(lot, authority, windows, figures)
+    # Asked once (the spend reads it too): with the summary built, its placement rows.
+    current = summary.state()
+    held = current is not None and current.placements_built
+    _placement_counts(lot, authority, windows, figures, held)
+    _endings(lot, authority, windows, figures, held)
     _memberships(lot, windows, figures)
-    _prices(lot, authority, windows, figures)
-    _spend(lot, authority, windows, figures, breakdown)
+    _prices(lot, authority, windows, figures, held)
+    _spend(lot, authority, windows, figures, breakdown, current)
     if breakdown:
-        _authority_breakdown(lot, windows, figures)
+        _authority_breakdown(lot, windows, figures, held)
     return MarketInsight(lot=lot, authority=authority, date_from=windows[0].start,
                          date_to=windows[-1].end, forum=forum, years=figures,
                          show_authorities=breakdown)

@@ -212,6 +212,41 @@ class SpendSpan(models.Model):
         return f"{self.span} months to {self.end_month} lot {self.lot_id}: {self.amount}p"
 
 
+class InsightPlacement(models.Model):
+    """One narrow row per placement as the market insight reads it (ADR 0029): its lot,
+    authority, provider, dates, end reason and agreed starting price as a weekly equivalent
+    (`reports.insight`'s own expression over its first fee period; null when it has none).
+
+    The insight's counts, endings, prices and breakdown read these rows (one lot's lie together,
+    and the index covers them) instead of the wide placement rows and one fee-period probe per
+    placement. Every placement, whatever its approval or route. Kept with the spend summary:
+    the services' `reports.summary.follow` computes a placement's row again, a full rebuild
+    (or `rebuild_spend_summary --placements-only`) all of them; plain integers, not foreign
+    keys, so it can be emptied and filled again.
+    """
+
+    placement_id = models.BigIntegerField(unique=True)
+    lot_id = models.BigIntegerField()
+    authority_id = models.BigIntegerField()
+    provider_id = models.BigIntegerField(null=True)
+    provider_name = models.CharField(max_length=200, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True)
+    end_reason = models.CharField(max_length=30, blank=True)
+    weekly = models.DecimalField(max_digits=14, decimal_places=2, null=True,
+                                 help_text="The starting price a week, in pounds.")
+
+    class Meta:
+        # A lot's rows by start, covering every column read (an index-only scan on PostgreSQL).
+        indexes = [models.Index(
+            fields=["lot_id", "start_date"], name="insightplacement_lot_start",
+            include=["end_date", "authority_id", "provider_id", "provider_name", "end_reason",
+                     "weekly"])]
+
+    def __str__(self):
+        return f"Placement {self.placement_id} in lot {self.lot_id}"
+
+
 class SpendSummaryState(models.Model):
     """One row once the summary is built: the last month it holds (`horizon`).
 
@@ -224,6 +259,9 @@ class SpendSummaryState(models.Model):
     spans_built = models.BooleanField(
         default=False, help_text="SpendSpan filled (ADR 0027): until then reports read months "
                                  "(a summary built before the spans existed is not wrong).")
+    placements_built = models.BooleanField(
+        default=False, help_text="InsightPlacement filled (ADR 0029): until then the market "
+                                 "insight reads the placements themselves.")
 
     def __str__(self):
         return f"Spend summary through month {self.horizon}"

@@ -106,8 +106,11 @@ def _money(pennies):
     return (Decimal(int(pennies or 0)) / 100).quantize(PENNY)
 
 
+_ASK = object()
+
+
 def aggregate(*, date_from=None, date_to=None, dims=(), authority=None, filters=None,
-              windows=None, voids=True, live=False):
+              windows=None, voids=True, live=False, state=_ASK):
     """Pennies per combination of `dims`: {key tuple: (amount, void_bed_days, void_pennies)}.
 
     The building block of every finance report: `spend` takes one dimension; the payments list
@@ -118,7 +121,8 @@ def aggregate(*, date_from=None, date_to=None, dims=(), authority=None, filters=
     are, to the penny, those of a call for that window's range alone (its pieces are cut to the
     window, then to months, and rounded once each), in the same one or two statements whatever
     the number of windows. `voids=False` leaves out the void bed-days and their cost (both 0),
-    and the statement that computes them.
+    and the statement that computes them. `state`: the summary's state row (or None) when the
+    caller has just read it (`summary.state()`), to save asking again.
     """
     if windows is not None:
         windows = [tuple(window) for window in windows]
@@ -144,12 +148,37 @@ def aggregate(*, date_from=None, date_to=None, dims=(), authority=None, filters=
     if live or summary._LIVE:
         return _live(date_from, date_to, dims, filters, windows, voids)
 
-    current = summary.state()  # one small query: is the summary built (ADR 0023)?
+    # One small query, unless the caller asked: is the summary built (ADR 0023)?
+    current = summary.state() if state is _ASK else state
     if current is not None:  # whole months from the maintained summary, edges re-rounded
         return summary.aggregate(current, windows=windows or [(date_from, date_to)],
                                  dims=dims, filters=filters, voids=voids,
                                  windowed=windows is not None)
     return _live(date_from, date_to, dims, filters, windows, voids)
+
+
+def aggregate_sets(*, windows, dim_sets, authority=None, filters=None, voids=True,
+                   state=_ASK):
+    """[`aggregate(windows=windows, dims=dims, …)` for dims in dim_sets]: the same keys and
+    pennies, in fewer reads: from the summary the edge months' piece-months are read and
+    rounded once for every grouping (reports.summary_sets, ADR 0029); live, one statement per
+    grouping."""
+    from reports import summary, summary_sets
+
+    current = None if summary._LIVE else (summary.state() if state is _ASK else state)
+    if current is None:
+        return [aggregate(windows=windows, dims=dims, authority=authority, filters=filters,
+                          voids=voids, state=None) for dims in dim_sets]
+    windows = [tuple(window) for window in windows]
+    if not windows or any(end < start for start, end in windows):
+        raise ValueError("No windows, or a window ends before it starts.")
+    for dims in dim_sets:
+        for dim in dims:
+            if dim not in (*GROUPINGS, "source"):
+                raise ValueError(f"Unknown grouping {dim!r}.")
+    return summary_sets.aggregate_sets(
+        current, windows=windows, dim_sets=[tuple(dims) for dims in dim_sets],
+        filters=_normalise_filters(filters, authority), voids=voids, windowed=True)
 
 
 def _live(date_from, date_to, dims, filters, windows, voids, sources=None):

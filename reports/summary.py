@@ -22,8 +22,8 @@ import datetime as dt
 from django.db import connection, transaction
 from django.utils import timezone
 
+from reports import insight_placements, spend_sql
 from reports import spend as engine
-from reports import spend_sql
 from reports.models import SpendSummaryState
 
 PIECE = "reports_spendpiece"
@@ -31,6 +31,7 @@ MONTH = "reports_spendmonth"
 YEAR = "reports_spendyear"
 COARSE = "reports_spendmonthlot"
 SPAN = "reports_spendspan"
+PLACEMENTS = insight_placements.TABLE  # the market insight's placement rows (ADR 0029)
 SPAN_MONTHS = 11  # a rolling year's whole months between its two edge months
 HORIZON_MONTHS = 24  # whole months ahead held for open-ended placements; beyond, live
 KEY = ("month", "authority_id", "lot_id", "provider_id", "provider_name", "route", "location")
@@ -395,6 +396,8 @@ def _rebuild(sources):
     if starts and min(starts) <= end:
         _fill_pieces(min(starts), end, sources)
         _add_months(where, 1)
+    # The insight's placement rows last: tables in the order a rebuild locks them.
+    insight_placements.fill(sources.get("placement", ()))
 
 
 def rebuild_for_placement(placement):
@@ -429,11 +432,11 @@ def rebuild_all(today=None, horizon_months=HORIZON_MONTHS):
     horizon = _idx(today) + horizon_months
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # writers of either table wait for the rebuild
-            cursor.execute(f"LOCK TABLE {PIECE}, {MONTH}, {YEAR}, {COARSE}, {SPAN} "
-                           "IN EXCLUSIVE MODE")
-            cursor.execute(f"TRUNCATE {PIECE}, {MONTH}, {YEAR}, {COARSE}, {SPAN}")
+            cursor.execute(f"LOCK TABLE {PIECE}, {MONTH}, {YEAR}, {COARSE}, {SPAN}, "
+                           f"{PLACEMENTS} IN EXCLUSIVE MODE")
+            cursor.execute(f"TRUNCATE {PIECE}, {MONTH}, {YEAR}, {COARSE}, {SPAN}, {PLACEMENTS}")
         else:
-            for table in (PIECE, MONTH, YEAR, COARSE, SPAN):
+            for table in (PIECE, MONTH, YEAR, COARSE, SPAN, PLACEMENTS):
                 cursor.execute(f"DELETE FROM {table}")
     SpendSummaryState.objects.all().delete()
     starts = [d for d in (Placement.objects.order_by("start_date")
@@ -444,7 +447,9 @@ def rebuild_all(today=None, horizon_months=HORIZON_MONTHS):
         _fill_pieces(min(starts), _last(horizon))
         _add_months("1 = 1", 1, spans=False)
         _fill_spans()
-    SpendSummaryState.objects.create(horizon=horizon, built_at=timezone.now(), spans_built=True)
+    insight_placements.fill()
+    SpendSummaryState.objects.create(horizon=horizon, built_at=timezone.now(), spans_built=True,
+                                     placements_built=True)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT (SELECT COUNT(*) FROM {PIECE}), (SELECT COUNT(*) FROM {MONTH})")
         pieces, months = cursor.fetchone()
@@ -467,3 +472,18 @@ def rebuild_spans():
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {SPAN}")
         return cursor.fetchone()[0]
+
+
+@transaction.atomic
+def rebuild_placements():
+    """Fill the market insight's placement rows again (the backfill after migrating to them,
+    ADR 0029, without computing the spend again). Returns their count."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # writers wait, as for a full rebuild
+            cursor.execute(f"LOCK TABLE {PIECE}, {PLACEMENTS} IN EXCLUSIVE MODE")
+            cursor.execute(f"TRUNCATE {PLACEMENTS}")
+        else:
+            cursor.execute(f"DELETE FROM {PLACEMENTS}")
+    insight_placements.fill()
+    SpendSummaryState.objects.update(placements_built=True)
+    return insight_placements.count()

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from contracts import approvals
 from contracts import services as contract_services
 from reports import summary
-from reports.models import SpendMonth, SpendPiece, SpendSpan
+from reports.models import InsightPlacement, SpendMonth, SpendPiece, SpendSpan
 from reports.spend import aggregate, spend
 from tests import factories as f
 from tests.calloffs import factories as cf
@@ -132,7 +132,11 @@ def _snapshot():
     spans = sorted(SpendSpan.objects.values_list(
         "end_month", "span", "authority_id", "lot_id", "provider_id", "provider_name", "route",
         "location", "amount", "void_bed_days", "voids", "pieces"))
-    return pieces, months, spans
+    # The market insight's placement rows (ADR 0029), kept by the same services.
+    placements = sorted(InsightPlacement.objects.values_list(
+        "placement_id", "lot_id", "authority_id", "provider_id", "provider_name", "start_date",
+        "end_date", "end_reason", "weekly"))
+    return pieces, months, spans, placements
 
 
 def _follows():

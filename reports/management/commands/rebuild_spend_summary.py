@@ -23,6 +23,10 @@ class Command(BaseCommand):
         parser.add_argument("--spans-only", action="store_true",
                             help="Only fill the rolling-year sums (SpendSpan, ADR 0027) again "
                                  "from the monthly sums: the backfill after migrating to them.")
+        parser.add_argument("--placements-only", action="store_true",
+                            help="Only fill the market insight's placement rows "
+                                 "(InsightPlacement, ADR 0029) again: the backfill after "
+                                 "migrating to them.")
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -33,9 +37,17 @@ class Command(BaseCommand):
             self.stdout.write(f"Rolling-year sums rebuilt: {rows} rows, {built:.1f} s (and "
                               f"{time.monotonic() - started - built:.1f} s to vacuum).")
             return
+        if options["placements_only"]:
+            rows = summary.rebuild_placements()
+            built = time.monotonic() - started
+            self._vacuum(summary.PLACEMENTS)
+            self.stdout.write(f"Insight placement rows rebuilt: {rows} rows, {built:.1f} s (and "
+                              f"{time.monotonic() - started - built:.1f} s to vacuum).")
+            return
         pieces, months, horizon = summary.rebuild_all(horizon_months=options["horizon_months"])
         built = time.monotonic() - started
-        self._vacuum(summary.PIECE, summary.MONTH, summary.YEAR, summary.COARSE, summary.SPAN)
+        self._vacuum(summary.PIECE, summary.MONTH, summary.YEAR, summary.COARSE, summary.SPAN,
+                     summary.PLACEMENTS)
         year, month = divmod(horizon, 12)
         self.stdout.write(f"Spend summary rebuilt through {year}-{month + 1:02d}: {pieces} "
                           f"piece-months, {months} monthly rows, {built:.1f} s "
