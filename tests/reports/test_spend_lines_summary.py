@@ -3,13 +3,17 @@ the `spendpiece_line` index (ADR 0030): the lines, and the XLSX written from the
 engine's, row for row and byte for byte, for ranges cut mid-month and years long."""
 
 import datetime as dt
+import io
 import random
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reports import exports, summary
+from reports.models import SpendPiece
 from tests.reports.test_summary import _world
 from tests.reports.test_xlsx_rows import parts
 
@@ -43,3 +47,27 @@ def test_the_spend_lines_from_the_summary_are_the_live_engines(db, seed, start, 
     live_file = exports.xlsx_bytes(exports.Table(live.title, live.columns, iter(live_rows),
                                                  totals=live.totals))
     assert parts(held_file) == parts(live_file)
+
+
+def _line_index():
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, SpendPiece._meta.db_table)
+    return found.get("spendpiece_line")
+
+
+def test_the_rebuild_command_builds_the_lines_index_again_and_the_lines_stay_the_same(db):
+    """The command sets the index aside while it fills the table (PostgreSQL) and builds it
+    at the end: it is there after, with its columns, and the lines read through it are the
+    live engine's."""
+    _world(random.Random(7))
+    call_command("rebuild_spend_summary", "--horizon-months", "6", stdout=io.StringIO())
+    index = _line_index()
+    assert index is not None
+    assert index["index"]
+    assert index["columns"][:2] == ["source", "source_id"]
+    start, end = D(2024, 7, 9), D(2026, 11, 20)
+    _held, held_rows = _lines(start, end)
+    with summary.live_only():
+        _live, live_rows = _lines(start, end)
+    assert held_rows == live_rows
+    assert held_rows
