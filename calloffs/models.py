@@ -167,7 +167,11 @@ class ExpressionOfInterest(FSMModelMixin, models.Model):
                                     condition=Q(status="submitted"), name="one_live_eoi"),
             models.CheckConstraint(condition=Q(quality_score__lte=100), name="quality_0_100"),
         ]
-        indexes = [models.Index(fields=["provider", "calloff"])]
+        indexes = [models.Index(fields=["provider", "calloff"]),
+                   # A provider's responses newest first (the portal, "My responses"): the
+                   # first page walked in order, not all of a busy provider's sorted (issue 19).
+                   models.Index(fields=["provider", "-submitted_at", "-id"],
+                                name="eoi_provider_newest")]
 
     def __str__(self):
         return f"EoI {self.pk} from {self.provider}"

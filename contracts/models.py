@@ -249,6 +249,11 @@ class SupportItem(models.Model):
                 & Q(review_date__lte=models.F("end_date")),
                 name="support_item_review_within_dates"),
         ]
+        # Reviews not yet held by date: the dashboard's "additional support to review" walks it
+        # in order (issue 19: a few rows read instead of every support item).
+        indexes = [models.Index(fields=["review_date", "placement"],
+                                condition=Q(reviewed_on__isnull=True),
+                                name="pending_support_review")]
 
     def __str__(self):
         return f"Support item {self.pk} on placement {self.placement_id}"

@@ -115,6 +115,10 @@ class Child(models.Model):
                                     condition=Q(identity_cleared_at__isnull=True),
                                     name="child_case_reference_per_authority"),
         ]
+        # The unique index is partial (identities not cleared): a search by case reference,
+        # which finds cleared ones too, reads this one (issue 19: 20 ms of 6,000 rows → 0.1 ms).
+        indexes = [models.Index(fields=["authority", "case_reference_digest"],
+                                name="child_case_reference_digest")]
 
     def __str__(self):
         # Deliberately not the name: str() ends up in logs and audit rows.

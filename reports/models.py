@@ -93,7 +93,15 @@ class SpendPiece(models.Model):
                                 name="spendpiece_month"),
                    # An edge month of one lot (the market insight) without the other lots'.
                    models.Index(fields=["lot_id", "month"], name="spendpiece_lot_month"),
-                   models.Index(fields=["source", "source_id"], name="spendpiece_source")]
+                   # A placement's or block's piece-months with every column of its spend line
+                   # (ADR 0030): the lines of a long range are one index-only scan, in
+                   # source order, summed as they come (no hashing); it also finds a source's
+                   # rows for a rebuild, as the (source, source_id) index it replaces did.
+                   models.Index(fields=["source", "source_id", "authority_id", "provider_id",
+                                        "provider_name", "lot_id", "route", "location",
+                                        "month"],
+                                include=["amount", "void_bed_days", "voids"],
+                                name="spendpiece_line")]
 
     def __str__(self):
         return f"{self.source} {self.source_id} month {self.month}: {self.amount}p"

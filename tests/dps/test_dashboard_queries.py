@@ -76,3 +76,37 @@ def test_reviews_due_are_listed_soonest_first_then_by_id():
     expected = sorted(pending, key=lambda review: (review.due_date, review.pk))
     assert [review.pk for review in rows] == [review.pk for review in expected]
     assert rows.rows[0].placement_id == placements[1].pk
+
+
+def test_support_reviews_due_are_listed_soonest_first_then_by_id_and_reviewed_ones_left_out():
+    authority = f.AuthorityFactory()
+    today = timezone.localdate()
+    items = []
+    for days, reviewed in ((9, None), (-2, None), (9, None), (3, today), (40, None)):
+        placement = kf.PlacementFactory(authority=authority)
+        items.append(SupportItem.objects.create(
+            placement=placement, description="Support", weekly_cost="100.00",
+            start_date=placement.start_date, review_date=today + datetime.timedelta(days=days),
+            end_date=today + datetime.timedelta(days=90), reviewed_on=reviewed))
+    rows = dashboard.support_reviews_due(authority.pk, today)
+    assert [item.pk for item in rows] == [items[1].pk, items[0].pk, items[2].pk]
+
+
+def test_the_dashboard_reads_no_childs_name_or_postcode(as_user):
+    """The labels need the case reference and the date of birth only: the names and postcode
+    (each decrypted row by row) are not read, and not on the page."""
+    authority = f.AuthorityFactory()
+    _world(authority, 2)
+    today = timezone.localdate()
+    children = ([calloff.referral.child for calloff in dashboard.closing_soon(authority.pk)]
+                + [calloff.referral.child for calloff in dashboard.awaiting_decision(authority.pk)]
+                + [q.calloff.referral.child for q in dashboard.questions_to_answer(authority.pk)]
+                + [r.placement.child for r in dashboard.reviews_due(authority.pk, today)]
+                + [s.placement.child for s in dashboard.support_reviews_due(authority.pk, today)])
+    children = [child for child in children if child is not None]
+    assert len(children) >= 8
+    for child in children:
+        assert set(dashboard.UNSHOWN_CHILD) <= child.get_deferred_fields()
+        assert child.case_reference
+    response = as_user(f.CommissionerFactory(organisation=authority)).get(DASHBOARD)
+    assert children[0].case_reference in text(response)

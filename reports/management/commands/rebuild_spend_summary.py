@@ -6,12 +6,35 @@ kept per month). Until it has run, every report is computed live. It locks the s
 while it works, so services changing placements wait for it rather than being lost.
 """
 
+import contextlib
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import connection
+from django.db import connection, transaction
 
 from reports import summary
+
+LINE_INDEX = "spendpiece_line"
+
+
+@contextlib.contextmanager
+def _built_at_the_end(name):
+    """On PostgreSQL, index `name` of the piece-months is dropped while the rebuild fills the
+    table and built again from sorted rows at the end, inside the rebuild's transaction (a
+    failure restores it). Grown row by row in month order it ends 40% larger (1,043 MB against
+    750 MB at regional scale), and the spend lines export reads it whole (ADR 0030). The other
+    indexes stay: the rebuild's block-void updates look rows up by (month, source)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_indexdef(%s::regclass)", [name])
+        definition = cursor.fetchone()[0]
+        cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute(definition)
 
 
 class Command(BaseCommand):
@@ -44,7 +67,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Insight placement rows rebuilt: {rows} rows, {built:.1f} s (and "
                               f"{time.monotonic() - started - built:.1f} s to vacuum).")
             return
-        pieces, months, horizon = summary.rebuild_all(horizon_months=options["horizon_months"])
+        with transaction.atomic(), _built_at_the_end(LINE_INDEX):
+            pieces, months, horizon = summary.rebuild_all(
+                horizon_months=options["horizon_months"])
         built = time.monotonic() - started
         self._vacuum(summary.PIECE, summary.MONTH, summary.YEAR, summary.COARSE, summary.SPAN,
                      summary.PLACEMENTS)
