@@ -68,6 +68,7 @@ def test_the_page_passes_a_spot_placement_to_the_director(
         as_user, commissioner, holder, director, django_capture_on_commit_callbacks):
     placement = spot(commissioner)
     page = as_user(holder).get(reverse("contracts:approve-placement", args=[placement.pk]))
+    assert "Spot placement above your limit with Harbour Lights Care Ltd" in text(page)
     assert "above your approval limit of £10,000.00" in text(page)
     assert "Dee Director, approval limit £2,000,000.00" in text(page)
     with django_capture_on_commit_callbacks(execute=True):
