@@ -218,6 +218,17 @@ def _whole(out, segments, dims, filters, voids, spans_built=True):
         _read(out, MONTH, "month", months, dims, filters, voids)
 
 
+
+def edge_sum_sql(head, tail, a, b, filters, params):
+    """One edge month's statement: `SELECT {head}` the rounded sum of the pieces of days
+    `a`..`b` (one month), filtered, then `tail` (its GROUP BY). Appends its parameters."""
+    sql = spend_sql._Dialect(connection.vendor)
+    where = _filters(filters, params)
+    first, last = sql.date(a), sql.date(b)
+    days = f"{sql.days_between(sql.least('s.e', last), sql.greatest('s.s', first))} + 1"
+    return (f"SELECT {head}SUM({spend_sql._rounded(days, 's.n', 's.d')}) FROM {PIECE} s "
+            f"WHERE s.month = {_idx(a)} AND s.s <= {last} AND s.e >= {first}{where} {tail}")
+
 def _held_edges(out, edges, dims, filters, voids):
     """Edges inside held months, re-rounded from the piece-months: the days of each piece in
     the edge at its rate, rounded once, as the engine rounds the piece cut to the range."""
@@ -229,14 +240,8 @@ def _held_edges(out, edges, dims, filters, voids):
     # month's pieces by index and the planner sizes each aggregate right (a join to a VALUES
     # list of edges underestimated it 300-fold, and sorted 95,000 rows on disk at scale).
     for i, (_win, a, b) in enumerate(edges):
-        where = _filters(filters, params)
-        first, last = sql.date(a), sql.date(b)
-        days = f"{sql.days_between(sql.least('s.e', last), sql.greatest('s.s', first))} + 1"
-        parts.append(
-            f"SELECT {i}, {''.join(c + ', ' for c in cols)}"
-            f"SUM({spend_sql._rounded(days, 's.n', 's.d')}) FROM {PIECE} s "
-            f"WHERE s.month = {_idx(a)} AND s.s <= {last} AND s.e >= {first}"
-            f"{where} GROUP BY {group}")
+        parts.append(edge_sum_sql(f"{i}, {''.join(c + ', ' for c in cols)}",
+                                  f"GROUP BY {group}", a, b, filters, params))
     text = " UNION ALL ".join(parts)
     cols = ["edge", *cols]
     live = {}

@@ -48,7 +48,6 @@ def _held_edges(outs, edges, dim_sets, filters):
     `summary._held_edges` (UNION ALL), each edge's rows hashed once for every grouping.
     `GROUPING(first column of each set)` tells the sets apart (its bit is 0 for the set the
     row is grouped by), not the nulls, which a key may hold (an unlisted provider's id)."""
-    sql = spend_sql._Dialect(connection.vendor)
     sets = [summary._columns(dims, True) for dims in dim_sets]
     cols = [c for columns in sets for c in columns]
     offsets = [sum(len(columns) for columns in sets[:k]) for k in range(len(sets))]
@@ -58,14 +57,9 @@ def _held_edges(outs, edges, dim_sets, filters):
     which = f"GROUPING({', '.join(columns[0] for columns in sets)})"
     params, parts = [], []
     for i, (_win, a, b) in enumerate(edges):
-        where = summary._filters(filters, params)
-        first, last = sql.date(a), sql.date(b)
-        days = f"{sql.days_between(sql.least('s.e', last), sql.greatest('s.s', first))} + 1"
-        parts.append(
-            f"SELECT {i}, {which}, {', '.join(cols)}, "
-            f"SUM({spend_sql._rounded(days, 's.n', 's.d')}) FROM {summary.PIECE} s "
-            f"WHERE s.month = {summary._idx(a)} AND s.s <= {last} AND s.e >= {first}{where} "
-            f"GROUP BY GROUPING SETS ({grouping})")
+        parts.append(summary.edge_sum_sql(f"{i}, {which}, {', '.join(cols)}, ",
+                                          f"GROUP BY GROUPING SETS ({grouping})", a, b,
+                                          filters, params))
     lives = [{} for _dims in dim_sets]
     top = len(sets) - 1
     for row in spend_sql._run(" UNION ALL ".join(parts), params):

@@ -53,20 +53,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
-        if options["spans_only"]:
-            rows = summary.rebuild_spans()
-            built = time.monotonic() - started
-            self._vacuum(summary.SPAN)
-            self.stdout.write(f"Rolling-year sums rebuilt: {rows} rows, {built:.1f} s (and "
-                              f"{time.monotonic() - started - built:.1f} s to vacuum).")
-            return
-        if options["placements_only"]:
-            rows = summary.rebuild_placements()
-            built = time.monotonic() - started
-            self._vacuum(summary.PLACEMENTS)
-            self.stdout.write(f"Insight placement rows rebuilt: {rows} rows, {built:.1f} s (and "
-                              f"{time.monotonic() - started - built:.1f} s to vacuum).")
-            return
+        # The backfills after migrating to a kept table: only that table, from what it reads.
+        for option, rebuild, table, what in (
+                ("spans_only", summary.rebuild_spans, summary.SPAN, "Rolling-year sums"),
+                ("placements_only", summary.rebuild_placements, summary.PLACEMENTS,
+                 "Insight placement rows")):
+            if options[option]:
+                rows = rebuild()
+                built = time.monotonic() - started
+                self._vacuum(table)
+                self.stdout.write(f"{what} rebuilt: {rows} rows, {built:.1f} s (and "
+                                  f"{time.monotonic() - started - built:.1f} s to vacuum).")
+                return
         with transaction.atomic(), _built_at_the_end(LINE_INDEX):
             pieces, months, horizon = summary.rebuild_all(
                 horizon_months=options["horizon_months"])
