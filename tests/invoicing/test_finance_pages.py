@@ -4,6 +4,7 @@ export."""
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -142,6 +143,9 @@ def test_importing_a_remittance_shows_row_errors_or_records_every_row(as_user, f
         page = client.post(f"{QUEUE}remittance/", upload(header + good + bad))
     assert "Row 3" in text(page)
     assert "Row 2" not in text(page)
+    # Each row's error leads to the file to choose again (GOV.UK's summary links to the field).
+    assert re.search(r'<a href="#file">Row 3: ', page.content.decode())
+    assert "Correct the 1 row listed above in your file" in text(page)
     response = client.post(f"{QUEUE}remittance/", upload(header + good), follow=True)
     assert "1 payment recorded." in text(response)
     assert Payment.objects.count() == 1
