@@ -115,7 +115,11 @@ def _figures(date_from, date_to, authority, sources):
             put((key[0], key[1]), 0, pennies)
     else:
         return out
-    for i, compute in ((1, _invoiced_sums), (2, _paid_shared_sums)):
+    from invoicing import summary
+
+    engines = ((1, summary.invoiced), (2, summary.paid)) if summary.built() else (
+        (1, _invoiced_sums), (2, _paid_shared_sums))
+    for i, compute in engines:
         for key, pennies in compute(date_from, date_to, "source", authority,
                                     {k: v for k, v in filters.items() if k != "authority"},
                                     sources=sources).items():
