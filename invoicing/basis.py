@@ -175,11 +175,17 @@ def _invoiced_sql(date_from, date_to, group_by, authority, filters, sources=None
 def invoiced_spend(*, date_from, date_to, group_by=None, authority=None, filters=None):
     _check(group_by)
     filters = _normalise_filters(filters, authority)
+    return _report(date_from, date_to, group_by,
+                   invoiced_sums(date_from, date_to, group_by, authority, filters), filters)
+
+
+def invoiced_sums(date_from, date_to, group_by, authority, filters):
+    """{raw key: pennies} of the invoiced basis (filters normalised): from the maintained sums
+    where they answer (ADR 0028), else from the lines."""
     from invoicing import summary
 
     compute = summary.invoiced if summary.serves(group_by, filters) else _invoiced_sums
-    sums = compute(date_from, date_to, group_by, authority, filters)
-    return _report(date_from, date_to, group_by, sums, filters)
+    return compute(date_from, date_to, group_by, authority, filters)
 
 
 def _shares(total, weights):
@@ -325,18 +331,23 @@ def _paid_shared_sql(date_from, date_to, group_by, authority, filters, sources=N
 def paid_spend(*, date_from, date_to, group_by=None, authority=None, filters=None):
     _check(group_by)
     filters = _normalise_filters(filters, authority)
+    return _report(date_from, date_to, group_by,
+                   paid_sums(date_from, date_to, group_by, authority, filters), filters)
+
+
+def paid_sums(date_from, date_to, group_by, authority, filters):
+    """{raw key: pennies} of the paid basis (filters normalised): the maintained shares where
+    they answer (ADR 0028), else whole payments where the grouping is the invoice's, else
+    each payment shared among its lines."""
     from invoicing import summary
 
-    if summary.serves(group_by, filters):  # the maintained shares (ADR 0028)
-        return _report(date_from, date_to, group_by,
-                       summary.paid(date_from, date_to, group_by, authority, filters), filters)
+    if summary.serves(group_by, filters):
+        return summary.paid(date_from, date_to, group_by, authority, filters)
     if group_by in _INVOICE_LEVEL and set(filters) <= _INVOICE_LEVEL:
         payments = _scope(Payment.objects.filter(paid_on__range=(date_from, date_to)),
                           authority, "invoice__")
-        return _report(date_from, date_to, group_by,
-                       _paid_by_invoice(payments, group_by, filters), filters)
-    return _report(date_from, date_to, group_by,
-                   _paid_shared_sums(date_from, date_to, group_by, authority, filters), filters)
+        return _paid_by_invoice(payments, group_by, filters)
+    return _paid_shared_sums(date_from, date_to, group_by, authority, filters)
 
 
 def _summed(text, params, group_by):

@@ -165,10 +165,12 @@ def rebuild_all():
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # the services' writers wait for the rebuild
             cursor.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
-            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+            cursor.execute(f"TRUNCATE {MONTH}, {DAY}")
         else:
-            for table in tables:
+            for table in (MONTH, DAY):
                 cursor.execute(f"DELETE FROM {table}")
+        # Not TRUNCATE: its foreign key's checks may be pending in the caller's transaction.
+        cursor.execute(f"DELETE FROM {TO}")
     InvoicingSummaryState.objects.all().delete()
     _refresh_invoiced_to()
     _fill_invoiced()
