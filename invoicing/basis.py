@@ -159,7 +159,7 @@ def _invoiced_sql(date_from, date_to, group_by, authority, filters, sources=None
     if invoices is not None:
         where.append(f"i.id IN ({', '.join(str(int(pk)) for pk in invoices) or 'NULL'})")
     select = [f"{k} AS k{i}" for i, k in enumerate(keys)]
-    text = (f"SELECT {', '.join([*select, f'SUM({piece})'])} "
+    text = (f"SELECT {', '.join([*select, f'SUM({piece}) AS pennies'])} "
             f"FROM {InvoiceLine._meta.db_table} l "
             f"JOIN {Invoice._meta.db_table} i ON i.id = l.invoice_id "
             f"LEFT JOIN {Placement._meta.db_table} p ON p.id = l.placement_id "

@@ -9,6 +9,7 @@ oracle below computes one day at a time (a line's day k carries cum(k + 1) − c
 payment's shares by largest remainder); the invoiced-to day of each placement is its last live
 fee line's; and the reconciliation reads the same with the sums as without them."""
 
+import contextlib
 import datetime as dt
 import random
 from decimal import Decimal
@@ -29,6 +30,8 @@ from invoicing.models import (
     PaidDay,
 )
 from invoicing.reconciliation import GROUPINGS, reconcile
+from invoicing.reconciliation_sources import source_page
+from reports import summary as spend_summary
 from tests.invoicing.factories import TODAY, frozen_fixture, make_world, submitted  # noqa: F401
 from tests.invoicing.factories import line as request_line
 
@@ -200,6 +203,21 @@ def test_the_kept_sums_are_the_rule_line_by_line(frozen, seed, start, days):
                 [(p.pk, p.not_invoiced_from, p.not_invoiced_to)
                  for p in live_view.late_placements]
             assert kept_view.late_count == live_view.late_count
+        # Per placement in the order of each amount, a page at a time, with the spend summary
+        # built too: one statement picks the page, the rows are those computed live.
+        spend_summary.rebuild_all(today=TODAY)
+        for sort in ("accrued", "invoiced", "paid", "not_invoiced"):
+            for descending in (False, True):
+                for number in (1, 2, 9):
+                    pages = []
+                    for live in (False, True):
+                        with summary.live_only() if live else contextlib.nullcontext():
+                            rows, count, shown = source_page(
+                                D(2026, 4, 1), TODAY, world.authority, sort=sort,
+                                descending=descending, page=number, per_page=1)
+                        pages.append(([(r.key, r.accrued, r.invoiced, r.paid) for r in rows],
+                                      count, shown.number))
+                    assert pages[0] == pages[1], (sort, descending, number)
         transaction.set_rollback(True)
 
 
