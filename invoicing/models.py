@@ -116,7 +116,10 @@ class InvoiceLine(models.Model):
         indexes = [models.Index(fields=["placement", "kind", "date_from"],
                                 condition=Q(live=True), name="invoiceline_live_placement"),
                    models.Index(fields=["block", "date_from"],
-                                condition=Q(live=True), name="invoiceline_live_block")]
+                                condition=Q(live=True), name="invoiceline_live_block"),
+                   # The lines reaching an edge month (the month to date, ADR 0028): a few,
+                   # not a scan of the year's.
+                   models.Index(fields=["date_to"], name="invoiceline_date_to")]
         constraints = [
             models.CheckConstraint(condition=Q(date_to__gte=models.F("date_from")),
                                    name="invoiceline_range"),
