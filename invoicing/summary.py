@@ -249,11 +249,26 @@ def invoiced(date_from, date_to, group_by, authority, filters, sources=None):
     # The bounds as literals, so the planner reads the months by index.
     out = _sum(MONTH, "s.month", f"s.month BETWEEN {first} AND {last}", group_by, authority,
                filters, sources, [])
-    for a, b in ((date_from, _first(first) - dt.timedelta(days=1)),
-                 (_last(last) + dt.timedelta(days=1), date_to)):
-        if a <= b:
+    edges = [(a, b) for a, b in ((date_from, _first(first) - dt.timedelta(days=1)),
+                                 (_last(last) + dt.timedelta(days=1), date_to)) if a <= b]
+    # InvoicedMonth holds every month a counted line touches: an edge month with no row has
+    # no line to cut (the month to date, usually), and its statement (10-15 ms to plan) is
+    # not sent.
+    touched = _touched([_idx(a) for a, _b in edges], authority) if edges else set()
+    for a, b in edges:
+        if _idx(a) in touched:
             _merge(out, basis._invoiced_sums(a, b, group_by, authority, filters, sources))
     return out
+
+
+def _touched(months, authority):
+    """Those of `months` with an InvoicedMonth row (of the authority)."""
+    params = []
+    where = _where({}, authority, None, params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT s.month FROM {MONTH} s WHERE s.month IN "
+                       f"({', '.join(str(int(m)) for m in months)}){where}", params)
+        return {row[0] for row in cursor.fetchall()}
 
 
 def paid(date_from, date_to, group_by, authority, filters, sources=None):
