@@ -9,6 +9,12 @@ for the council with the most placements, grouped each way, timed (median of `--
 its query count, and the page itself through Django's test client as that council's finance
 officer. Target: the page ≤ 200 ms, its query count the same at any size.
 
+The reconciliation's kept sums (ADR 0028) are built before the month is invoiced (the batch
+keeps the invoiced-to days) and rebuilt after the bulk approvals and payments (which bypass
+the services); every figure is then timed `live` (every figure from the lines and payments,
+`invoicing.summary.live_only()`) and `kept`, interleaved repeat by repeat. The exit status
+checks the kept pages.
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_scale .venv/bin/python \\
         bench/invoicing_reconcile.py [--repeats 5]
 """
