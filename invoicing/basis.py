@@ -108,6 +108,10 @@ _KEY_SQL = {
     "source": ["CASE WHEN l.block_id IS NOT NULL THEN 'block' ELSE 'placement' END",
                "COALESCE(l.block_id, l.placement_id)"],
 }
+# The maintained sums' key (invoicing/summary.py): the period (the month of a line's piece, or
+# the payment's day), then what every reconciliation grouping reads.
+_SUMMARY_SQL = ["i.authority_id", _DIM_SQL["lot"], "i.provider_id", *_KEY_SQL["source"]]
+_KEY_SQL["summary"] = ["m.idx", *_SUMMARY_SQL]
 
 
 def _cumulative_sql(total, k, n):
@@ -120,6 +124,14 @@ def _invoiced_sums(date_from, date_to, group_by, authority, filters, sources=Non
     """Pennies per grouping key, summed in the database: each counted line cut to the calendar
     months of the range, each piece the difference of two cumulative figures (as above); of
     the lines of `sources` only when given ({"placement": ids, "block": ids})."""
+    text, params = _invoiced_sql(date_from, date_to, group_by, authority, filters, sources)
+    return _summed(text, params, group_by)
+
+
+def _invoiced_sql(date_from, date_to, group_by, authority, filters, sources=None,
+                  invoices=None):
+    """(the statement of `_invoiced_sums`, params); of the lines of `invoices` (ids) only when
+    given (the maintained sums add an invoice's lines when it is approved)."""
     from django.db import connection
 
     from contracts.models import BlockContract, Placement
@@ -144,8 +156,10 @@ def _invoiced_sums(date_from, date_to, group_by, authority, filters, sources=Non
         params.append(value)
     if sources is not None:
         where.append(_source_sql(sources, params))
+    if invoices is not None:
+        where.append(f"i.id IN ({', '.join(str(int(pk)) for pk in invoices) or 'NULL'})")
     select = [f"{k} AS k{i}" for i, k in enumerate(keys)]
-    text = (f"SELECT {', '.join([*select, f'SUM({piece})'])} "
+    text = (f"SELECT {', '.join([*select, f'SUM({piece}) AS pennies'])} "
             f"FROM {InvoiceLine._meta.db_table} l "
             f"JOIN {Invoice._meta.db_table} i ON i.id = l.invoice_id "
             f"LEFT JOIN {Placement._meta.db_table} p ON p.id = l.placement_id "
@@ -155,14 +169,23 @@ def _invoiced_sums(date_from, date_to, group_by, authority, filters, sources=Non
             f"{sql.expand_months(_months_table(sql, date_from, date_to), s, e)} "
             f"WHERE {' AND '.join(where)}"
             + (f" GROUP BY {', '.join(f'k{i}' for i in range(len(keys)))}" if keys else ""))
-    return _summed(text, params, group_by)
+    return text, params
 
 
 def invoiced_spend(*, date_from, date_to, group_by=None, authority=None, filters=None):
     _check(group_by)
     filters = _normalise_filters(filters, authority)
-    sums = _invoiced_sums(date_from, date_to, group_by, authority, filters)
-    return _report(date_from, date_to, group_by, sums, filters)
+    return _report(date_from, date_to, group_by,
+                   invoiced_sums(date_from, date_to, group_by, authority, filters), filters)
+
+
+def invoiced_sums(date_from, date_to, group_by, authority, filters):
+    """{raw key: pennies} of the invoiced basis (filters normalised): from the maintained sums
+    where they answer (ADR 0028), else from the lines."""
+    from invoicing import summary
+
+    compute = summary.invoiced if summary.serves(group_by, filters) else _invoiced_sums
+    return compute(date_from, date_to, group_by, authority, filters)
 
 
 def _shares(total, weights):
@@ -226,6 +249,14 @@ def _paid_shared_sums(date_from, date_to, group_by, authority, filters, sources=
     database, by `_shares`'s rule: line i (in pk order) of weight w gets floor(P·w / W), and the
     pennies left go one each to the largest remainders (P·w mod W), the earlier line first on a
     tie. Filters (and `sources`) apply after sharing: a payment is shared among all its lines."""
+    text, params = _paid_shared_sql(date_from, date_to, group_by, authority, filters, sources)
+    return _summed(text, params, group_by)
+
+
+def _paid_shared_sql(date_from, date_to, group_by, authority, filters, sources=None,
+                     payments=None):
+    """(the statement of `_paid_shared_sums`, params); of the payments `payments` (ids) only
+    when given (the maintained sums add a payment's shares when it is recorded)."""
     from django.db import connection
 
     from contracts.models import BlockContract, Placement
@@ -234,7 +265,8 @@ def _paid_shared_sums(date_from, date_to, group_by, authority, filters, sources=
 
     sql = _Dialect(connection.vendor)
     month = sql.month_index("pm.paid_on")
-    keys = ([month] if group_by == "month" else _KEY_SQL[group_by] if group_by in _KEY_SQL
+    keys = ([month] if group_by == "month" else ["pm.paid_on", *_SUMMARY_SQL]
+            if group_by == "summary" else _KEY_SQL[group_by] if group_by in _KEY_SQL
             else [_DIM_SQL[group_by]])
     dims = {name: expr for name, expr in _DIM_SQL.items()}
     select = [f"{k} AS k{i}" for i, k in enumerate(keys)]
@@ -245,6 +277,8 @@ def _paid_shared_sums(date_from, date_to, group_by, authority, filters, sources=
     big = "bigint" if sql.pg else "INTEGER"
     params = [date_from, date_to]
     where = ["pm.paid_on >= %s", "pm.paid_on <= %s"]
+    if payments is not None:
+        where.append(f"pm.id IN ({', '.join(str(int(pk)) for pk in payments) or 'NULL'})")
     if authority is not None:
         where.append("i.authority_id = %s")
         params.append(authority.pk if hasattr(authority, "pk") else int(authority))
@@ -291,19 +325,29 @@ def _paid_shared_sums(date_from, date_to, group_by, authority, filters, sources=
             f"FROM ({ranked}) q"
             + (f" WHERE {' AND '.join(outer)}" if outer else "")
             + (f" GROUP BY {group}" if keys else ""))
-    return _summed(text, params, group_by)
+    return text, params
 
 
 def paid_spend(*, date_from, date_to, group_by=None, authority=None, filters=None):
     _check(group_by)
     filters = _normalise_filters(filters, authority)
+    return _report(date_from, date_to, group_by,
+                   paid_sums(date_from, date_to, group_by, authority, filters), filters)
+
+
+def paid_sums(date_from, date_to, group_by, authority, filters):
+    """{raw key: pennies} of the paid basis (filters normalised): the maintained shares where
+    they answer (ADR 0028), else whole payments where the grouping is the invoice's, else
+    each payment shared among its lines."""
+    from invoicing import summary
+
+    if summary.serves(group_by, filters):
+        return summary.paid(date_from, date_to, group_by, authority, filters)
     if group_by in _INVOICE_LEVEL and set(filters) <= _INVOICE_LEVEL:
         payments = _scope(Payment.objects.filter(paid_on__range=(date_from, date_to)),
                           authority, "invoice__")
-        return _report(date_from, date_to, group_by,
-                       _paid_by_invoice(payments, group_by, filters), filters)
-    return _report(date_from, date_to, group_by,
-                   _paid_shared_sums(date_from, date_to, group_by, authority, filters), filters)
+        return _paid_by_invoice(payments, group_by, filters)
+    return _paid_shared_sums(date_from, date_to, group_by, authority, filters)
 
 
 def _summed(text, params, group_by):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from dps import audit
 from dps.bulk import any_of, insert_rows
 from dps.errors import DomainError
+from invoicing import summary
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.submission import (
     _already,
@@ -178,6 +179,7 @@ def submit_invoices(batch, *, by, channel="upload", today=None):
         raise
     _insert_lines([(invoice.pk, ln) for invoice, (_p, _r, lines) in zip(
         invoices, cleaned, strict=True) for ln in lines])
+    summary.lines_live({ln.placement_id for ln in every if ln.kind == InvoiceLine.Kind.PLACEMENT})
     counts = {id(inv): len(lines) for inv, (_p, _r, lines) in zip(invoices, cleaned,
                                                                    strict=True)}
     audit.record_many(invoices, "invoice_submitted", by=by, to_state_of=lambda inv: inv.status,

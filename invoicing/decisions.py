@@ -14,8 +14,9 @@ from django_fsm import can_proceed
 from dps import outbox
 from dps.errors import InvalidTransition, RuleViolation, require_reason
 from dps.transitions import move
+from invoicing import summary
 from invoicing.access import require_finance
-from invoicing.models import Invoice
+from invoicing.models import Invoice, InvoiceLine
 from referrals.audience import refuse_identifiers
 
 
@@ -67,6 +68,7 @@ def approve_invoice(invoice, *, by, accept_difference_reason=""):
         invoice.reason = reason
         fields.append("reason")
     _save(invoice, by, fields=fields)
+    summary.invoices_approved([invoice.pk])
     return _tell(invoice, write())
 
 
@@ -122,5 +124,7 @@ def reject_invoice(invoice, *, reason, by):
     write = move(invoice, "reject", by=by, reason=reason)
     invoice.reason = reason
     invoice.lines.update(live=False)
+    summary.lines_rejected(set(invoice.lines.filter(kind=InvoiceLine.Kind.PLACEMENT)
+                               .values_list("placement_id", flat=True)))
     _save(invoice, by, fields=["reason"])
     return _tell(invoice, write())

@@ -116,7 +116,10 @@ class InvoiceLine(models.Model):
         indexes = [models.Index(fields=["placement", "kind", "date_from"],
                                 condition=Q(live=True), name="invoiceline_live_placement"),
                    models.Index(fields=["block", "date_from"],
-                                condition=Q(live=True), name="invoiceline_live_block")]
+                                condition=Q(live=True), name="invoiceline_live_block"),
+                   # The lines reaching an edge month (the month to date, ADR 0028): a few,
+                   # not a scan of the year's.
+                   models.Index(fields=["date_to"], name="invoiceline_date_to")]
         constraints = [
             models.CheckConstraint(condition=Q(date_to__gte=models.F("date_from")),
                                    name="invoiceline_range"),
@@ -181,3 +184,71 @@ class RemittanceImport(models.Model):
 
     def __str__(self):
         return f"Remittance {self.name or self.sha256[:12]} ({self.rows} rows)"
+
+
+# --- The maintained reconciliation sums (ADR 0028; invoicing/summary.py keeps them) -----------
+
+class InvoicingSummaryState(models.Model):
+    """One row once `rebuild_invoicing_summary` has run: until then every figure is computed
+    from the lines and payments, and the services keep nothing."""
+
+    built_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"Reconciliation sums built {self.built_at:%Y-%m-%d %H:%M}"
+
+
+class InvoicedTo(models.Model):
+    """The last day on a live placement-fee line of each placement (lines of one placement never
+    overlap): the late-placements list joins it instead of probing the lines per placement."""
+
+    placement = models.OneToOneField("contracts.Placement", primary_key=True,
+                                     on_delete=models.CASCADE, related_name="invoiced_to_row")
+    invoiced_to = models.DateField()
+
+    def __str__(self):
+        return f"Placement {self.placement_id} invoiced to {self.invoiced_to}"
+
+
+class InvoicedMonth(models.Model):
+    """Pennies invoiced (approved and paid invoices' lines, basis.py's cumulative rounding) per
+    calendar month, authority, lot, provider and placement or block."""
+
+    month = models.IntegerField(help_text="year × 12 + month − 1")
+    authority_id = models.BigIntegerField()
+    lot_id = models.BigIntegerField()
+    provider_id = models.BigIntegerField()
+    source = models.CharField(max_length=10)  # "placement" or "block"
+    source_id = models.BigIntegerField()
+    amount = models.BigIntegerField(default=0, help_text="Pennies.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["authority_id", "month", "source", "source_id", "lot_id", "provider_id"],
+            name="invoicedmonth_key")]
+        indexes = [models.Index(fields=["source_id", "source"], name="invoicedmonth_source")]
+
+    def __str__(self):
+        return f"{self.source} {self.source_id} month {self.month}: {self.amount}p invoiced"
+
+
+class PaidDay(models.Model):
+    """Pennies paid per day, authority, lot, provider and placement or block: each payment
+    shared among its invoice's lines by largest remainder (basis.py), so ranges are exact."""
+
+    paid_on = models.DateField()
+    authority_id = models.BigIntegerField()
+    lot_id = models.BigIntegerField()
+    provider_id = models.BigIntegerField()
+    source = models.CharField(max_length=10)
+    source_id = models.BigIntegerField()
+    amount = models.BigIntegerField(default=0, help_text="Pennies.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["authority_id", "paid_on", "source", "source_id", "lot_id", "provider_id"],
+            name="paidday_key")]
+        indexes = [models.Index(fields=["source_id", "source"], name="paidday_source")]
+
+    def __str__(self):
+        return f"{self.source} {self.source_id} on {self.paid_on}: {self.amount}p paid"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from dps import audit, formatting
 from dps.errors import Conflict, InvalidTransition, RuleViolation
 from dps.transitions import move
+from invoicing import summary
 from invoicing.access import require_finance
 from invoicing.models import Invoice, Payment
 
@@ -85,6 +86,7 @@ def record_payment(invoice, *, paid_on, amount, reference, by, remittance=None):
     except IntegrityError as exc:
         raise Conflict(f"Payment {reference} is already recorded on invoice "
                        f"{invoice.reference}.", code="duplicate_payment") from exc
+    summary.payment_recorded([payment.pk])
     audit.record(payment, "payment.recorded", by=by, data={
         "invoice": invoice.pk, "amount": str(amount), "paid_on": paid_on.isoformat(),
         "remittance": remittance.pk if remittance else None})

@@ -42,10 +42,10 @@ from django.db.models.functions import Coalesce, Least
 
 from contracts.models import Approval, Placement
 from dps.workdays import add_working_days
-from invoicing.basis import invoiced_spend, paid_spend
+from invoicing.basis import invoiced_spend, invoiced_sums, paid_spend, paid_sums
 from invoicing.models import Invoice, InvoiceLine, Payment
 from invoicing.reconciliation_sources import source_page
-from reports.spend import aggregate, financial_year_end, label_rows
+from reports.spend import _normalise_filters, aggregate, financial_year_end, label_rows
 
 GROUPINGS = {"provider": "Provider", "lot": "Lot", "placement": "Placement or block",
              "month": "Month", "authority": "Authority"}
@@ -117,17 +117,19 @@ def _accrued(date_from, date_to, group_by, authority):
 
 
 def _rows(date_from, date_to, group_by, authority):
-    rows, order = {}, {}
-    for key, label, position, amount in _accrued(date_from, date_to, group_by, authority):
-        row = rows.setdefault(key, Row(key, label))
-        row.accrued += amount  # unlisted spot providers share the key None
-        order.setdefault(key, position)
-    for name, engine in (("invoiced", invoiced_spend), ("paid", paid_spend)):
-        for r in engine(date_from=date_from, date_to=date_to, group_by=group_by,
-                        authority=authority).rows:
-            if r.key not in rows:
-                rows[r.key] = Row(r.key, r.label)
-            setattr(rows[r.key], name, r.amount)
+    """The three columns' raw sums, labelled once for all their keys (one lookup of names)."""
+    accrued = aggregate(date_from=date_from, date_to=date_to, dims=(group_by,),
+                        authority=authority, voids=False)
+    filters = _normalise_filters(None, authority)
+    invoiced = invoiced_sums(date_from, date_to, group_by, authority, filters)
+    paid = paid_sums(date_from, date_to, group_by, authority, filters)
+    labels = label_rows(group_by, list({*accrued, *invoiced, *paid}))
+    rows = {}
+    for raw, (key, label, _position) in labels.items():
+        row = rows.setdefault(key, Row(key, label))  # unlisted spot providers share the key
+        row.accrued += _money(accrued[raw][0]) if raw in accrued else ZERO
+        row.invoiced += _money(invoiced.get(raw, 0))
+        row.paid += _money(paid.get(raw, 0))
     if group_by == "month":
         return [rows[k] for k in sorted(rows)]
     return sorted(rows.values(), key=lambda r: r.label.lower())
@@ -158,6 +160,10 @@ def late_placements(*, authority, today, year_start, limit=LIST_LIMIT):
     # index per placement (a subquery compared twice, IS NULL and <, was two). The invoiced-to
     # day (the last live line: lines of a placement never overlap, so the latest start ends
     # latest) only for the late ones; the count of all in the same statement.
+    from invoicing import summary
+
+    if summary.built():  # the maintained last days (ADR 0028): a join, not a probe each
+        return _late_from_kept(placements.annotate(due_to=due_to), limit)
     covered = InvoiceLine.objects.filter(placement=OuterRef("pk"), live=True,
                                          kind=InvoiceLine.Kind.PLACEMENT,
                                          date_to__gte=OuterRef("due_to"))
@@ -166,6 +172,32 @@ def late_placements(*, authority, today, year_start, limit=LIST_LIMIT):
             .order_by("-date_from").values("date_to")[:1])
     placements = placements.annotate(due_to=due_to).filter(~Exists(covered)).annotate(
         invoiced_to=Subquery(last), late_count=Window(Count("pk")))
+    return _listed_late(placements, limit)
+
+
+def _late_from_kept(placements, limit):
+    """The late ones by InvoicedTo: the ids, days and count in one narrow statement, then the
+    page's placements by id. Ordered by an expression, not the start_date column: with that
+    index's order on offer the planner walked every placement started before the cutoff (all
+    councils', 197,000 at regional scale) instead of the council's live ones (14,800)."""
+    rows = list(placements.filter(
+        Q(invoiced_to_row__isnull=True) | Q(invoiced_to_row__invoiced_to__lt=F("due_to")))
+        .annotate(invoiced_to=F("invoiced_to_row__invoiced_to"), late_count=Window(Count("pk")),
+                  started=Coalesce(F("start_date"), Value(dt.date.max)))
+        .order_by("started", "pk").values_list("pk", "invoiced_to", "due_to", "late_count")
+        [:limit])
+    found = Placement.objects.select_related("authority").in_bulk([r[0] for r in rows])
+    out = []
+    for pk, invoiced_to, due, _n in rows:
+        placement = found[pk]
+        placement.not_invoiced_from = (invoiced_to + dt.timedelta(days=1) if invoiced_to
+                                       else placement.start_date)
+        placement.not_invoiced_to = due
+        out.append(placement)
+    return out, (rows[0][3] if rows else 0)
+
+
+def _listed_late(placements, limit):
     out = list(placements.select_related("authority").order_by("start_date", "pk")[:limit])
     for placement in out:
         placement.not_invoiced_from = (placement.invoiced_to + dt.timedelta(days=1)

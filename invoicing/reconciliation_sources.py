@@ -9,7 +9,9 @@ In the default orders (by placement or block, by provider) the page's rows are c
 database first and only their figures computed: the live engine restricted to those sources
 (`reports.spend._live`, the same pieces and pennies as the summary), their invoiced lines and
 their payments' shares (invoicing/basis.py) — a fixed number of statements whatever the size.
-An order by an amount needs every row's figures: the whole-year columns, then sorted.
+An order by an amount: with the maintained summaries built, every row's sums in one statement
+and only the page's rows back (invoicing/reconciliation_sorted.py, ADR 0028); without them,
+every row's figures computed here, then sorted.
 """
 
 from django.core.paginator import Paginator
@@ -115,7 +117,11 @@ def _figures(date_from, date_to, authority, sources):
             put((key[0], key[1]), 0, pennies)
     else:
         return out
-    for i, compute in ((1, _invoiced_sums), (2, _paid_shared_sums)):
+    from invoicing import summary
+
+    engines = ((1, summary.invoiced), (2, summary.paid)) if summary.built() else (
+        (1, _invoiced_sums), (2, _paid_shared_sums))
+    for i, compute in engines:
         for key, pennies in compute(date_from, date_to, "source", authority,
                                     {k: v for k, v in filters.items() if k != "authority"},
                                     sources=sources).items():
@@ -139,18 +145,28 @@ def source_page(date_from, date_to, authority, *, sort="placement", descending=F
     except (TypeError, ValueError):
         number = 1
     if sort in _ORDER:  # the page's rows first, their figures only
-        listed = _listed(date_from, date_to, authority, order, limit=per_page,
-                         offset=(number - 1) * per_page)
+        def listing(offset):
+            return _listed(date_from, date_to, authority, order, limit=per_page, offset=offset)
+    else:  # an amount: every row's sums in one statement when the summaries are built
+        from invoicing.reconciliation_sorted import sorted_listing
+
+        text, params = _sources_sql(date_from, date_to, authority)
+
+        def listing(offset):
+            return sorted_listing(text, params, date_from, date_to, authority, sort,
+                                  descending, per_page, offset)
+    listed = listing((number - 1) * per_page)
+    paged = listed is not None  # else: the summaries are not built, every row computed here
+    if paged:
         count = listed[0][3] if listed else None
         if count is None and number > 1:  # past the last page: the count, then the last page
             count = _count(date_from, date_to, authority)
             number = max(1, -(-count // per_page))
-            listed = _listed(date_from, date_to, authority, order, limit=per_page,
-                             offset=(number - 1) * per_page)
+            listed = listing((number - 1) * per_page)
         sources = {"placement": [r[1] for r in listed if r[0] == "placement"],
                    "block": [r[1] for r in listed if r[0] == "block"]}
         figures = _figures(date_from, date_to, authority, sources)
-    else:  # an amount: every row's figures, sorted here
+    else:
         listed = _listed(date_from, date_to, authority, order)
         count = len(listed)
         figures = _figures(date_from, date_to, authority, None)
@@ -162,7 +178,7 @@ def source_page(date_from, date_to, authority, *, sort="placement", descending=F
         accrued, invoiced, paid = figures.get((kind, pk), (0, 0, 0))
         rows.append(Row((kind, pk), _label(kind, pk, name), accrued=_money(accrued),
                         invoiced=_money(invoiced), paid=_money(paid), provider_name=name))
-    if sort not in _ORDER:
+    if not paged:
         rows.sort(key=lambda r: (getattr(r, sort), r.key), reverse=descending)
         start = shown.start_index() - 1 if pages.count else 0
         rows = rows[start:start + per_page]

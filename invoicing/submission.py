@@ -17,6 +17,7 @@ from contracts.models import BlockContract, Placement, SupportItem
 from dps import audit
 from dps.bulk import any_of
 from dps.errors import Conflict, RuleViolation
+from invoicing import summary
 from invoicing.models import Invoice, InvoiceLine
 from reports.accruals import Span, expected_amounts
 
@@ -323,6 +324,7 @@ def submit_invoice(provider, *, reference, lines, by, channel="api", today=None)
                     support_item_id=ln.support_item_id, block_id=ln.block_id,
                     date_from=ln.date_from, date_to=ln.date_to, amount=ln.amount,
                     expected=ln.expected) for ln in lines])
+    summary.lines_live({ln.placement_id for ln in lines if ln.kind == InvoiceLine.Kind.PLACEMENT})
     audit.record(invoice, "invoice_submitted", by=by, to_state=invoice.status, data={
         "reference": reference, "channel": channel, "lines": len(lines), "total": str(total),
         "expected_total": str(expected_total)})

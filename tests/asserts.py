@@ -16,7 +16,16 @@ from contracts.models import (
 )
 from documents.models import Document
 from dps.models import AuditEntry, Organisation, User
-from invoicing.models import Invoice, InvoiceLine, Payment, RemittanceImport
+from invoicing.models import (
+    Invoice,
+    InvoicedMonth,
+    InvoicedTo,
+    InvoiceLine,
+    InvoicingSummaryState,
+    PaidDay,
+    Payment,
+    RemittanceImport,
+)
 from monitoring.models import (
     ActionItem,
     ActionPlan,
@@ -43,6 +52,7 @@ WATCHED += (BlockContract, VolumeDiscountTier)
 WATCHED += (AnnualReport,)
 WATCHED += (ExportJob,)
 WATCHED += (Invoice, InvoiceLine, Payment, RemittanceImport)
+WATCHED += (InvoicingSummaryState, InvoicedTo, InvoicedMonth, PaidDay)
 WATCHED += (Debarment,)
 WATCHED += (Document,)
 

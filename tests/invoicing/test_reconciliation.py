@@ -181,3 +181,22 @@ def test_the_placement_page_is_paged_and_sorted_in_the_url(as_user, world):
     assert "group_by=placement&amp;sort=-accrued&amp;page=3" in html
     assert 'aria-sort="descending"' in html
     assert "5 placements and blocks" in text(page)
+
+
+@pytest.mark.parametrize(("group_by", "sort"), [
+    ("provider", ""), ("lot", ""), ("placement", ""), ("month", ""), ("authority", ""),
+    ("placement", "-not_invoiced"), ("placement", "paid")])
+def test_with_the_summaries_built_the_same_page_in_a_fixed_number_of_queries(
+        as_user, world, group_by, sort, django_assert_max_num_queries):
+    from invoicing import summary
+    from reports import summary as spend_summary
+
+    client = as_user(ff.finance_of(world["authority"]))
+    params = {"group_by": group_by, **({"sort": sort} if sort else {})}
+    live = text(client.get(URL, params))
+    spend_summary.rebuild_all()
+    summary.rebuild_all()
+    with django_assert_max_num_queries(26):
+        page = client.get(URL, params)
+    assert page.status_code == 200
+    assert text(page) == live
