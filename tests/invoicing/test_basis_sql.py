@@ -15,10 +15,11 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from invoicing.basis import _cumulative, _pennies, _shares, invoiced_spend, paid_spend
+from invoicing.basis import _pennies, _shares, invoiced_spend, paid_spend
 from invoicing.models import Invoice, InvoiceLine
 from tests import factories as f
 from tests.invoicing import factories_finance as ff
+from tests.invoicing.oracle import key, line_days
 from tests.reports.conftest import make_placement
 
 pytestmark = pytest.mark.django_db
@@ -67,12 +68,6 @@ def _dims(line):
             "source": ("placement", line.placement_id)}
 
 
-def _key(group_by, dims, day):
-    if group_by is None:
-        return None
-    return f"{day:%Y-%m}" if group_by == "month" else dims[group_by]
-
-
 def _oracle_invoiced(lines, date_from, date_to, group_by, filters):
     sums = {}
     for line in lines:
@@ -82,13 +77,9 @@ def _oracle_invoiced(lines, date_from, date_to, group_by, filters):
         dims = _dims(line)
         if any(dims[k] != v for k, v in filters.items()):
             continue
-        n, total = (line.date_to - line.date_from).days + 1, _pennies(line.amount)
-        for k in range(n):  # one day at a time: day k carries cum(k + 1) - cum(k)
-            day = line.date_from + dt.timedelta(days=k)
-            if date_from <= day <= date_to:
-                key = _key(group_by, dims, day)
-                sums[key] = (sums.get(key, 0) + _cumulative(total, k + 1, n)
-                             - _cumulative(total, k, n))
+        for day, pennies in line_days(line, date_from, date_to):
+            k = key(group_by, dims, day)
+            sums[k] = sums.get(k, 0) + pennies
     return sums
 
 
@@ -107,8 +98,8 @@ def _oracle_paid(lines, date_from, date_to, group_by, filters):
                 dims = _dims(line)
                 if any(dims[k] != v for k, v in filters.items()):
                     continue
-                key = _key(group_by, dims, payment.paid_on)
-                sums[key] = sums.get(key, 0) + share
+                k = key(group_by, dims, payment.paid_on)
+                sums[k] = sums.get(k, 0) + share
     return sums
 
 

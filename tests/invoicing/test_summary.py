@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from invoicing import decisions, payments, summary
-from invoicing.basis import _cumulative, _pennies, _shares, invoiced_spend, paid_spend
+from invoicing.basis import _pennies, _shares, invoiced_spend, paid_spend
 from invoicing.models import (
     Invoice,
     InvoicedMonth,
@@ -34,6 +34,7 @@ from invoicing.reconciliation_sources import source_page
 from reports import summary as spend_summary
 from tests.invoicing.factories import TODAY, frozen_fixture, make_world, submitted  # noqa: F401
 from tests.invoicing.factories import line as request_line
+from tests.invoicing.oracle import key, line_days
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -110,23 +111,13 @@ def _dims(line):
             "source": source}
 
 
-def _key(group_by, dims, day):
-    if group_by is None:
-        return None
-    return f"{day:%Y-%m}" if group_by == "month" else dims[group_by]
-
-
 def _oracle_invoiced(date_from, date_to, group_by):
     sums = {}
     for line in InvoiceLine.objects.filter(invoice__status__in=[S.APPROVED, S.PAID]):
-        dims, n, total = _dims(line), (line.date_to - line.date_from).days + 1, \
-            _pennies(line.amount)
-        for k in range(n):
-            day = line.date_from + dt.timedelta(days=k)
-            if date_from <= day <= date_to:
-                key = _key(group_by, dims, day)
-                sums[key] = (sums.get(key, 0) + _cumulative(total, k + 1, n)
-                             - _cumulative(total, k, n))
+        dims = _dims(line)
+        for day, pennies in line_days(line, date_from, date_to):
+            k = key(group_by, dims, day)
+            sums[k] = sums.get(k, 0) + pennies
     return sums
 
 
@@ -139,8 +130,8 @@ def _oracle_paid(date_from, date_to, group_by):
                 continue
             shares = _shares(_pennies(payment.amount), [_pennies(ln.amount) for ln in own])
             for line, share in zip(own, shares, strict=True):
-                key = _key(group_by, _dims(line), payment.paid_on)
-                sums[key] = sums.get(key, 0) + share
+                k = key(group_by, _dims(line), payment.paid_on)
+                sums[k] = sums.get(k, 0) + share
     return sums
 
 
