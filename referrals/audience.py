@@ -170,13 +170,16 @@ TEXTS = {
         "SpendPiece", "SpendMonth", "SpendYear", "SpendMonthLot", "SpendSpan") for name in (
         "route", "location")},
     **{f"reports.{model}.provider_name": Text(PUBLIC, why="the provider's own name")
-       for model in ("SpendPiece", "SpendMonth", "SpendYear", "SpendSpan")},
+       for model in ("SpendPiece", "SpendMonth", "SpendYear", "SpendSpan", "InsightPlacement")},
+    "reports.InsightPlacement.end_reason": Text(SYSTEM, why="a code of Placement's end reasons"),
     # invoicing
     "invoicing.Invoice.reference": Text(PROVIDER_WRITTEN),
     # sufficiency: the notes are the provider's own (the form asks for no personal data).
     "sufficiency.Vacancy.notes": Text(PROVIDER_WRITTEN),
     "sufficiency.Vacancy.area_code": Text(PUBLIC, why="a GSS code from dps/data"),
     "invoicing.Invoice.channel": Text(SYSTEM),
+    **{f"invoicing.{model}.source": Text(SYSTEM, why='"placement" or "block"')
+       for model in ("InvoicedMonth", "PaidDay")},
     "invoicing.Invoice.export_batch": Text(SYSTEM),
     # Query and rejection reasons, and the reason a difference was accepted: the provider is
     # told (page, API, e-mail). About a provider's invoice, not one child.
