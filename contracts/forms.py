@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
+from calloffs.forms import PassOnForm
 from contracts import rules
 from contracts.models import Approval, EndReason, Placement
 from dps.forms import DatePartsField, GovukForm, MoneyField
@@ -351,3 +352,12 @@ class SupportReviewForm(ServiceForm):
         label="Next review date (optional)", subject="of the next review", required=False,
         help_text="Leave blank if the support needs no further review before it ends.")
     notes = _text("Notes (optional)", "", required=False)
+
+
+class PurchasePassOnForm(PassOnForm):
+    """Pass a spot placement or block purchase above one's limit on, as an award (its form)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].help_text = "They receive it by e-mail with a link to the purchase."
+

@@ -9,20 +9,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from calloffs.forms import ApproveForm, PassOnForm
+from calloffs.forms import ApproveForm
 from contracts import approvals, selectors, services
+from contracts.forms import PurchasePassOnForm
 from dps import formatting
 from dps.approvals import KEY_DECISION_THRESHOLD
 from dps.errors import DomainError
 from dps.models import Role
 from dps.views import role_required
 from monitoring.award_risk import risk_for
-
-
-class PurchasePassOnForm(PassOnForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["note"].help_text = "They receive it by e-mail with a link to the purchase."
 
 
 def _page(request, *, obj, kind, template, form=None, pass_on_form=None, status=200):

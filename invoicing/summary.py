@@ -20,7 +20,6 @@ transaction. Until `manage.py rebuild_invoicing_summary` has run once there is n
 rebuild afterwards. tests/invoicing/test_summary.py proves table = the line-by-line rule.
 """
 
-import calendar
 import contextlib
 import datetime as dt
 
@@ -35,6 +34,9 @@ from invoicing.models import (
     InvoicingSummaryState,
     PaidDay,
 )
+
+# Months numbered as the spend summary numbers them (year × 12 + month − 1).
+from reports.summary import _first, _idx, _last
 
 MONTH = InvoicedMonth._meta.db_table
 DAY = PaidDay._meta.db_table
@@ -182,19 +184,6 @@ def rebuild_all():
 
 
 # --- Reading ---------------------------------------------------------------------------------
-
-def _idx(day):
-    return day.year * 12 + day.month - 1
-
-
-def _first(idx):
-    return dt.date(idx // 12, idx % 12 + 1, 1)
-
-
-def _last(idx):
-    year, month = idx // 12, idx % 12 + 1
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
 
 def _where(filters, authority, sources, params):
     where = []
